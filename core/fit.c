@@ -1,0 +1,194 @@
+/* leadlab one fit (see fit.h). */
+#include "fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cv.h"
+#include "metrics.h"
+#include "scaler.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t ll_label_hash(const char *label)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+}
+
+int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,
+                   size_t n_rows, double **x_out, uint8_t **y_out)
+{
+    size_t cells = n_rows * n_cols;
+    double *xs = malloc((cells ? cells : 1) * sizeof *xs);
+    uint8_t *ys = y_out ? malloc(n_rows ? n_rows : 1) : NULL;
+    if (!xs || (y_out && !ys)) {
+        free(xs);
+        free(ys);
+        return -1;
+    }
+    for (size_t i = 0; i < n_rows; i++) {
+        memcpy(xs + i * n_cols, x + rows[i] * n_cols, n_cols * sizeof *xs);
+        if (ys)
+            ys[i] = y[rows[i]];
+    }
+    *x_out = xs;
+    if (y_out)
+        *y_out = ys;
+    return 0;
+}
+
+static size_t count_positive(const uint8_t *y, size_t n)
+{
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++)
+        pos += y[i] != 0;
+    return pos;
+}
+
+/* A sampler is a plugin: check what it returned before a model trains on it. */
+static ll_status check_resampled(const ll_config *sampler, const ll_owned_data *out,
+                                 size_t n_cols, ll_err *err)
+{
+    if (!out->x || !out->y || out->n_cols != n_cols || out->n_rows == 0)
+        return ll_fail(err, LL_EFAIL, "sampler %s returned %zu rows x %zu columns (expected %zu)",
+                       sampler->label, out->n_rows, out->n_cols, n_cols);
+    for (size_t i = 0; i < out->n_rows; i++)
+        if (out->y[i] > 1)
+            return ll_fail(err, LL_EFAIL, "sampler %s returned label %u", sampler->label,
+                           out->y[i]);
+    for (size_t i = 0; i < out->n_rows * n_cols; i++)
+        if (!isfinite(out->x[i]))
+            return ll_fail(err, LL_ENUMERIC, "sampler %s returned a non-finite value",
+                           sampler->label);
+    return LL_OK;
+}
+
+ll_status ll_fit_predict(const ll_config *sampler, const ll_config *model, int zscore,
+                         double *x_train, const uint8_t *y_train, size_t n_train, double *x_test,
+                         size_t n_test, size_t n_cols, const uint8_t *col_binary, uint64_t seed,
+                         int threads, double *scores, ll_fit_stats *stats, ll_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    err->msg[0] = '\0';
+    stats->rows_before = n_train;
+    stats->positives_before = count_positive(y_train, n_train);
+    if (zscore) {
+        ll_scaler scaler;
+        if (ll_scaler_fit(&scaler, x_train, n_train, n_cols) != 0)
+            return ll_fail(err, LL_ENOMEM, "out of memory while scaling");
+        ll_scaler_apply(&scaler, x_train, n_train);
+        ll_scaler_apply(&scaler, x_test, n_test);
+        ll_scaler_free(&scaler);
+    }
+    const ll_host *host = ll_host_default();
+    double t0 = now_seconds();
+    ll_data train = {x_train, y_train, n_train, n_cols, col_binary};
+    ll_owned_data resampled = {0};
+    ll_status st = sampler->plugin->sampler->resample(host, sampler->params, &train,
+                                                      ll_seed_mix(seed, 1), &resampled, err);
+    if (st == LL_OK)
+        st = check_resampled(sampler, &resampled, n_cols, err);
+    if (st == LL_OK) {
+        train.x = resampled.x;
+        train.y = resampled.y;
+        train.n_rows = resampled.n_rows;
+        stats->rows_after = resampled.n_rows;
+        stats->positives_after = count_positive(resampled.y, resampled.n_rows);
+        if (stats->positives_after == 0 || stats->positives_after == resampled.n_rows)
+            st = ll_fail(err, LL_EINVAL, "the training rows hold only one class");
+    }
+    void *state = NULL;
+    const ll_model_vt *vt = model->plugin->model;
+    if (st == LL_OK)
+        st = vt->create(host, model->params, &state, err);
+    if (st == LL_OK)
+        st = vt->fit(state, &train, ll_seed_mix(seed, 2), threads, err);
+    double t1 = now_seconds();
+    if (st == LL_OK) {
+        ll_data test = {x_test, NULL, n_test, n_cols, col_binary};
+        st = vt->predict_proba(state, &test, scores, err);
+    }
+    double t2 = now_seconds();
+    vt->destroy(state);
+    free(resampled.x);
+    free(resampled.y);
+    stats->fit_seconds = t1 - t0;
+    stats->predict_seconds = t2 - t1;
+    if (st != LL_OK) {
+        if (!err->msg[0])
+            ll_fail(err, st, "%s failed without a message", model->label);
+        return st;
+    }
+    for (size_t i = 0; i < n_test; i++)
+        if (!(scores[i] >= 0.0 && scores[i] <= 1.0))
+            return ll_fail(err, LL_ENUMERIC, "%s returned score %g for test row %zu (expected a "
+                           "probability in [0, 1])", model->label, scores[i], i);
+    return LL_OK;
+}
+
+ll_status ll_tune_threshold(const ll_config *sampler, const ll_config *model, int zscore,
+                            const double *x_train, const uint8_t *y_train, size_t n_train,
+                            size_t n_cols, const uint8_t *col_binary, size_t folds, uint64_t seed,
+                            int threads, double *threshold, ll_err *err)
+{
+    uint32_t *fold_of = malloc((n_train ? n_train : 1) * sizeof *fold_of);
+    size_t *rows = malloc((n_train ? n_train : 1) * sizeof *rows);
+    double *oof = malloc((n_train ? n_train : 1) * sizeof *oof);
+    ll_status st = LL_OK;
+    if (!fold_of || !rows || !oof) {
+        st = ll_fail(err, LL_ENOMEM, "out of memory");
+        goto out;
+    }
+    ll_error cv_err;
+    if (ll_cv_stratified_folds(y_train, n_train, folds, ll_seed_mix(seed, 3), fold_of,
+                               &cv_err) != 0) {
+        st = ll_fail(err, LL_EINVAL, "threshold tuning: %s", cv_err.msg);
+        goto out;
+    }
+    for (uint32_t f = 0; f < folds && st == LL_OK; f++) {
+        size_t n_in = 0, n_out = 0;
+        for (size_t i = 0; i < n_train; i++)
+            if (fold_of[i] != f)
+                rows[n_in++] = i;
+        for (size_t i = 0; i < n_train; i++)
+            if (fold_of[i] == f)
+                rows[n_in + n_out++] = i;
+        double *xi = NULL, *xo = NULL, *so = NULL;
+        uint8_t *yi = NULL;
+        if (ll_gather_rows(x_train, y_train, n_cols, rows, n_in, &xi, &yi) != 0 ||
+            ll_gather_rows(x_train, NULL, n_cols, rows + n_in, n_out, &xo, NULL) != 0 ||
+            !(so = malloc((n_out ? n_out : 1) * sizeof *so))) {
+            st = ll_fail(err, LL_ENOMEM, "out of memory");
+        } else {
+            ll_fit_stats stats;
+            st = ll_fit_predict(sampler, model, zscore, xi, yi, n_in, xo, n_out, n_cols,
+                                col_binary, ll_seed_mix(seed, 100 + f), threads, so, &stats, err);
+            for (size_t j = 0; st == LL_OK && j < n_out; j++)
+                oof[rows[n_in + j]] = so[j];
+        }
+        free(xi);
+        free(yi);
+        free(xo);
+        free(so);
+    }
+    if (st == LL_OK) {
+        double f1;
+        if (ll_best_f1_threshold(y_train, oof, n_train, threshold, &f1) != 0)
+            st = ll_fail(err, LL_ENOMEM, "out of memory");
+    }
+out:
+    free(fold_of);
+    free(rows);
+    free(oof);
+    return st;
+}

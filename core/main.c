@@ -1,0 +1,511 @@
+/* leadlab command line: the only place that prints results and decides exit codes
+ * (0 success, 1 some cells failed, 2 bad input or usage). */
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "fit.h"
+#include "report.h"
+#include "runner.h"
+#include "spec.h"
+
+#ifndef LL_VERSION
+#define LL_VERSION "0"
+#endif
+
+enum { EXIT_CELLS_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+static void usage(FILE *out)
+{
+    fputs("usage: leadlab COMMAND [options]\n"
+          "\n"
+          "  run SPEC.yaml [-j N] [--set key.path=value]... [-v]\n"
+          "        cross-validate every model x sampler of the spec, write the leaderboard\n"
+          "  validate SPEC.yaml [--set key.path=value]...\n"
+          "        check the spec and its data, print the expanded cell grid\n"
+          "  predict SPEC.yaml --config MODEL --sampler SAMPLER --test FILE.csv --out FILE.csv\n"
+          "        refit one config on all training rows, write id,buy for each test row\n"
+          "  plugins [--plugin-path DIR]\n"
+          "        list every plugin found, its version and parameters\n"
+          "  synth --out FILE.csv [--rows N] [--seed S]\n"
+          "        write a synthetic lead-scoring table with train.csv's schema\n"
+          "  --version, --help\n"
+          "\n"
+          "Plugins are searched in the spec's plugin_path, $LEADLAB_PLUGIN_PATH, then the\n"
+          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input.\n",
+          out);
+}
+
+static int bad_input(const char *msg)
+{
+    fprintf(stderr, "leadlab: %s\n", msg);
+    return EXIT_BAD_INPUT;
+}
+
+/* Options shared by run, validate and predict. */
+typedef struct {
+    const char *spec;
+    const char *sets[64];
+    size_t n_sets;
+    int threads, verbose;
+    const char *config, *sampler, *test, *out;
+} options;
+
+static int parse_options(int argc, char **argv, options *o, int allow_predict)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+            char *end;
+            long v = next ? strtol(next, &end, 10) : 0;
+            if (!next || *end || v < 1 || v > 1024) {
+                fprintf(stderr, "leadlab: %s expects a thread count >= 1\n", a);
+                return -1;
+            }
+            o->threads = (int)v;
+            i++;
+        } else if (!strncmp(a, "-j", 2) && a[2]) {
+            char *end;
+            long v = strtol(a + 2, &end, 10);
+            if (*end || v < 1 || v > 1024) {
+                fprintf(stderr, "leadlab: %s: expected -jN with N >= 1\n", a);
+                return -1;
+            }
+            o->threads = (int)v;
+        } else if (!strcmp(a, "--set")) {
+            if (!next || o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
+                fprintf(stderr, "leadlab: --set expects key.path=value\n");
+                return -1;
+            }
+            o->sets[o->n_sets++] = next;
+            i++;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = 1;
+        } else if (allow_predict && next && (!strcmp(a, "--config") || !strcmp(a, "--sampler") ||
+                                             !strcmp(a, "--test") || !strcmp(a, "--out"))) {
+            const char **slot = !strcmp(a, "--config") ? &o->config
+                              : !strcmp(a, "--sampler") ? &o->sampler
+                              : !strcmp(a, "--test") ? &o->test : &o->out;
+            *slot = next;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "leadlab: unknown option '%s' (see leadlab --help)\n", a);
+            return -1;
+        } else if (!o->spec) {
+            o->spec = a;
+        } else {
+            fprintf(stderr, "leadlab: unexpected argument '%s'\n", a);
+            return -1;
+        }
+    }
+    if (!o->spec) {
+        fprintf(stderr, "leadlab: %s needs a spec file (see leadlab --help)\n", argv[1]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads the spec and its training data (generating synthetic data when the spec asks). */
+static int load_experiment(const options *o, ll_registry *reg, ll_spec *spec, ll_encoder **enc,
+                           ll_dataset *data)
+{
+    ll_error err;
+    memset(data, 0, sizeof *data);
+    *enc = NULL;
+    if (ll_spec_load(o->spec, o->sets, o->n_sets, reg, spec, &err) != 0)
+        return bad_input(err.msg);
+    if (spec->synth) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", spec->train_path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        if ((slash && ll_make_dirs(dir, &err) != 0) ||
+            ll_synth_write(spec->train_path, spec->synth_rows, spec->synth_seed, &err) != 0) {
+            ll_spec_free(spec);
+            ll_registry_free(reg);
+            return bad_input(err.msg);
+        }
+    }
+    if (ll_dataset_load_train(spec->train_path, &spec->features, enc, data, &err) != 0) {
+        ll_spec_free(spec);
+        ll_registry_free(reg);
+        return bad_input(err.msg);
+    }
+    if (data->n_positive < spec->folds || data->n_rows - data->n_positive < spec->folds) {
+        fprintf(stderr, "leadlab: %s: %zu-fold CV needs at least %zu rows of each class, the "
+                        "data has %zu positives and %zu negatives\n", spec->train_path,
+                spec->folds, spec->folds, data->n_positive, data->n_rows - data->n_positive);
+        ll_dataset_free(data);
+        ll_encoder_free(*enc);
+        ll_spec_free(spec);
+        ll_registry_free(reg);
+        return EXIT_BAD_INPUT;
+    }
+    return 0;
+}
+
+static void unload_experiment(ll_registry *reg, ll_spec *spec, ll_encoder *enc, ll_dataset *data)
+{
+    ll_dataset_free(data);
+    ll_encoder_free(enc);
+    ll_spec_free(spec);
+    ll_registry_free(reg);
+}
+
+static void describe_machine(char *buf, size_t len)
+{
+    char model[256] = "";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f))
+            if (!strncmp(line, "model name", 10)) {
+                const char *colon = strchr(line, ':');
+                if (colon) {
+                    snprintf(model, sizeof model, "%s", colon + 2);
+                    model[strcspn(model, "\n")] = '\0';
+                }
+                break;
+            }
+        fclose(f);
+    }
+    struct utsname u;
+    const char *arch = uname(&u) == 0 ? u.machine : "unknown";
+    snprintf(buf, len, "%s, %ld cores%s%s", arch, sysconf(_SC_NPROCESSORS_ONLN),
+             model[0] ? ", " : "", model);
+}
+
+/* "leadlab run SPEC --set a=b": the thread count is left out, as it cannot change results. */
+static void describe_command(char *buf, size_t len, const char *verb, const options *o)
+{
+    size_t used = (size_t)snprintf(buf, len, "leadlab %s %s", verb, o->spec);
+    for (size_t i = 0; i < o->n_sets && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, " --set %s", o->sets[i]);
+}
+
+typedef struct {
+    int tty, verbose;
+} progress_state;
+
+static void on_cell_done(size_t done, size_t total, double elapsed, void *ctx)
+{
+    const progress_state *p = ctx;
+    double eta = done ? elapsed * (double)(total - done) / (double)done : 0.0;
+    if (p->tty)
+        fprintf(stderr, "\rcells %zu/%zu  elapsed %.1fs  eta %.1fs   %s", done, total, elapsed,
+                eta, done == total ? "\n" : "");
+    else if (p->verbose)
+        fprintf(stderr, "cells %zu/%zu  elapsed %.1fs  eta %.1fs\n", done, total, elapsed, eta);
+}
+
+static int resolve_threads(const options *o, const ll_spec *spec)
+{
+    if (o->threads > 0)
+        return o->threads;
+    if (spec->threads > 0)
+        return spec->threads;
+    return omp_get_num_procs();
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    options o;
+    if (parse_options(argc, argv, &o, 0) != 0)
+        return EXIT_BAD_INPUT;
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset data;
+    int rc = load_experiment(&o, &reg, &spec, &enc, &data);
+    if (rc != 0)
+        return rc;
+    if (o.verbose)
+        ll_host_set_log_level(LL_LOG_INFO);
+    progress_state progress = {isatty(STDERR_FILENO), o.verbose};
+    ll_run_options ropt = {resolve_threads(&o, &spec), on_cell_done, &progress};
+    ll_run_result run;
+    ll_error err;
+    if (ll_run_cv(&spec, &data, &ropt, &run, &err) != 0) {
+        unload_experiment(&reg, &spec, enc, &data);
+        return bad_input(err.msg);
+    }
+    char command[2048], machine[512];
+    describe_command(command, sizeof command, "run", &o);
+    describe_machine(machine, sizeof machine);
+    ll_report_context ctx = {command, machine};
+    if (ll_report_write(&spec, &data, &run, &ctx, &err) != 0) {
+        fprintf(stderr, "leadlab: %s\n", err.msg);
+        rc = EXIT_BAD_INPUT;
+    } else {
+        ll_report_markdown(stdout, &spec, &data, &run, &ctx);
+        fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads)\n", spec.out_dir, run.wall_seconds,
+                run.threads);
+        if (run.n_failed) {
+            fprintf(stderr, "leadlab: %zu cell%s failed; see %s/cells.csv\n", run.n_failed,
+                    run.n_failed == 1 ? "" : "s", spec.out_dir);
+            rc = EXIT_CELLS_FAILED;
+        }
+    }
+    ll_run_result_free(&run);
+    unload_experiment(&reg, &spec, enc, &data);
+    return rc;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    options o;
+    if (parse_options(argc, argv, &o, 0) != 0)
+        return EXIT_BAD_INPUT;
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset data;
+    int rc = load_experiment(&o, &reg, &spec, &enc, &data);
+    if (rc != 0)
+        return rc;
+    printf("%s: ok\n", o.spec);
+    printf("data: %s: %zu rows, %zu positives, %zu features:", spec.train_path, data.n_rows,
+           data.n_positive, data.n_cols);
+    for (size_t j = 0; j < data.n_cols; j++)
+        printf(" %s", data.col_names[j]);
+    printf("\ncv: %zu folds x %zu repeats, seed %llu; threshold: ", spec.folds, spec.repeats,
+           (unsigned long long)spec.seed);
+    if (spec.tune_threshold)
+        printf("tuned for F1 on %zu inner folds\n", spec.tune_folds);
+    else
+        printf("%g\n", spec.threshold);
+    printf("models (%zu configs):\n", spec.n_models);
+    for (size_t i = 0; i < spec.n_models; i++)
+        printf("  %s\n", spec.models[i].label);
+    printf("samplers (%zu configs):\n", spec.n_samplers);
+    for (size_t i = 0; i < spec.n_samplers; i++)
+        printf("  %s\n", spec.samplers[i].label);
+    printf("cells: %zu configs x %zu samplers x %zu repeats x %zu folds = %zu\n", spec.n_models,
+           spec.n_samplers, spec.repeats, spec.folds,
+           spec.n_models * spec.n_samplers * spec.repeats * spec.folds);
+    printf("output: %s\n", spec.out_dir);
+    unload_experiment(&reg, &spec, enc, &data);
+    return 0;
+}
+
+static const ll_config *find_config(const ll_config *list, size_t n, const char *label)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i].label, label))
+            return &list[i];
+    return NULL;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    options o;
+    if (parse_options(argc, argv, &o, 1) != 0)
+        return EXIT_BAD_INPUT;
+    if (!o.config || !o.test || !o.out)
+        return bad_input("predict needs --config MODEL --test FILE.csv --out FILE.csv "
+                         "(and --sampler when the spec has several)");
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset train;
+    int rc = load_experiment(&o, &reg, &spec, &enc, &train);
+    if (rc != 0)
+        return rc;
+    const ll_config *model = find_config(spec.models, spec.n_models, o.config);
+    const ll_config *sampler = o.sampler ? find_config(spec.samplers, spec.n_samplers, o.sampler)
+                               : spec.n_samplers == 1 ? &spec.samplers[0] : NULL;
+    char msg[1024];
+    ll_dataset test = {0};
+    ll_error err;
+    double *x_train = NULL, *scores = NULL;
+    if (!model || !sampler) {
+        const ll_config *list = model ? spec.samplers : spec.models;
+        size_t n = model ? spec.n_samplers : spec.n_models;
+        size_t used = (size_t)snprintf(msg, sizeof msg, "%s: no %s '%s' in the spec (have:",
+                                       o.spec, model ? "sampler" : "model config",
+                                       model ? (o.sampler ? o.sampler : "") : o.config);
+        for (size_t i = 0; i < n && used < sizeof msg; i++)
+            used += (size_t)snprintf(msg + used, sizeof msg - used, " %s", list[i].label);
+        if (used < sizeof msg)
+            snprintf(msg + used, sizeof msg - used, ")");
+        rc = bad_input(msg);
+        goto out;
+    }
+    if (ll_dataset_load_apply(o.test, enc, &test, &err) != 0) {
+        rc = bad_input(err.msg);
+        goto out;
+    }
+    if (!test.ids) {
+        rc = bad_input("predict needs data.id in the spec to name the test rows");
+        goto out;
+    }
+    int threads = resolve_threads(&o, &spec);
+    omp_set_max_active_levels(2);
+    uint64_t seed = ll_seed_mix(spec.seed, ll_label_hash("predict"));
+    double cut = spec.threshold;
+    ll_err perr = {{0}};
+    ll_status st = LL_OK;
+    if (spec.tune_threshold)
+        st = ll_tune_threshold(sampler, model, spec.scale_zscore, train.x, train.y, train.n_rows,
+                               train.n_cols, train.col_binary, spec.tune_folds, seed, threads,
+                               &cut, &perr);
+    ll_fit_stats stats;
+    x_train = malloc(train.n_rows * train.n_cols * sizeof *x_train);
+    scores = malloc((test.n_rows ? test.n_rows : 1) * sizeof *scores);
+    if (!x_train || !scores) {
+        rc = bad_input("out of memory");
+        goto out;
+    }
+    memcpy(x_train, train.x, train.n_rows * train.n_cols * sizeof *x_train);
+    if (st == LL_OK)
+        st = ll_fit_predict(sampler, model, spec.scale_zscore, x_train, train.y, train.n_rows,
+                            test.x, test.n_rows, train.n_cols, train.col_binary, seed, threads,
+                            scores, &stats, &perr);
+    if (st != LL_OK) {
+        fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label, perr.msg);
+        rc = EXIT_CELLS_FAILED;
+        goto out;
+    }
+    ll_atomic_file af;
+    if (ll_atomic_open(&af, o.out, &err) != 0) {
+        rc = bad_input(err.msg);
+        goto out;
+    }
+    fprintf(af.f, "%s,%s\n", spec.features.id, spec.features.target);
+    size_t n_pos = 0;
+    for (size_t i = 0; i < test.n_rows; i++) {
+        int label = scores[i] >= cut;
+        n_pos += (size_t)label;
+        ll_csv_field(af.f, test.ids[i]);
+        fprintf(af.f, ",%d\n", label);
+    }
+    if (ll_atomic_commit(&af, &err) != 0) {
+        rc = bad_input(err.msg);
+        goto out;
+    }
+    fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive -> %s\n",
+            model->label, sampler->label, cut, n_pos, test.n_rows, o.out);
+out:
+    free(x_train);
+    free(scores);
+    ll_dataset_free(&test);
+    unload_experiment(&reg, &spec, enc, &train);
+    return rc;
+}
+
+static void print_refusal(const char *msg, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "leadlab: %s\n", msg);
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    const char *extra[16];
+    size_t n_extra = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--plugin-path") && i + 1 < argc && n_extra < 16)
+            extra[n_extra++] = argv[++i];
+        else
+            return bad_input("usage: leadlab plugins [--plugin-path DIR]...");
+    }
+    ll_registry reg;
+    ll_error err;
+    if (ll_registry_init(&reg, extra, n_extra, &err) != 0)
+        return bad_input(err.msg);
+    ll_registry_load_all(&reg, print_refusal, NULL);
+    printf("search path:");
+    for (size_t d = 0; d < reg.n_dirs; d++)
+        printf(" %s", reg.dirs[d]);
+    printf("\n");
+    static const char *const type_names[] = {"int", "real", "string", "bool", "int list"};
+    for (int kind = 0; kind < 2; kind++)
+        for (size_t i = 0; i < reg.n_loaded; i++) {
+            const ll_plugin *p = reg.loaded[i].plugin;
+            if (!!p->model == kind)
+                continue;
+            printf("\n%s %s (%s, %s)\n  %s\n", p->name, p->version,
+                   p->model ? "model" : "sampler", reg.loaded[i].path, p->summary ? p->summary : "");
+            for (size_t k = 0; k < p->n_params; k++) {
+                const ll_param *d = &p->params[k];
+                printf("  %-22s %-8s default %-8s", d->name, type_names[d->type],
+                       d->dflt ? d->dflt : "(required)");
+                if (d->type == LL_P_INT || d->type == LL_P_REAL || d->type == LL_P_INT_LIST)
+                    printf(" %c%g, %g%c", d->flags & LL_P_MIN_EXCLUSIVE ? '(' : '[', d->min,
+                           d->max, d->flags & LL_P_MAX_EXCLUSIVE ? ')' : ']');
+                if (d->choices)
+                    printf(" %s", d->choices);
+                printf("  %s\n", d->doc ? d->doc : "");
+            }
+        }
+    ll_registry_free(&reg);
+    return 0;
+}
+
+static int cmd_synth(int argc, char **argv)
+{
+    const char *out = NULL;
+    long rows = 20000, seed = 7;
+    for (int i = 2; i < argc; i++) {
+        char *end = NULL;
+        if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--rows") && i + 1 < argc &&
+                 (rows = strtol(argv[++i], &end, 10), !*end) && rows >= 100)
+            continue;
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc &&
+                 (seed = strtol(argv[++i], &end, 10), !*end) && seed >= 0)
+            continue;
+        else
+            return bad_input("usage: leadlab synth --out FILE.csv [--rows N>=100] [--seed S>=0]");
+    }
+    if (!out)
+        return bad_input("usage: leadlab synth --out FILE.csv [--rows N>=100] [--seed S>=0]");
+    ll_error err;
+    if (ll_synth_write(out, (size_t)rows, (uint64_t)seed, &err) != 0)
+        return bad_input(err.msg);
+    fprintf(stderr, "leadlab: wrote %ld synthetic rows (seed %ld) to %s\n", rows, seed, out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("leadlab %s (plugin ABI %u)\n", LL_VERSION, LL_ABI_VERSION);
+        return 0;
+    }
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc, argv);
+    if (!strcmp(cmd, "validate"))
+        return cmd_validate(argc, argv);
+    if (!strcmp(cmd, "predict"))
+        return cmd_predict(argc, argv);
+    if (!strcmp(cmd, "plugins"))
+        return cmd_plugins(argc, argv);
+    if (!strcmp(cmd, "synth"))
+        return cmd_synth(argc, argv);
+    fprintf(stderr, "leadlab: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
+}

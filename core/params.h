@@ -1,0 +1,39 @@
+/* leadlab plugin parameters: a YAML mapping validated against a plugin's schema (type, range,
+ * allowed words, unknown keys with a suggestion), list values expanded into a grid, and the
+ * host services through which plugins read the result. */
+#ifndef LL_CORE_PARAMS_H
+#define LL_CORE_PARAMS_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "leadlab/plugin.h"
+#include "yaml_tree.h"
+
+/* Validates `map` (a mapping node, or NULL for all defaults) against the schema of `plugin` and
+ * expands every list value into a grid (for INT_LIST params, a list of lists). On success
+ * *out is a malloc'd array of *n_out parameter sets, freed with ll_params_free_all.
+ * `file` and `where` (e.g. "models.knn") prefix messages: "FILE:LINE:COL: WHERE.KEY: ...". */
+int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *file,
+                     const char *where, ll_params ***out, size_t *n_out, ll_error *err);
+void ll_params_free(ll_params *params);
+void ll_params_free_all(ll_params **params, size_t n);
+
+/* "k=5,weights=distance": the values the spec gave, in spec order ("" if none). Owned by params. */
+const char *ll_params_label(const ll_params *params);
+/* Writes every parameter (given or default) as a JSON object. */
+void ll_params_write_json(const ll_params *params, FILE *out);
+
+/* The services handed to plugins. */
+const ll_host *ll_host_default(void);
+/* Where plugin log lines go (default: stderr for ERROR and WARN only). Not thread-safe to
+ * change while cells run. */
+void ll_host_set_log_level(int max_level);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t ll_edit_distance(const char *a, const char *b);
+/* The candidate closest to `word` if it is close enough to be a likely typo, else NULL.
+ * `candidates` is a '|'-separated list. */
+const char *ll_suggest(const char *word, const char *candidates, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,379 @@
+/* leadlab outputs (see report.h). Numbers are printed with fixed formats so that two runs
+ * with the same results give byte-identical files; timings live only in the CSV and JSON. */
+#include "report.h"
+#include "summary.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef LL_VERSION
+#define LL_VERSION "0"
+#endif
+
+int ll_make_dirs(const char *path, ll_error *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ll_error_set(err, "%s: path too long", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return ll_error_set(err, "%s: cannot create folder: %s", buf, strerror(errno));
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    return 0;
+}
+
+int ll_atomic_open(ll_atomic_file *af, const char *path, ll_error *err)
+{
+    snprintf(af->path, sizeof af->path, "%s", path);
+    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
+    af->f = fopen(af->tmp, "w");
+    if (!af->f)
+        return ll_error_set(err, "%s: cannot write: %s", af->tmp, strerror(errno));
+    return 0;
+}
+
+int ll_atomic_commit(ll_atomic_file *af, ll_error *err)
+{
+    int bad = ferror(af->f);
+    if (fclose(af->f) != 0)
+        bad = 1;
+    af->f = NULL;
+    if (bad) {
+        remove(af->tmp);
+        return ll_error_set(err, "%s: write failed", af->path);
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        int e = errno;
+        remove(af->tmp);
+        return ll_error_set(err, "%s: cannot rename into place: %s", af->path, strerror(e));
+    }
+    return 0;
+}
+
+void ll_csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* NaN (undefined, e.g. AUC of a fold with one class) prints as an empty CSV field. */
+static void csv_number(FILE *out, double v)
+{
+    if (!isnan(v))
+        fprintf(out, "%.6f", v);
+}
+
+static const char *const metric_labels[] = {"F1", "precision", "recall", "ROC-AUC",
+                                            "PR-AUC", "MCC", "bal. acc."};
+static const char *const metric_keys[] = {"f1", "precision", "recall", "roc_auc",
+                                          "pr_auc", "mcc", "balanced_accuracy"};
+
+static void md_mean_sd(FILE *out, const ll_summary_row *row, int which)
+{
+    if (isnan(row->mean[which]))
+        fputs(" – |", out);
+    else
+        fprintf(out, " %.3f ± %.3f |", row->mean[which], row->sd[which]);
+}
+
+int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                       const ll_run_result *run, const ll_report_context *ctx)
+{
+    size_t n_rows;
+    ll_summary_row *rows = ll_summarise(run, &n_rows);
+    if (!rows)
+        return -1;
+    fprintf(out, "# Leaderboard: %s\n\n", spec->name);
+    if (ctx && ctx->command) {
+        fprintf(out, "Regenerate with `%s`", ctx->command);
+        if (ctx->machine)
+            fprintf(out, " (ran on %s)", ctx->machine);
+        fputs(".\n\n", out);
+    }
+    fprintf(out, "Data: %zu rows, %zu positives (%.1f %%), %zu features. "
+                 "CV: %zu-fold stratified × %zu repeat%s, seed %llu. ",
+            data->n_rows, data->n_positive, 100.0 * (double)data->n_positive / (double)data->n_rows,
+            data->n_cols, spec->folds, spec->repeats, spec->repeats == 1 ? "" : "s",
+            (unsigned long long)spec->seed);
+    if (spec->tune_threshold)
+        fprintf(out, "Cut: tuned per outer fold for F1 on %zu-fold inner out-of-fold scores of "
+                     "its training rows (F1 @%.2g shown beside it).\n\n",
+                spec->tune_folds, spec->threshold);
+    else
+        fprintf(out, "Cut: %.2g.\n\n", spec->threshold);
+    fputs("| # | model | sampler |", out);
+    if (spec->tune_threshold)
+        fprintf(out, " F1 (tuned cut) | F1 @%.2g | cut |", spec->threshold);
+    else
+        fputs(" F1 |", out);
+    for (int k = 1; k < 7; k++)
+        if (spec->metrics & (1u << k))
+            fprintf(out, " %s |", metric_labels[k]);
+    fputs(" vs best |\n|---:|---|---|", out);
+    int cols = (spec->tune_threshold ? 3 : 1) + 1;
+    for (int k = 1; k < 7; k++)
+        cols += (spec->metrics >> k) & 1u;
+    for (int k = 0; k < cols; k++)
+        fputs("---:|", out);
+    fputc('\n', out);
+    for (size_t i = 0; i < n_rows; i++) {
+        const ll_summary_row *row = &rows[i];
+        fprintf(out, "| %zu | %s | %s |", i + 1, spec->models[row->model].label,
+                spec->samplers[row->sampler].label);
+        md_mean_sd(out, row, LL_SUM_F1);
+        if (spec->tune_threshold) {
+            md_mean_sd(out, row, LL_SUM_F1_FIXED);
+            md_mean_sd(out, row, LL_SUM_THRESHOLD);
+        }
+        for (int k = 1; k < 7; k++)
+            if (spec->metrics & (1u << k))
+                md_mean_sd(out, row, k);
+        if (row->failed)
+            fprintf(out, " FAILED %zu/%zu cells: %s |\n", row->failed, row->cells,
+                    row->first_error);
+        else if (i == 0)
+            fputs(" best |\n", out);
+        else if (isnan(row->p_vs_best))
+            fputs(" – |\n", out);
+        else
+            fprintf(out, row->p_vs_best < 0.001 ? " %sp < 0.001 |\n" : " %sp = %.3f |\n",
+                    row->worse_than_best ? "▼ " : "", row->p_vs_best);
+    }
+    fprintf(out, "\nmean ± sd over %zu cells per row. ▼: F1 significantly below the best row "
+                 "(corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
+            spec->folds * spec->repeats);
+    free(rows);
+    return ferror(out) ? -1 : 0;
+}
+
+static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    size_t n_rows;
+    ll_summary_row *rows = ll_summarise(run, &n_rows);
+    if (!rows)
+        return -1;
+    fputs("rank,config,sampler,cells,failed", out);
+    for (int k = 0; k < 7; k++)
+        fprintf(out, ",%s_mean,%s_sd", metric_keys[k], metric_keys[k]);
+    fputs(",fit_seconds,predict_seconds,f1_fixed_mean,f1_fixed_sd,threshold_mean,"
+          "p_vs_best,error\n", out);
+    for (size_t i = 0; i < n_rows; i++) {
+        const ll_summary_row *row = &rows[i];
+        fprintf(out, "%zu,", i + 1);
+        ll_csv_field(out, spec->models[row->model].label);
+        fputc(',', out);
+        ll_csv_field(out, spec->samplers[row->sampler].label);
+        fprintf(out, ",%zu,%zu", row->cells, row->failed);
+        for (int k = 0; k < 7; k++) {
+            fputc(',', out);
+            csv_number(out, row->mean[k]);
+            fputc(',', out);
+            csv_number(out, row->sd[k]);
+        }
+        fprintf(out, ",%.6f,%.6f,", row->fit_seconds, row->predict_seconds);
+        csv_number(out, row->mean[LL_SUM_F1_FIXED]);
+        fputc(',', out);
+        csv_number(out, row->sd[LL_SUM_F1_FIXED]);
+        fputc(',', out);
+        csv_number(out, row->mean[LL_SUM_THRESHOLD]);
+        fputc(',', out);
+        csv_number(out, row->p_vs_best);
+        fputc(',', out);
+        ll_csv_field(out, row->first_error ? row->first_error : "");
+        fputc('\n', out);
+    }
+    free(rows);
+    return 0;
+}
+
+static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    fputs("config,sampler,repeat,fold,status,seed,train_rows,train_positives,resampled_rows,"
+          "resampled_positives,test_rows,test_positives,threshold,tp,fp,tn,fn,precision,recall,"
+          "f1,f1_fixed,roc_auc,pr_auc,mcc,balanced_accuracy,fit_seconds,predict_seconds,error\n",
+          out);
+    for (size_t m = 0; m < run->n_models; m++)
+        for (size_t s = 0; s < run->n_samplers; s++)
+            for (size_t rep = 0; rep < run->repeats; rep++)
+                for (size_t f = 0; f < run->folds; f++) {
+                    const ll_cell_result *c = &run->cells[ll_cell_index(run, m, s, rep, f)];
+                    ll_csv_field(out, spec->models[m].label);
+                    fputc(',', out);
+                    ll_csv_field(out, spec->samplers[s].label);
+                    fprintf(out, ",%zu,%zu,%s,%llu,%zu,%zu,%zu,%zu,%zu,%zu,", rep, f,
+                            c->failed ? "failed" : "ok", (unsigned long long)c->seed,
+                            c->fit.rows_before, c->fit.positives_before, c->fit.rows_after,
+                            c->fit.positives_after, c->n_test, c->positives_test);
+                    csv_number(out, c->threshold);
+                    const ll_metrics *mt = &c->metrics;
+                    fprintf(out, ",%zu,%zu,%zu,%zu", mt->cm.tp, mt->cm.fp, mt->cm.tn, mt->cm.fn);
+                    double v[] = {mt->precision, mt->recall, mt->f1, c->f1_fixed, mt->roc_auc,
+                                  mt->pr_auc, mt->mcc, mt->balanced_accuracy};
+                    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                        fputc(',', out);
+                        if (!c->failed)
+                            csv_number(out, v[k]);
+                    }
+                    fprintf(out, ",%.6f,%.6f,", c->fit.fit_seconds, c->fit.predict_seconds);
+                    ll_csv_field(out, c->error);
+                    fputc('\n', out);
+                }
+}
+
+static void write_folds_csv(FILE *out, const ll_dataset *data, const ll_run_result *run)
+{
+    fputs("row,id,y,repeat,fold\n", out);
+    for (size_t rep = 0; rep < run->repeats; rep++)
+        for (size_t i = 0; i < run->n_rows; i++) {
+            fprintf(out, "%zu,", i);
+            if (data->ids)
+                ll_csv_field(out, data->ids[i]);
+            fprintf(out, ",%u,%zu,%u\n", data->y[i], rep, run->fold_of_row[rep * run->n_rows + i]);
+        }
+}
+
+static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                                  const ll_run_result *run)
+{
+    fputs("row,id,y,repeat,fold", out);
+    for (size_t m = 0; m < run->n_models; m++)
+        for (size_t s = 0; s < run->n_samplers; s++) {
+            char name[512];
+            snprintf(name, sizeof name, "%s|%s", spec->models[m].label, spec->samplers[s].label);
+            fputc(',', out);
+            ll_csv_field(out, name);
+        }
+    fputc('\n', out);
+    for (size_t rep = 0; rep < run->repeats; rep++)
+        for (size_t i = 0; i < run->n_rows; i++) {
+            fprintf(out, "%zu,", i);
+            if (data->ids)
+                ll_csv_field(out, data->ids[i]);
+            fprintf(out, ",%u,%zu,%u", data->y[i], rep, run->fold_of_row[rep * run->n_rows + i]);
+            for (size_t m = 0; m < run->n_models; m++)
+                for (size_t s = 0; s < run->n_samplers; s++) {
+                    double v = ll_oof_scores(run, m, s, rep)[i];
+                    if (v >= 0.0)
+                        fprintf(out, ",%.9g", v);
+                    else
+                        fputc(',', out); /* the cell that should have scored it failed */
+                }
+            fputc('\n', out);
+        }
+}
+
+static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                           const ll_run_result *run, const ll_report_context *ctx)
+{
+    fputs("{\n  \"leadlab_version\": ", out);
+    ll_json_string(out, LL_VERSION);
+    fputs(",\n  \"spec_file\": ", out);
+    ll_json_string(out, spec->path);
+    fputs(",\n  \"command\": ", out);
+    ll_json_string(out, ctx && ctx->command ? ctx->command : "");
+    fputs(",\n  \"machine\": ", out);
+    ll_json_string(out, ctx && ctx->machine ? ctx->machine : "");
+    fprintf(out, ",\n  \"threads\": %d,\n  \"wall_seconds\": %.3f,\n  \"cells\": %zu,\n"
+                 "  \"failed_cells\": %zu,\n  \"cv_seed\": %llu,\n  \"spec\": ",
+            run->threads, run->wall_seconds, run->n_models * run->n_samplers * run->repeats *
+            run->folds, run->n_failed, (unsigned long long)spec->seed);
+    ll_ynode_write_json(spec->tree, out);
+    fputs(",\n  \"data\": {\"file\": ", out);
+    ll_json_string(out, spec->train_path);
+    fprintf(out, ", \"rows\": %zu, \"positives\": %zu, \"features\": [", data->n_rows,
+            data->n_positive);
+    for (size_t j = 0; j < data->n_cols; j++) {
+        if (j)
+            fputs(", ", out);
+        ll_json_string(out, data->col_names[j]);
+    }
+    fputs("]},\n  \"configs\": [", out);
+    for (int kind = 0; kind < 2; kind++) {
+        const ll_config *list = kind ? spec->samplers : spec->models;
+        size_t n = kind ? spec->n_samplers : spec->n_models;
+        for (size_t i = 0; i < n; i++) {
+            fputs(kind || i ? ",\n    " : "\n    ", out);
+            fprintf(out, "{\"kind\": \"%s\", \"label\": ", kind ? "sampler" : "model");
+            ll_json_string(out, list[i].label);
+            fputs(", \"plugin\": ", out);
+            ll_json_string(out, list[i].plugin->name);
+            fputs(", \"plugin_version\": ", out);
+            ll_json_string(out, list[i].plugin->version);
+            fputs(", \"params\": ", out);
+            ll_params_write_json(list[i].params, out);
+            fputc('}', out);
+        }
+    }
+    fputs("\n  ]\n}\n", out);
+}
+
+typedef enum { OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON } output_kind;
+
+static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
+                     const ll_report_context *ctx, output_kind kind, const char *file,
+                     ll_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", spec->out_dir, file);
+    ll_atomic_file af;
+    if (ll_atomic_open(&af, path, err) != 0)
+        return -1;
+    int rc = 0;
+    switch (kind) {
+    case OUT_LB_MD: rc = ll_report_markdown(af.f, spec, data, run, ctx); break;
+    case OUT_LB_CSV: rc = write_leaderboard_csv(af.f, spec, run); break;
+    case OUT_CELLS: write_cells_csv(af.f, spec, run); break;
+    case OUT_FOLDS: write_folds_csv(af.f, data, run); break;
+    case OUT_PRED: write_predictions_csv(af.f, spec, data, run); break;
+    case OUT_JSON: write_run_json(af.f, spec, data, run, ctx); break;
+    }
+    if (rc != 0) {
+        fclose(af.f);
+        remove(af.tmp);
+        return ll_error_set(err, "%s: out of memory", path);
+    }
+    return ll_atomic_commit(&af, err);
+}
+
+int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
+                    const ll_report_context *ctx, ll_error *err)
+{
+    if (ll_make_dirs(spec->out_dir, err) != 0)
+        return -1;
+    struct {
+        unsigned need;
+        output_kind kind;
+        const char *file;
+    } outputs[] = {
+        {LL_OUT_MD, OUT_LB_MD, "leaderboard.md"},   {LL_OUT_CSV, OUT_LB_CSV, "leaderboard.csv"},
+        {LL_OUT_CSV, OUT_CELLS, "cells.csv"},       {LL_OUT_CSV, OUT_FOLDS, "folds.csv"},
+        {0, OUT_PRED, "predictions.csv"},           {LL_OUT_JSON, OUT_JSON, "run.json"},
+    };
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        int wanted = outputs[i].need ? (spec->formats & outputs[i].need) != 0
+                                     : spec->write_predictions;
+        if (wanted && write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)
+            return -1;
+    }
+    return 0;
+}

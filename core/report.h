@@ -1,0 +1,41 @@
+/* leadlab outputs: leaderboard.md / .csv, cells.csv, folds.csv, predictions.csv and run.json,
+ * each written to a temporary name and renamed, so an interrupted run leaves no half file. */
+#ifndef LL_CORE_REPORT_H
+#define LL_CORE_REPORT_H
+
+#include <stdio.h>
+
+#include "dataset.h"
+#include "runner.h"
+#include "spec.h"
+
+typedef struct {
+    const char *command; /* how to regenerate the run, e.g. "leadlab run experiments/x.yaml" */
+    const char *machine; /* one line on the machine, e.g. "x86_64, 2 cores, Intel ..." */
+} ll_report_context;
+
+/* Writes every output the spec asks for into spec->out_dir (created if needed). */
+int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
+                    const ll_report_context *ctx, ll_error *err);
+
+/* The leaderboard as Markdown (what leaderboard.md holds), e.g. for printing to stdout. */
+int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                       const ll_run_result *run, const ll_report_context *ctx);
+
+/* mkdir -p */
+int ll_make_dirs(const char *path, ll_error *err);
+
+/* Atomic file output: open a temporary sibling of `path`, write, then commit renames it over
+ * `path` (or removes it when anything failed). */
+typedef struct {
+    FILE *f;
+    char tmp[4160];
+    char path[4096];
+} ll_atomic_file;
+int ll_atomic_open(ll_atomic_file *af, const char *path, ll_error *err);
+int ll_atomic_commit(ll_atomic_file *af, ll_error *err);
+
+/* Writes s as one CSV field (quoted when it holds a comma, quote or newline). */
+void ll_csv_field(FILE *out, const char *s);
+
+#endif

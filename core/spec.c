@@ -1,0 +1,904 @@
+/* leadlab experiment spec (see spec.h): every section is checked key by key, so a typo is an
+ * error with a suggestion rather than a silently ignored setting. */
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Context shared by the section readers: the file name for messages and the spec's folder
+ * for relative paths. */
+typedef struct {
+    const char *file;
+    char *dir;
+    ll_error *err;
+} reader;
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int fail_at(reader *r, const ll_ynode *node, const char *where, const char *fmt, ...)
+    LL_PRINTF(4, 5);
+static int fail_at(reader *r, const ll_ynode *node, const char *where, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ll_error_set(r->err, "%s:%zu:%zu: %s: %s", r->file, node ? node->line : 1,
+                        node ? node->col : 1, where, msg);
+}
+
+/* Rejects keys of `map` not in `allowed` ('|'-separated), suggesting the closest one. */
+static int check_keys(reader *r, const ll_ynode *map, const char *where, const char *allowed)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        const char *key = map->keys[i]->text;
+        char pattern[512];
+        snprintf(pattern, sizeof pattern, "|%s|", allowed);
+        char needle[128];
+        snprintf(needle, sizeof needle, "|%s|", key);
+        if (strstr(pattern, needle))
+            continue;
+        char sugg[64];
+        const char *s = ll_suggest(key, allowed, sugg, sizeof sugg);
+        return fail_at(r, map->keys[i], where, "unknown key '%s'%s%s%s (expected one of: %s)", key,
+                       s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", allowed);
+    }
+    return 0;
+}
+
+static int expect_kind(reader *r, const ll_ynode *node, ll_ynode_kind kind, const char *where)
+{
+    if (node->kind == kind)
+        return 0;
+    return fail_at(r, node, where, "expected %s, got %s", ll_ynode_kind_name(kind),
+                   ll_ynode_kind_name(node->kind));
+}
+
+static int read_string(reader *r, const ll_ynode *node, const char *where, char **out)
+{
+    if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
+        return -1;
+    if (!node->text[0])
+        return fail_at(r, node, where, "must not be empty");
+    free(*out);
+    if (!(*out = dup_str(node->text)))
+        return ll_error_set(r->err, "out of memory");
+    return 0;
+}
+
+static int read_long(reader *r, const ll_ynode *node, const char *where, long min, long max,
+                     long *out)
+{
+    if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
+        return -1;
+    if (ll_yscalar_long(node, out) != 0)
+        return fail_at(r, node, where, "expected an integer, got '%s'", node->text);
+    if (*out < min || *out > max)
+        return fail_at(r, node, where, "%ld is out of range [%ld, %ld]", *out, min, max);
+    return 0;
+}
+
+static int read_double(reader *r, const ll_ynode *node, const char *where, double *out)
+{
+    if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
+        return -1;
+    if (ll_yscalar_double(node, out) != 0)
+        return fail_at(r, node, where, "expected a number, got '%s'", node->text);
+    return 0;
+}
+
+static int read_bool(reader *r, const ll_ynode *node, const char *where, int *out)
+{
+    if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
+        return -1;
+    if (ll_yscalar_bool(node, out) != 0)
+        return fail_at(r, node, where, "expected true or false, got '%s'", node->text);
+    return 0;
+}
+
+/* A list of non-empty strings (a single scalar counts as a one-item list). */
+static int read_string_list(reader *r, const ll_ynode *node, const char *where, char ***out,
+                            size_t *n_out)
+{
+    size_t n = node->kind == LL_Y_SEQ ? node->n : 1;
+    if (node->kind == LL_Y_MAP)
+        return fail_at(r, node, where, "expected a list of names, got a mapping");
+    char **list = calloc(n + 1, sizeof *list);
+    if (!list)
+        return ll_error_set(r->err, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const ll_ynode *item = node->kind == LL_Y_SEQ ? node->items[i] : node;
+        if (read_string(r, item, where, &list[i]) != 0) {
+            for (size_t j = 0; j < n; j++)
+                free(list[j]);
+            free(list);
+            return -1;
+        }
+    }
+    *out = list;
+    *n_out = n;
+    return 0;
+}
+
+/* Paths in a spec are relative to the spec file's folder. */
+static char *resolve_path(const reader *r, const char *path)
+{
+    if (path[0] == '/' || !r->dir[0])
+        return dup_str(path);
+    size_t n = strlen(r->dir) + strlen(path) + 2;
+    char *full = malloc(n);
+    if (full)
+        snprintf(full, n, "%s/%s", r->dir, path);
+    return full;
+}
+
+/* ---- data and features ---- */
+
+static int read_data(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_MAP, "data") != 0 ||
+        check_keys(r, node, "data", "train|synth|target|positive|negative|id") != 0)
+        return -1;
+    const ll_ynode *train = ll_ymap_get(node, "train"), *synth = ll_ymap_get(node, "synth");
+    if (!train && !synth)
+        return fail_at(r, node, "data", "give either 'train' (a CSV file) or 'synth'");
+    if (train && synth)
+        return fail_at(r, synth, "data", "'train' and 'synth' exclude each other");
+    ll_feature_spec *fs = &spec->features;
+    if (train) {
+        char *rel = NULL;
+        if (read_string(r, train, "data.train", &rel) != 0)
+            return -1;
+        spec->train_path = resolve_path(r, rel);
+        free(rel);
+    } else {
+        if (expect_kind(r, synth, LL_Y_MAP, "data.synth") != 0 ||
+            check_keys(r, synth, "data.synth", "rows|seed|file") != 0)
+            return -1;
+        long rows = 20000, seed = 7;
+        const ll_ynode *v;
+        if ((v = ll_ymap_get(synth, "rows")) && read_long(r, v, "data.synth.rows", 100, 10000000, &rows))
+            return -1;
+        if ((v = ll_ymap_get(synth, "seed")) && read_long(r, v, "data.synth.seed", 0, LONG_MAX, &seed))
+            return -1;
+        spec->synth = 1;
+        spec->synth_rows = (size_t)rows;
+        spec->synth_seed = (uint64_t)seed;
+        char *file = NULL;
+        if ((v = ll_ymap_get(synth, "file")) && read_string(r, v, "data.synth.file", &file))
+            return -1;
+        if (file) {
+            spec->train_path = resolve_path(r, file);
+            free(file);
+        } /* else: written into the output folder once that is known */
+    }
+    const ll_ynode *v;
+    if (!(v = ll_ymap_get(node, "target")))
+        return fail_at(r, node, "data", "'target' (the label column) is required");
+    if (read_string(r, v, "data.target", &fs->target) != 0)
+        return -1;
+    if ((v = ll_ymap_get(node, "positive")) ? read_string(r, v, "data.positive", &fs->positive)
+                                            : !(fs->positive = dup_str("1")))
+        return -1;
+    if ((v = ll_ymap_get(node, "negative")) && read_string(r, v, "data.negative", &fs->negative))
+        return -1;
+    if ((v = ll_ymap_get(node, "id")) && read_string(r, v, "data.id", &fs->id))
+        return -1;
+    if (!spec->train_path && !spec->synth)
+        return ll_error_set(r->err, "out of memory");
+    return 0;
+}
+
+static int read_date_parts(reader *r, const ll_ynode *node, const char *where, unsigned *parts)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (read_string_list(r, node, where, &names, &n) != 0)
+        return -1;
+    static const char *const known[] = {"year", "month", "day", "dayofweek"};
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        unsigned bit = 0;
+        for (unsigned k = 0; k < 4; k++)
+            if (strcmp(names[i], known[k]) == 0)
+                bit = 1u << k;
+        if (!bit) {
+            char sugg[64];
+            const char *s = ll_suggest(names[i], "year|month|day|dayofweek", sugg, sizeof sugg);
+            rc = fail_at(r, node->kind == LL_Y_SEQ ? node->items[i] : node, where,
+                         "unknown date part '%s'%s%s%s (expected year, month, day, dayofweek)",
+                         names[i], s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        }
+        *parts |= bit;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int read_column_transform(reader *r, const char *column, const ll_ynode *node,
+                                 ll_column_transform *t)
+{
+    char where[256];
+    snprintf(where, sizeof where, "features.columns.%s", column);
+    if (!(t->column = dup_str(column)))
+        return ll_error_set(r->err, "out of memory");
+    if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
+        check_keys(r, node, where, "fill|missing_flag|onehot|date") != 0)
+        return -1;
+    const ll_ynode *v;
+    char sub[300];
+    if ((v = ll_ymap_get(node, "fill"))) {
+        snprintf(sub, sizeof sub, "%s.fill", where);
+        if (read_double(r, v, sub, &t->fill) != 0)
+            return -1;
+        t->has_fill = 1;
+    }
+    if ((v = ll_ymap_get(node, "missing_flag"))) {
+        snprintf(sub, sizeof sub, "%s.missing_flag", where);
+        if (read_bool(r, v, sub, &t->missing_flag) != 0)
+            return -1;
+    }
+    if ((v = ll_ymap_get(node, "onehot"))) {
+        snprintf(sub, sizeof sub, "%s.onehot", where);
+        if (v->kind == LL_Y_SEQ) {
+            t->onehot = 1;
+            t->onehot_values = calloc(v->n + 1, sizeof *t->onehot_values);
+            if (!t->onehot_values)
+                return ll_error_set(r->err, "out of memory");
+            for (size_t i = 0; i < v->n; i++, t->n_onehot_values++)
+                if (read_double(r, v->items[i], sub, &t->onehot_values[i]) != 0)
+                    return -1;
+        } else if (read_bool(r, v, sub, &t->onehot) != 0) {
+            return -1;
+        }
+    }
+    if ((v = ll_ymap_get(node, "date"))) {
+        snprintf(sub, sizeof sub, "%s.date", where);
+        if (read_date_parts(r, v, sub, &t->date_parts) != 0)
+            return -1;
+        if (!t->date_parts)
+            return fail_at(r, v, sub, "name at least one date part");
+    }
+    if (t->onehot && t->date_parts)
+        return fail_at(r, node, where, "'onehot' and 'date' exclude each other");
+    return 0;
+}
+
+static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_days_between *d)
+{
+    char where[256];
+    snprintf(where, sizeof where, "features.derived.%s", name);
+    if (!(d->name = dup_str(name)))
+        return ll_error_set(r->err, "out of memory");
+    if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
+        check_keys(r, node, where, "days_between|fill|missing_flag") != 0)
+        return -1;
+    const ll_ynode *v = ll_ymap_get(node, "days_between");
+    if (!v)
+        return fail_at(r, node, where, "'days_between: [from_column, to_column]' is required");
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s.days_between", where);
+    char **cols = NULL;
+    size_t n = 0;
+    if (read_string_list(r, v, sub, &cols, &n) != 0)
+        return -1;
+    if (n != 2) {
+        for (size_t i = 0; i < n; i++)
+            free(cols[i]);
+        free(cols);
+        return fail_at(r, v, sub, "expected two date columns [from, to], got %zu", n);
+    }
+    d->from = cols[0];
+    d->to = cols[1];
+    free(cols);
+    if ((v = ll_ymap_get(node, "fill"))) {
+        snprintf(sub, sizeof sub, "%s.fill", where);
+        if (read_double(r, v, sub, &d->fill) != 0)
+            return -1;
+        d->has_fill = 1;
+    }
+    if ((v = ll_ymap_get(node, "missing_flag"))) {
+        snprintf(sub, sizeof sub, "%s.missing_flag", where);
+        if (read_bool(r, v, sub, &d->missing_flag) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_features(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    ll_feature_spec *fs = &spec->features;
+    if (expect_kind(r, node, LL_Y_MAP, "features") != 0 ||
+        check_keys(r, node, "features", "drop|columns|derived") != 0)
+        return -1;
+    const ll_ynode *v;
+    if ((v = ll_ymap_get(node, "drop")) &&
+        read_string_list(r, v, "features.drop", &fs->drop, &fs->n_drop) != 0)
+        return -1;
+    if ((v = ll_ymap_get(node, "columns"))) {
+        if (expect_kind(r, v, LL_Y_MAP, "features.columns") != 0)
+            return -1;
+        if (!(fs->transforms = calloc(v->n + 1, sizeof *fs->transforms)))
+            return ll_error_set(r->err, "out of memory");
+        for (size_t i = 0; i < v->n; i++, fs->n_transforms++)
+            if (read_column_transform(r, v->keys[i]->text, v->items[i], &fs->transforms[i]) != 0) {
+                fs->n_transforms++;
+                return -1;
+            }
+    }
+    if ((v = ll_ymap_get(node, "derived"))) {
+        if (expect_kind(r, v, LL_Y_MAP, "features.derived") != 0)
+            return -1;
+        if (!(fs->derived = calloc(v->n + 1, sizeof *fs->derived)))
+            return ll_error_set(r->err, "out of memory");
+        for (size_t i = 0; i < v->n; i++, fs->n_derived++)
+            if (read_derived(r, v->keys[i]->text, v->items[i], &fs->derived[i]) != 0) {
+                fs->n_derived++;
+                return -1;
+            }
+    }
+    return 0;
+}
+
+/* ---- plugins ---- */
+
+/* Builds "knn(k=5)" from the plugin name and the given parameters. */
+static char *config_label(const char *plugin, const char *params)
+{
+    size_t n = strlen(plugin) + strlen(params) + 3;
+    char *label = malloc(n);
+    if (label)
+        snprintf(label, n, params[0] ? "%s(%s)" : "%s", plugin, params);
+    return label;
+}
+
+/* Reads a list of `- name` or `- name: {params}` items into expanded configs. */
+static int read_plugin_list(reader *r, const ll_ynode *node, const char *section, int want_model,
+                            ll_registry *reg, ll_config **out, size_t *n_out)
+{
+    if (node->kind == LL_Y_MAP)
+        return fail_at(r, node, section,
+                       "expected a list (- name: {params}), got a mapping; write each plugin as "
+                       "a list item");
+    if (expect_kind(r, node, LL_Y_SEQ, section) != 0)
+        return -1;
+    if (node->n == 0)
+        return fail_at(r, node, section, "the list is empty");
+    for (size_t i = 0; i < node->n; i++) {
+        const ll_ynode *item = node->items[i];
+        const ll_ynode *name_node = item, *params = NULL;
+        if (item->kind == LL_Y_MAP) {
+            if (item->n != 1)
+                return fail_at(r, item, section,
+                               "each item is one plugin: '- name' or '- name: {params}'");
+            name_node = item->keys[0];
+            params = item->items[0];
+        } else if (item->kind != LL_Y_SCALAR) {
+            return fail_at(r, item, section, "expected a plugin name, got a list");
+        }
+        ll_error perr;
+        const ll_plugin *plugin = ll_registry_get(reg, name_node->text, &perr);
+        if (!plugin)
+            return fail_at(r, name_node, section, "%s", perr.msg);
+        if (!!plugin->model != want_model)
+            return fail_at(r, name_node, section, "'%s' is a %s plugin, not a %s",
+                           plugin->name, plugin->model ? "model" : "sampler",
+                           want_model ? "model" : "sampler");
+        char where[192];
+        snprintf(where, sizeof where, "%s.%s", section, plugin->name);
+        ll_params **sets = NULL;
+        size_t n_sets = 0;
+        if (ll_params_expand(plugin, params, r->file, where, &sets, &n_sets, r->err) != 0)
+            return -1;
+        ll_config *grown = realloc(*out, (*n_out + n_sets) * sizeof *grown);
+        if (!grown) {
+            ll_params_free_all(sets, n_sets);
+            return ll_error_set(r->err, "out of memory");
+        }
+        *out = grown;
+        for (size_t s = 0; s < n_sets; s++) {
+            ll_config *c = &grown[(*n_out)++];
+            c->plugin = plugin;
+            c->params = sets[s];
+            c->label = config_label(plugin->name, ll_params_label(sets[s]));
+            if (!c->label) {
+                for (size_t t = s + 1; t < n_sets; t++)
+                    ll_params_free(sets[t]);
+                free(sets);
+                return ll_error_set(r->err, "out of memory");
+            }
+            for (size_t prev = 0; prev + 1 < *n_out; prev++)
+                if (strcmp(grown[prev].label, c->label) == 0) {
+                    for (size_t t = s + 1; t < n_sets; t++)
+                        ll_params_free(sets[t]);
+                    free(sets);
+                    return fail_at(r, item, section, "'%s' appears twice", c->label);
+                }
+        }
+        free(sets);
+    }
+    return 0;
+}
+
+/* ---- the rest ---- */
+
+static int read_cv(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_MAP, "cv") != 0 ||
+        check_keys(r, node, "cv", "folds|repeats|seed|stratified") != 0)
+        return -1;
+    const ll_ynode *v;
+    long folds = 5, repeats = 1, seed = 42;
+    if ((v = ll_ymap_get(node, "folds")) && read_long(r, v, "cv.folds", 2, 1000, &folds))
+        return -1;
+    if ((v = ll_ymap_get(node, "repeats")) && read_long(r, v, "cv.repeats", 1, 1000, &repeats))
+        return -1;
+    if ((v = ll_ymap_get(node, "seed")) && read_long(r, v, "cv.seed", 0, LONG_MAX, &seed))
+        return -1;
+    if ((v = ll_ymap_get(node, "stratified"))) {
+        int strat;
+        if (read_bool(r, v, "cv.stratified", &strat) != 0)
+            return -1;
+        if (!strat)
+            return fail_at(r, v, "cv.stratified", "folds are always stratified in leadlab");
+    }
+    spec->folds = (size_t)folds;
+    spec->repeats = (size_t)repeats;
+    spec->seed = (uint64_t)seed;
+    return 0;
+}
+
+static int read_threshold(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (node->kind == LL_Y_SCALAR) {
+        if (read_double(r, node, "threshold", &spec->threshold) != 0)
+            return -1;
+        if (!(spec->threshold > 0.0 && spec->threshold < 1.0))
+            return fail_at(r, node, "threshold", "%g is out of range (0, 1)", spec->threshold);
+        return 0;
+    }
+    if (expect_kind(r, node, LL_Y_MAP, "threshold") != 0 ||
+        check_keys(r, node, "threshold", "tune|folds|fixed") != 0)
+        return -1;
+    const ll_ynode *v;
+    if ((v = ll_ymap_get(node, "fixed")) && read_threshold(r, v, spec) != 0)
+        return -1;
+    if ((v = ll_ymap_get(node, "tune"))) {
+        if (expect_kind(r, v, LL_Y_SCALAR, "threshold.tune") != 0)
+            return -1;
+        if (strcmp(v->text, "f1") != 0)
+            return fail_at(r, v, "threshold.tune", "'%s' is not a tuning target (expected f1)",
+                           v->text);
+        spec->tune_threshold = 1;
+    }
+    long folds = 3;
+    if ((v = ll_ymap_get(node, "folds")) && read_long(r, v, "threshold.folds", 2, 20, &folds))
+        return -1;
+    spec->tune_folds = (size_t)folds;
+    return 0;
+}
+
+static int read_metrics(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    static const char *const names[] = {"f1", "precision", "recall", "roc_auc",
+                                        "pr_auc", "mcc", "balanced_accuracy"};
+    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy";
+    char **list = NULL;
+    size_t n = 0;
+    if (read_string_list(r, node, "metrics", &list, &n) != 0)
+        return -1;
+    int rc = 0;
+    spec->metrics = LL_METRIC_F1; /* the leaderboard is sorted by F1: always shown */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        unsigned bit = 0;
+        for (unsigned k = 0; k < 7; k++)
+            if (strcmp(list[i], names[k]) == 0)
+                bit = 1u << k;
+        if (!bit) {
+            char sugg[64];
+            const char *s = ll_suggest(list[i], all, sugg, sizeof sugg);
+            rc = fail_at(r, node->kind == LL_Y_SEQ ? node->items[i] : node, "metrics",
+                         "unknown metric '%s'%s%s%s (expected one of: %s)", list[i],
+                         s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
+        }
+        spec->metrics |= bit;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    return rc;
+}
+
+static int read_output(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_MAP, "output") != 0 ||
+        check_keys(r, node, "output", "dir|formats|predictions") != 0)
+        return -1;
+    const ll_ynode *v;
+    if ((v = ll_ymap_get(node, "dir"))) {
+        char *rel = NULL;
+        if (read_string(r, v, "output.dir", &rel) != 0)
+            return -1;
+        free(spec->out_dir);
+        spec->out_dir = resolve_path(r, rel);
+        free(rel);
+        if (!spec->out_dir)
+            return ll_error_set(r->err, "out of memory");
+    }
+    if ((v = ll_ymap_get(node, "formats"))) {
+        char **list = NULL;
+        size_t n = 0;
+        if (read_string_list(r, v, "output.formats", &list, &n) != 0)
+            return -1;
+        int rc = 0;
+        spec->formats = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (rc == 0) {
+                unsigned bit = !strcmp(list[i], "md") ? LL_OUT_MD
+                             : !strcmp(list[i], "csv") ? LL_OUT_CSV
+                             : !strcmp(list[i], "json") ? LL_OUT_JSON : 0;
+                if (!bit)
+                    rc = fail_at(r, v->kind == LL_Y_SEQ ? v->items[i] : v, "output.formats",
+                                 "unknown format '%s' (expected md, csv, json)", list[i]);
+                spec->formats |= bit;
+            }
+            free(list[i]);
+        }
+        free(list);
+        if (rc != 0)
+            return -1;
+    }
+    if ((v = ll_ymap_get(node, "predictions")) &&
+        read_bool(r, v, "output.predictions", &spec->write_predictions) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- overrides ---- */
+
+/* The item of a samplers/models list that `seg` names: an index, or a plugin name. For a
+ * plugin item the result is its parameter mapping, created when the item was a bare name. */
+static ll_ynode *find_list_item(ll_ynode *list, const char *seg)
+{
+    char *end;
+    long idx = strtol(seg, &end, 10);
+    if (!*end && idx >= 0 && (size_t)idx < list->n)
+        return list->items[idx];
+    for (size_t i = 0; i < list->n; i++) {
+        ll_ynode *item = list->items[i];
+        if (item->kind == LL_Y_SCALAR && strcmp(item->text, seg) == 0) {
+            ll_ynode *map = ll_ynode_new(LL_Y_MAP, NULL, item->line, item->col);
+            ll_ynode *params = ll_ynode_new(LL_Y_MAP, NULL, item->line, item->col);
+            if (!map || !params || ll_ymap_set(map, seg, params) != 0) {
+                ll_ynode_free(map);
+                ll_ynode_free(params);
+                return NULL;
+            }
+            ll_ynode_free(item);
+            list->items[i] = map;
+            return params;
+        }
+        if (item->kind == LL_Y_MAP && item->n == 1 && strcmp(item->keys[0]->text, seg) == 0) {
+            ll_ynode *params = item->items[0];
+            if (params->kind == LL_Y_SCALAR && !params->text[0]) {
+                ll_ynode *map = ll_ynode_new(LL_Y_MAP, NULL, params->line, params->col);
+                if (!map)
+                    return NULL;
+                ll_ynode_free(params);
+                item->items[0] = params = map;
+            }
+            return params;
+        }
+    }
+    return NULL;
+}
+
+int ll_spec_apply_set(ll_ynode *root, const char *assignment, ll_error *err)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment)
+        return ll_error_set(err, "--set %s: expected key.path=value", assignment);
+    char path[512];
+    size_t plen = (size_t)(eq - assignment);
+    if (plen >= sizeof path)
+        return ll_error_set(err, "--set: key path too long");
+    memcpy(path, assignment, plen);
+    path[plen] = '\0';
+    ll_ynode *value = NULL;
+    ll_error perr;
+    /* The value is YAML too, so `--set models.knn.k=[5,15]` gives a grid. */
+    if (ll_yaml_parse_string(eq + 1, "--set", &value, &perr) != 0)
+        return ll_error_set(err, "--set %s: %s", assignment, perr.msg);
+    if (value->kind == LL_Y_MAP && value->n == 0) { /* an empty value parses as an empty map */
+        ll_ynode_free(value);
+        value = ll_ynode_new(LL_Y_SCALAR, "", 1, 1);
+        if (!value)
+            return ll_error_set(err, "out of memory");
+    }
+    ll_ynode *node = root;
+    char *save = NULL;
+    char *seg = strtok_r(path, ".", &save);
+    while (seg) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (node->kind == LL_Y_SEQ) {
+            ll_ynode *item = find_list_item(node, seg);
+            if (!item || !next) {
+                ll_ynode_free(value);
+                return ll_error_set(err, item ? "--set %s: cannot replace a whole list item"
+                                              : "--set %s: no list item '%s'", assignment, seg);
+            }
+            node = item;
+            seg = next;
+            continue;
+        }
+        if (node->kind != LL_Y_MAP) {
+            ll_ynode_free(value);
+            return ll_error_set(err, "--set %s: '%s' is inside %s, not a mapping", assignment,
+                                seg, ll_ynode_kind_name(node->kind));
+        }
+        if (!next) {
+            if (ll_ymap_set(node, seg, value) != 0) {
+                ll_ynode_free(value);
+                return ll_error_set(err, "out of memory");
+            }
+            return 0;
+        }
+        ll_ynode *child = ll_ymap_get(node, seg);
+        if (!child || (child->kind == LL_Y_SCALAR && !child->text[0])) {
+            child = ll_ynode_new(LL_Y_MAP, NULL, node->line, node->col);
+            if (!child || ll_ymap_set(node, seg, child) != 0) {
+                ll_ynode_free(child);
+                ll_ynode_free(value);
+                return ll_error_set(err, "out of memory");
+            }
+        }
+        node = child;
+        seg = next;
+    }
+    ll_ynode_free(value);
+    return ll_error_set(err, "--set %s: empty key path", assignment);
+}
+
+/* ---- the whole spec ---- */
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return dup_str("");
+    size_t n = (size_t)(slash - path);
+    char *dir = malloc(n + 2);
+    if (dir) {
+        memcpy(dir, path, n ? n : 1);
+        dir[n ? n : 1] = '\0';
+    }
+    return dir;
+}
+
+int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_registry *reg,
+                 ll_spec *spec, ll_error *err)
+{
+    memset(spec, 0, sizeof *spec);
+    memset(reg, 0, sizeof *reg);
+    spec->scale_zscore = 1;
+    spec->folds = 5;
+    spec->repeats = 1;
+    spec->seed = 42;
+    spec->threshold = 0.5;
+    spec->tune_folds = 3;
+    spec->metrics = LL_METRIC_ALL;
+    spec->formats = LL_OUT_MD | LL_OUT_CSV | LL_OUT_JSON;
+    spec->write_predictions = 1;
+    reader r = {.file = path, .dir = dir_of(path), .err = err};
+    char **plugin_dirs = NULL;
+    size_t n_plugin_dirs = 0;
+    int rc = -1;
+    if (!r.dir || !(spec->path = dup_str(path))) {
+        ll_error_set(err, "out of memory");
+        goto out;
+    }
+    if (ll_yaml_parse_file(path, &spec->tree, err) != 0)
+        goto out;
+    for (size_t i = 0; i < n_sets; i++)
+        if (ll_spec_apply_set(spec->tree, sets[i], err) != 0)
+            goto out;
+    const ll_ynode *root = spec->tree, *v;
+    if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
+        check_keys(&r, root, "spec",
+                   "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
+                   "threads|plugin_path") != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
+                                        : !(spec->name = dup_str("experiment")))
+        goto out;
+    for (const char *c = spec->name; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.') {
+            fail_at(&r, v, "name", "use letters, digits, '_', '-', '.' only (it names files)");
+            goto out;
+        }
+    if (!(v = ll_ymap_get(root, "data"))) {
+        fail_at(&r, root, "spec", "the 'data' section is required");
+        goto out;
+    }
+    if (read_data(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "features")) && read_features(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "preprocess"))) {
+        if (expect_kind(&r, v, LL_Y_MAP, "preprocess") != 0 ||
+            check_keys(&r, v, "preprocess", "scale") != 0)
+            goto out;
+        const ll_ynode *s = ll_ymap_get(v, "scale");
+        if (s) {
+            if (expect_kind(&r, s, LL_Y_SCALAR, "preprocess.scale") != 0)
+                goto out;
+            if (strcmp(s->text, "zscore") && strcmp(s->text, "none")) {
+                fail_at(&r, s, "preprocess.scale", "'%s' is not one of zscore, none", s->text);
+                goto out;
+            }
+            spec->scale_zscore = strcmp(s->text, "zscore") == 0;
+        }
+    }
+    if ((v = ll_ymap_get(root, "cv")) && read_cv(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "threshold")) && read_threshold(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "metrics")) && read_metrics(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "threads"))) {
+        long threads;
+        if (read_long(&r, v, "threads", 1, 1024, &threads) != 0)
+            goto out;
+        spec->threads = (int)threads;
+    }
+    if ((v = ll_ymap_get(root, "output")) && read_output(&r, v, spec) != 0)
+        goto out;
+    if (!spec->out_dir) {
+        size_t n = strlen(spec->name) + 16;
+        if (!(spec->out_dir = malloc(n))) {
+            ll_error_set(err, "out of memory");
+            goto out;
+        }
+        snprintf(spec->out_dir, n, "results/%s", spec->name);
+    }
+    if (spec->synth && !spec->train_path) {
+        size_t n = strlen(spec->out_dir) + 32;
+        if (!(spec->train_path = malloc(n))) {
+            ll_error_set(err, "out of memory");
+            goto out;
+        }
+        snprintf(spec->train_path, n, "%s/synthetic_train.csv", spec->out_dir);
+    }
+    if ((v = ll_ymap_get(root, "plugin_path"))) {
+        if (read_string_list(&r, v, "plugin_path", &plugin_dirs, &n_plugin_dirs) != 0)
+            goto out;
+        for (size_t i = 0; i < n_plugin_dirs; i++) {
+            char *full = resolve_path(&r, plugin_dirs[i]);
+            if (!full) {
+                ll_error_set(err, "out of memory");
+                goto out;
+            }
+            free(plugin_dirs[i]);
+            plugin_dirs[i] = full;
+        }
+    }
+    if (ll_registry_init(reg, (const char *const *)plugin_dirs, n_plugin_dirs, err) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "samplers"))) {
+        if (read_plugin_list(&r, v, "samplers", 0, reg, &spec->samplers, &spec->n_samplers) != 0)
+            goto out;
+    } else {
+        ll_ynode *none = ll_ynode_new(LL_Y_SEQ, NULL, root->line, root->col);
+        ll_ynode *item = ll_ynode_new(LL_Y_SCALAR, "none", root->line, root->col);
+        int ok = none && item && (none->items = malloc(sizeof *none->items));
+        if (ok) {
+            none->items[0] = item;
+            none->n = 1;
+            item = NULL;
+            ok = read_plugin_list(&r, none, "samplers", 0, reg, &spec->samplers,
+                                  &spec->n_samplers) == 0;
+        } else {
+            ll_error_set(err, "out of memory");
+        }
+        ll_ynode_free(item);
+        ll_ynode_free(none);
+        if (!ok)
+            goto out;
+    }
+    if (!(v = ll_ymap_get(root, "models"))) {
+        fail_at(&r, root, "spec", "the 'models' section is required");
+        goto out;
+    }
+    if (read_plugin_list(&r, v, "models", 1, reg, &spec->models, &spec->n_models) != 0)
+        goto out;
+    rc = 0;
+out:
+    for (size_t i = 0; i < n_plugin_dirs; i++)
+        free(plugin_dirs[i]);
+    free(plugin_dirs);
+    free(r.dir);
+    if (rc != 0)
+        ll_spec_free(spec);
+    return rc;
+}
+
+static void free_configs(ll_config *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ll_params_free(c[i].params);
+        free(c[i].label);
+    }
+    free(c);
+}
+
+void ll_spec_free(ll_spec *spec)
+{
+    free(spec->path);
+    free(spec->name);
+    free(spec->train_path);
+    ll_feature_spec_free(&spec->features);
+    free_configs(spec->samplers, spec->n_samplers);
+    free_configs(spec->models, spec->n_models);
+    free(spec->out_dir);
+    ll_ynode_free(spec->tree);
+    memset(spec, 0, sizeof *spec);
+}
+
+/* ---- JSON ---- */
+
+void ll_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void ll_ynode_write_json(const ll_ynode *node, FILE *out)
+{
+    if (node->kind == LL_Y_SCALAR) {
+        double d;
+        int b;
+        if (ll_yscalar_double(node, &d) == 0 && isfinite(d))
+            fputs(node->text, out);
+        else if (ll_yscalar_bool(node, &b) == 0)
+            fputs(b ? "true" : "false", out);
+        else
+            ll_json_string(out, node->text);
+        return;
+    }
+    fputc(node->kind == LL_Y_MAP ? '{' : '[', out);
+    for (size_t i = 0; i < node->n; i++) {
+        if (i)
+            fputs(", ", out);
+        if (node->kind == LL_Y_MAP) {
+            ll_json_string(out, node->keys[i]->text);
+            fputs(": ", out);
+        }
+        ll_ynode_write_json(node->items[i], out);
+    }
+    fputc(node->kind == LL_Y_MAP ? '}' : ']', out);
+}

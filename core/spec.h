@@ -1,0 +1,77 @@
+/* leadlab experiment spec: one YAML file (plus --set overrides) validated into a plain struct,
+ * with plugins resolved and parameter grids expanded, before anything runs. */
+#ifndef LL_CORE_SPEC_H
+#define LL_CORE_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "params.h"
+#include "registry.h"
+#include "yaml_tree.h"
+
+/* One expanded grid point of a sampler or model. */
+typedef struct {
+    const ll_plugin *plugin;
+    ll_params *params;
+    char *label; /* "knn(k=5)", or the plain plugin name when every parameter is a default */
+} ll_config;
+
+enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
+
+enum {
+    LL_METRIC_F1 = 1u << 0,
+    LL_METRIC_PRECISION = 1u << 1,
+    LL_METRIC_RECALL = 1u << 2,
+    LL_METRIC_ROC_AUC = 1u << 3,
+    LL_METRIC_PR_AUC = 1u << 4,
+    LL_METRIC_MCC = 1u << 5,
+    LL_METRIC_BALANCED_ACCURACY = 1u << 6,
+    LL_METRIC_ALL = (1u << 7) - 1
+};
+
+typedef struct {
+    char *path;       /* the spec file as given */
+    char *name;
+    char *train_path; /* resolved; for synthetic data, where the generated file is written */
+    int synth;        /* data.synth given: generate train_path from (synth_rows, synth_seed) */
+    size_t synth_rows;
+    uint64_t synth_seed;
+    ll_feature_spec features;
+    int scale_zscore;
+    size_t folds, repeats;
+    uint64_t seed;
+    ll_config *samplers;
+    size_t n_samplers;
+    ll_config *models;
+    size_t n_models;
+    unsigned metrics;   /* LL_METRIC_* shown in the leaderboard */
+    double threshold;   /* fixed cut */
+    int tune_threshold; /* threshold: {tune: f1}: nested inner CV picks the cut per fold */
+    size_t tune_folds;
+    char *out_dir;      /* resolved */
+    unsigned formats;   /* LL_OUT_* */
+    int write_predictions;
+    int threads;        /* 0 = all processors */
+    ll_ynode *tree;     /* the spec after overrides, for run.json */
+} ll_spec;
+
+/* Reads and validates `path`, applying `sets` ("key.path=value") first. Plugins are resolved
+ * through `reg`, which the function initialises (with the spec's plugin_path) and the caller
+ * frees after the spec. Errors are one line, "FILE:LINE:COL: key.path: message". */
+int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_registry *reg,
+                 ll_spec *spec, ll_error *err);
+void ll_spec_free(ll_spec *spec);
+
+/* Applies one "a.b.c=value" override to a parsed spec tree (exposed for tests). A segment
+ * that names a plugin selects that item of a samplers/models list. */
+int ll_spec_apply_set(ll_ynode *root, const char *assignment, ll_error *err);
+
+/* Writes the tree as JSON (scalars that parse as numbers or booleans stay unquoted). */
+void ll_ynode_write_json(const ll_ynode *node, FILE *out);
+/* Writes s as a JSON string literal. */
+void ll_json_string(FILE *out, const char *s);
+
+#endif

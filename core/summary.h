@@ -1,0 +1,26 @@
+/* leadlab leaderboard rows: per (model config, sampler) means and standard deviations over
+ * the cells, ranked by F1, each tested against the best row with the corrected resampled
+ * t-test (Nadeau & Bengio 2003) on per-fold F1. */
+#ifndef LL_CORE_SUMMARY_H
+#define LL_CORE_SUMMARY_H
+
+#include "runner.h"
+
+enum { LL_SUM_F1, LL_SUM_PRECISION, LL_SUM_RECALL, LL_SUM_ROC_AUC, LL_SUM_PR_AUC, LL_SUM_MCC,
+       LL_SUM_BALANCED_ACCURACY, LL_SUM_F1_FIXED, LL_SUM_THRESHOLD, LL_SUM_N };
+
+typedef struct {
+    size_t model, sampler;
+    size_t cells, failed;
+    const char *first_error; /* borrowed from the run result */
+    double mean[LL_SUM_N], sd[LL_SUM_N];
+    double fit_seconds, predict_seconds; /* sums over the cells */
+    double p_vs_best;  /* two-sided p of the corrected t-test against row 0; 1 for row 0 */
+    int worse_than_best; /* p < 0.05 and lower mean F1 */
+} ll_summary_row;
+
+/* Rows sorted by mean F1 (at the applied cut), descending; rows whose every cell failed last.
+ * Ties keep spec order. The caller frees the array. NULL on allocation failure. */
+ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows);
+
+#endif

@@ -1,0 +1,157 @@
+/* leadlab test harness (see harness.h). */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "params.h"
+#include "registry.h"
+#include "yaml_tree.h"
+
+static ll_registry registry;
+static int registry_ready;
+
+const ll_plugin *th_plugin(const char *name)
+{
+    ll_error err;
+    if (!registry_ready) {
+        const char *dirs[] = {LL_TEST_PLUGIN_DIR};
+        ck_assert_msg(ll_registry_init(&registry, dirs, 1, &err) == 0, "%s", err.msg);
+        registry_ready = 1;
+    }
+    const ll_plugin *p = ll_registry_get(&registry, name, &err);
+    ck_assert_msg(p != NULL, "%s", err.msg);
+    return p;
+}
+
+const ll_host *th_host(void) { return ll_host_default(); }
+
+int th_params_try(const ll_plugin *plugin, const char *yaml, ll_params **out, char *msg,
+                  size_t msg_len)
+{
+    ll_error err;
+    ll_ynode *root = NULL;
+    *out = NULL;
+    if (yaml && *yaml && ll_yaml_parse_string(yaml, "params", &root, &err) != 0) {
+        snprintf(msg, msg_len, "%.*s", (int)(msg_len ? msg_len - 1 : 0), err.msg);
+        return -1;
+    }
+    ll_params **sets = NULL;
+    size_t n = 0;
+    int rc = ll_params_expand(plugin, root, "params", plugin->name, &sets, &n, &err);
+    ll_ynode_free(root);
+    if (rc != 0) {
+        snprintf(msg, msg_len, "%.*s", (int)(msg_len ? msg_len - 1 : 0), err.msg);
+        return -1;
+    }
+    if (n != 1) {
+        ll_params_free_all(sets, n);
+        snprintf(msg, msg_len, "expected one configuration, the grid has %zu", n);
+        return -1;
+    }
+    *out = sets[0];
+    free(sets);
+    return 0;
+}
+
+ll_params *th_params(const ll_plugin *plugin, const char *yaml)
+{
+    ll_params *p;
+    char msg[1024];
+    ck_assert_msg(th_params_try(plugin, yaml, &p, msg, sizeof msg) == 0, "%s", msg);
+    return p;
+}
+
+void th_params_free(ll_params *params) { ll_params_free(params); }
+
+ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data *train,
+                         const ll_data *test, uint64_t seed, int threads, double *proba,
+                         ll_err *err)
+{
+    ck_assert_msg(model->model != NULL, "%s is not a model", model->name);
+    ll_params *params = th_params(model, yaml);
+    void *state = NULL;
+    ll_status st = model->model->create(th_host(), params, &state, err);
+    if (st == LL_OK)
+        st = model->model->fit(state, train, seed, threads, err);
+    if (st == LL_OK)
+        st = model->model->predict_proba(state, test, proba, err);
+    model->model->destroy(state);
+    th_params_free(params);
+    return st;
+}
+
+const char *th_real_data(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", LL_TEST_DATA_DIR, name);
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+const char *th_tmpdir(void)
+{
+    static char dir[256];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/leadlab-test-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+    return dir;
+}
+
+const char *th_write_file(const char *dir, const char *name, const char *text, char *path,
+                          size_t path_len)
+{
+    snprintf(path, path_len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+char *th_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = grown;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+int th_run_leadlab(const char *args, char **out, char **err)
+{
+    static int counter;
+    char dir[256], cmd[8192], out_path[300], err_path[300];
+    snprintf(dir, sizeof dir, "%s", th_tmpdir());
+    snprintf(out_path, sizeof out_path, "%s/stdout.%d", dir, counter);
+    snprintf(err_path, sizeof err_path, "%s/stderr.%d", dir, counter++);
+    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", LL_TEST_LEADLAB_EXE, args, out_path, err_path);
+    int status = system(cmd);
+    ck_assert_msg(status != -1 && WIFEXITED(status), "could not run: %s", cmd);
+    if (out)
+        *out = th_read_file(out_path);
+    if (err)
+        *err = th_read_file(err_path);
+    remove(out_path);
+    remove(err_path);
+    rmdir(dir);
+    return WEXITSTATUS(status);
+}

@@ -1,0 +1,378 @@
+/* End-to-end tests of the leadlab executable: every bad input is one line and exit code 2,
+ * failing plugins fail their cells only (exit 1), runs are identical at 1 and N threads, the
+ * test fold is never resampled, and the real lead data runs with its transforms. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static char dir[256];
+
+static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
+
+/* A small valid CSV: 60 rows, 12 positives, every column type the transforms use. */
+static void write_good_csv(const char *name)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(text, sizeof text, "id,created_at,score,count,signup,buy\n");
+    for (int i = 0; i < 60; i++) {
+        int pos = i % 5 == 0;
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,2021-03-%02d,%d.5,%s,%s,%d\n",
+                                i, 1 + i % 28, pos ? 3 + i % 3 : i % 4, i % 7 ? "2" : "",
+                                i % 3 ? "2020-12-01" : "", pos);
+    }
+    char path[512];
+    th_write_file(dir, name, text, path, sizeof path);
+}
+
+#define SPEC_HEAD "data: {train: train.csv, target: buy, id: id}\n"
+#define SPEC_FEATURES                                                                         \
+    "features:\n  columns:\n    created_at: {date: [month, dayofweek]}\n"                    \
+    "    count: {fill: 0, missing_flag: true}\n"                                              \
+    "    signup: {date: [year], fill: 0, missing_flag: true}\n"
+#define SPEC_MODELS "models: [logreg]\ncv: {folds: 3}\noutput: {dir: out}\n"
+
+/* Writes spec.yaml, runs `leadlab CMD spec.yaml`, checks exit code 2 and a one-line error
+ * containing `needle`. */
+static void expect_bad_input(const char *spec, const char *needle)
+{
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml", spec, path, sizeof path);
+    snprintf(args, sizeof args, "run %s", path);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 2, "exit %d (expected 2) for '%s': %s", rc, needle, err ? err : "");
+    ck_assert_msg(err && strstr(err, needle), "expected '%s' in stderr: %s", needle,
+                  err ? err : "(none)");
+    char *nl = strchr(err, '\n');
+    ck_assert_msg(nl && nl[1] == '\0', "expected exactly one line on stderr: %s", err);
+    free(err);
+}
+
+static void expect_bad_csv(const char *csv, const char *needle)
+{
+    char path[512];
+    th_write_file(dir, "train.csv", csv, path, sizeof path);
+    expect_bad_input(SPEC_HEAD SPEC_FEATURES SPEC_MODELS, needle);
+}
+
+START_TEST(bad_csv_files)
+{
+    expect_bad_input("data: {train: missing.csv, target: buy}\n" SPEC_MODELS,
+                     "missing.csv: cannot open");
+    expect_bad_csv("", "empty file");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n", "no data rows");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-01-01,1,2,0\n",
+                   "train.csv:3: expected 6 fields, found 5");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-01-01,abc,2,2020-01-01,1\n",
+                   "train.csv:3: column 'score': 'abc' is not a number");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-02-30,1,2,2020-01-01,1\n",
+                   "train.csv:3: column 'created_at': '2021-02-30' is not a YYYY-MM-DD date");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-01-01,1,2,2020-01-01,1\n3,2021-01-01,1,2,2020-01-01,2\n",
+                   "train.csv:4: column 'buy': value '2'");
+    expect_bad_csv("id,created_at,score,count,signup,label\n1,2021-01-01,1,2,2020-01-01,0\n",
+                   "target column 'buy' not found");
+}
+END_TEST
+
+START_TEST(too_few_positives_for_the_folds)
+{
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "id,created_at,score,count,signup,buy\n");
+    for (int i = 0; i < 30; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "%d,2021-01-01,%d,1,2020-01-01,%d\n", i, i, i < 2);
+    expect_bad_csv(text, "3-fold CV needs at least 3 rows of each class");
+}
+END_TEST
+
+START_TEST(bad_specs)
+{
+    write_good_csv("train.csv");
+    expect_bad_input(SPEC_HEAD "models:\n  - logreg: {C: [1, 2}\n", "spec.yaml:3:");
+    expect_bad_input(SPEC_HEAD SPEC_MODELS "thresold: 0.4\n", "did you mean 'threshold'");
+    expect_bad_input(SPEC_HEAD "models: [logreg]\ncv: {folds: three}\n",
+                     "cv.folds: expected an integer, got 'three'");
+    expect_bad_input(SPEC_HEAD "models:\n  - logreg: {C: 0}\n",
+                     "models.logreg.C: 0 is out of range");
+    expect_bad_input(SPEC_HEAD "models: [logregg]\n", "unknown plugin 'logregg'");
+    expect_bad_input(SPEC_HEAD "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
+                               "models: [no_entry]\n",
+                     "no 'leadlab_plugin' symbol");
+    expect_bad_input(SPEC_HEAD "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
+                               "models: [abi_mismatch]\n",
+                     "built for plugin ABI version 99, this leadlab speaks 1");
+}
+END_TEST
+
+START_TEST(failing_plugin_fails_its_cells_only)
+{
+    write_good_csv("train.csv");
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml",
+                  SPEC_HEAD SPEC_FEATURES "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
+                  "models:\n  - flaky: {mode: [ok, error, nan]}\n  - logreg\n"
+                  "cv: {folds: 3}\noutput: {dir: out}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "run %s -j 2", path);
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
+    ck_assert_ptr_nonnull(strstr(err, "6 cells failed"));
+    ck_assert_ptr_nonnull(strstr(out, "FAILED 3/3 cells: flaky: failing on purpose"));
+    ck_assert_ptr_nonnull(strstr(out, "FAILED 3/3 cells: flaky(mode=nan) returned score nan"));
+    snprintf(path, sizeof path, "%s/out/leaderboard.md", dir);
+    char *md = th_read_file(path);
+    ck_assert_ptr_nonnull(md);
+    /* the healthy configs are ranked above the failed ones */
+    char *ok_row = strstr(md, "| logreg | none |");
+    char *failed_row = strstr(md, "FAILED");
+    ck_assert_msg(ok_row && failed_row && ok_row < failed_row, "%s", md);
+    free(md);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* Runs the same spec at two thread counts; every deterministic output must be identical. */
+static void expect_same_at(const char *spec_text, int threads_a, int threads_b)
+{
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml", spec_text, path, sizeof path);
+    const char *files[] = {"leaderboard.md", "predictions.csv", "folds.csv"};
+    char *first[3] = {0};
+    for (int run = 0; run < 2; run++) {
+        snprintf(args, sizeof args, "run %s -j %d --set output.dir=out%d", path,
+                 run ? threads_b : threads_a, run);
+        char *err = NULL;
+        int rc = th_run_leadlab(args, NULL, &err);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+        free(err);
+        for (int f = 0; f < 3; f++) {
+            char file[600];
+            snprintf(file, sizeof file, "%s/out%d/%s", dir, run, files[f]);
+            char *text = th_read_file(file);
+            ck_assert_msg(text != NULL, "missing %s", file);
+            if (run == 0) {
+                first[f] = text;
+            } else {
+                ck_assert_msg(strcmp(first[f], text) == 0, "%s differs between -j %d and -j %d",
+                              files[f], threads_a, threads_b);
+                free(text);
+                free(first[f]);
+            }
+        }
+    }
+}
+
+START_TEST(identical_at_one_and_many_threads)
+{
+    /* Many cells: each cell runs on one thread, in a different order at -j 2. */
+    expect_same_at("data: {synth: {rows: 3000, seed: 3}, target: buy, id: id}\n"
+                   "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
+                   "models:\n  - logreg: {C: [0.1, 1]}\n  - knn: {k: 7}\n"
+                   "  - bagging: {n_estimators: 8}\n  - sgb: {n_estimators: 20}\n"
+                   "  - dnn: {epochs: 2, hidden: [8]}\n"
+                   "samplers: [none, smote, undersample]\ncv: {folds: 3}\n",
+                   1, 2);
+    /* Fewer cells than threads: each cell gets a budget of 2 threads inside the plugins. */
+    expect_same_at("data: {synth: {rows: 3000, seed: 3}, target: buy, id: id}\n"
+                   "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
+                   "models:\n  - bagging: {n_estimators: 8}\ncv: {folds: 2}\n",
+                   1, 4);
+}
+END_TEST
+
+/* Splits a CSV line into fields in place (no quoted fields in the files read here). */
+static size_t split_fields(char *line, char **fields, size_t cap)
+{
+    size_t n = 0;
+    for (char *p = line; n < cap;) {
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
+START_TEST(test_folds_are_never_resampled)
+{
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml",
+                  "data: {synth: {rows: 4000, seed: 5}, target: buy, id: id}\n"
+                  "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
+                  "models: [logreg]\nsamplers: [none, smote, {undersample: {ratio: 0.5}}]\n"
+                  "cv: {folds: 4}\noutput: {dir: out}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "run %s -j 2", path);
+    char *err = NULL;
+    ck_assert_int_eq(th_run_leadlab(args, NULL, &err), 0);
+    free(err);
+    /* cells.csv: test rows of each fold sum to the data size for every sampler, and the
+     * resampled training counts differ from the originals only for the resamplers */
+    snprintf(path, sizeof path, "%s/out/cells.csv", dir);
+    char *cells = th_read_file(path);
+    ck_assert_ptr_nonnull(cells);
+    size_t test_rows[3] = {0};
+    char *save = NULL;
+    int header = 1;
+    for (char *line = strtok_r(cells, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (header) {
+            header = 0;
+            continue;
+        }
+        char *f[32];
+        ck_assert_uint_ge(split_fields(line, f, 32), 12);
+        int sampler = !strcmp(f[1], "none") ? 0 : !strcmp(f[1], "smote") ? 1 : 2;
+        size_t train = strtoul(f[6], NULL, 10), train_pos = strtoul(f[7], NULL, 10);
+        size_t after = strtoul(f[8], NULL, 10), after_pos = strtoul(f[9], NULL, 10);
+        test_rows[sampler] += strtoul(f[10], NULL, 10);
+        ck_assert_uint_eq(train + strtoul(f[10], NULL, 10), 4000);
+        if (sampler == 0)
+            ck_assert_uint_eq(after, train);
+        if (sampler == 1) /* smote ratio 1: as many positives as negatives, negatives kept */
+            ck_assert_uint_eq(after - after_pos, train - train_pos);
+        if (sampler == 2) /* undersample ratio 0.5: twice as many negatives as positives */
+            ck_assert_uint_eq(after - after_pos, 2 * train_pos);
+    }
+    for (int s = 0; s < 3; s++)
+        ck_assert_uint_eq(test_rows[s], 4000);
+    free(cells);
+    /* predictions.csv: every original row exactly once, with a score from each sampler */
+    snprintf(path, sizeof path, "%s/out/predictions.csv", dir);
+    char *pred = th_read_file(path);
+    ck_assert_ptr_nonnull(pred);
+    char *seen = calloc(4000, 1);
+    size_t lines = 0;
+    header = 1;
+    for (char *line = strtok_r(pred, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (header) {
+            header = 0;
+            continue;
+        }
+        char *f[16];
+        ck_assert_uint_eq(split_fields(line, f, 16), 8);
+        size_t row = strtoul(f[0], NULL, 10);
+        ck_assert_uint_lt(row, 4000);
+        ck_assert_int_eq(seen[row], 0);
+        seen[row] = 1;
+        for (int k = 5; k < 8; k++)
+            ck_assert_msg(f[k][0] != '\0', "row %zu has no score in column %d", row, k);
+        lines++;
+    }
+    ck_assert_uint_eq(lines, 4000);
+    free(seen);
+    free(pred);
+}
+END_TEST
+
+START_TEST(quickstart_runs)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "run %s/experiments/quickstart.yaml -j 2 --set output.dir=%s/qs",
+             LL_TEST_SOURCE_DIR, dir);
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_ptr_nonnull(strstr(out, "# Leaderboard: quickstart"));
+    ck_assert_ptr_nonnull(strstr(out, "| 1 | logreg"));
+    const char *files[] = {"leaderboard.md", "leaderboard.csv", "cells.csv", "folds.csv",
+                           "predictions.csv", "run.json", "synthetic_train.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/qs/%s", dir, files[i]);
+        char *text = th_read_file(path);
+        ck_assert_msg(text && text[0], "missing %s", path);
+        free(text);
+    }
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(validate_and_plugins_commands)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "validate %s/experiments/quickstart.yaml --set output.dir=%s/v",
+             LL_TEST_SOURCE_DIR, dir);
+    char *out = NULL;
+    ck_assert_int_eq(th_run_leadlab(args, &out, NULL), 0);
+    ck_assert_msg(strstr(out, "cells: 4 configs x 1 samplers x 1 repeats x 5 folds = 20"), "%s",
+                  out);
+    free(out);
+    ck_assert_int_eq(th_run_leadlab("plugins", &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "logreg "));
+    ck_assert_ptr_nonnull(strstr(out, "class_weight"));
+    free(out);
+    ck_assert_int_eq(th_run_leadlab("frobnicate", NULL, NULL), 2);
+}
+END_TEST
+
+START_TEST(real_lead_data_with_transforms)
+{
+    const char *train = th_real_data("train.csv");
+    if (!train)
+        return; /* the lead data is not redistributed; CI and developers have it */
+    char args[2048];
+    snprintf(args, sizeof args, "validate %s/experiments/features.yaml", LL_TEST_SOURCE_DIR);
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_ptr_nonnull(strstr(out, "39161 rows, 1998 positives"));
+    free(out);
+    free(err);
+    char path[512];
+    th_write_file(dir, "spec.yaml", "", path, sizeof path);
+    snprintf(args, sizeof args,
+             "run %s/experiments/features.yaml -j 2 --set output.dir=%s/lead "
+             "--set 'models=[logreg]' --set samplers=[none] --set threshold=0.5",
+             LL_TEST_SOURCE_DIR, dir);
+    rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    snprintf(path, sizeof path, "%s/lead/leaderboard.csv", dir);
+    char *csv = th_read_file(path);
+    ck_assert_ptr_nonnull(csv);
+    char *row = strchr(csv, '\n') + 1;
+    char *f[8];
+    split_fields(row, f, 8);
+    /* scikit-learn's LogisticRegression on the 15 raw features scores 0.661 at 0.5; the
+     * engineered features must not be worse */
+    double f1 = strtod(f[5], NULL);
+    ck_assert_msg(f1 > 0.65, "logreg F1 %.3f on the lead data", f1);
+    free(csv);
+    free(out);
+    free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 0);
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, bad_csv_files);
+    tcase_add_test(tc, too_few_positives_for_the_folds);
+    tcase_add_test(tc, bad_specs);
+    tcase_add_test(tc, failing_plugin_fails_its_cells_only);
+    tcase_add_test(tc, identical_at_one_and_many_threads);
+    tcase_add_test(tc, test_folds_are_never_resampled);
+    tcase_add_test(tc, quickstart_runs);
+    tcase_add_test(tc, validate_and_plugins_commands);
+    tcase_add_test(tc, real_lead_data_with_transforms);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

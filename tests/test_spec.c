@@ -1,0 +1,213 @@
+/* Tests for the experiment spec: YAML positions in errors, key and schema validation with
+ * suggestions, grid expansion, --set overrides and path resolution. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "spec.h"
+
+static char dir[256];
+
+static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
+
+/* Loads spec text (with the fixture plugin folder on its plugin_path); returns rc and keeps
+ * the message. */
+static int load(const char *text, const char *const *sets, size_t n_sets, ll_spec *spec,
+                ll_registry *reg, ll_error *err)
+{
+    char path[512];
+    th_write_file(dir, "spec.yaml", text, path, sizeof path);
+    return ll_spec_load(path, sets, n_sets, reg, spec, err);
+}
+
+#define BASE "data: {train: train.csv, target: buy}\n"
+
+static void expect_error(const char *text, const char *needle)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err = {{0}};
+    int rc = load(text, NULL, 0, &spec, &reg, &err);
+    if (rc == 0) {
+        ll_spec_free(&spec);
+        ll_registry_free(&reg);
+    }
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, needle) != NULL, "expected '%s' in: %s", needle, err.msg);
+    ck_assert_msg(strchr(err.msg, '\n') == NULL, "error must be one line: %s", err.msg);
+}
+
+START_TEST(yaml_syntax_error_has_file_line_col)
+{
+    /* the unclosed flow sequence on line 3 */
+    expect_error(BASE "models:\n  - logreg: {C: [1, 2}\n", "spec.yaml:3:");
+    expect_error(BASE "models:\n  - logreg: {C: [1, 2}\n", "YAML syntax error");
+}
+END_TEST
+
+START_TEST(unknown_keys_are_suggested)
+{
+    expect_error(BASE "modles:\n  - logreg\n", "did you mean 'models'");
+    expect_error(BASE "models:\n  - logreg\ncv: {fold: 3}\n", "spec.yaml:4:6: cv: unknown key 'fold'");
+    expect_error(BASE "models:\n  - logreg: {CC: 1}\n", "did you mean 'C'");
+    expect_error(BASE "models:\n  - logreg: {class_weight: balancd}\n", "did you mean 'balanced'");
+}
+END_TEST
+
+START_TEST(wrong_types_and_ranges)
+{
+    expect_error(BASE "models: [logreg]\ncv: {folds: five}\n", "cv.folds: expected an integer");
+    expect_error(BASE "models: [logreg]\ncv: {folds: 1}\n", "out of range");
+    expect_error(BASE "models:\n  - logreg: {C: -1}\n", "models.logreg.C: -1 is out of range (0");
+    expect_error(BASE "models:\n  - logreg: {C: abc}\n", "expected a number, got 'abc'");
+    expect_error(BASE "models:\n  - logreg: {max_iter: 2.5}\n", "expected an integer");
+    expect_error(BASE "models: [logreg]\nthreshold: 1.5\n", "threshold: 1.5 is out of range");
+    expect_error(BASE "models: [logreg]\nmetrics: [f1, aucc]\n", "unknown metric 'aucc'");
+    expect_error(BASE "models: {logreg: {}}\n", "expected a list");
+}
+END_TEST
+
+START_TEST(unknown_plugin_and_wrong_kind)
+{
+    expect_error(BASE "models:\n  - logreggg\n", "unknown plugin 'logreggg' (did you mean 'logreg'?)");
+    expect_error(BASE "models:\n  - none\n", "'none' is a sampler plugin, not a model");
+}
+END_TEST
+
+START_TEST(grid_expands_in_order)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models:\n  - logreg: {C: [0.1, 1, 10], class_weight: [none, balanced]}\n"
+                            "  - logreg: {max_iter: 50}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.n_models, 7);
+    /* the last key varies fastest, as scikit-learn's ParameterGrid */
+    ck_assert_str_eq(spec.models[0].label, "logreg(C=0.1,class_weight=none)");
+    ck_assert_str_eq(spec.models[1].label, "logreg(C=0.1,class_weight=balanced)");
+    ck_assert_str_eq(spec.models[5].label, "logreg(C=10,class_weight=balanced)");
+    ck_assert_str_eq(spec.models[6].label, "logreg(max_iter=50)");
+    const ll_host *h = ll_host_default();
+    ck_assert_double_eq(h->real(spec.models[4].params, "C"), 10.0);
+    ck_assert_str_eq(h->string(spec.models[1].params, "class_weight"), "balanced");
+    ck_assert_int_eq(h->integer(spec.models[0].params, "max_iter"), 100); /* the default */
+    ck_assert_uint_eq(spec.n_samplers, 1);
+    ck_assert_str_eq(spec.samplers[0].label, "none");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+}
+END_TEST
+
+START_TEST(duplicate_configs_are_refused)
+{
+    expect_error(BASE "models:\n  - logreg: {C: [1, 1]}\n", "appears twice");
+}
+END_TEST
+
+START_TEST(set_overrides_values_and_grids)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    const char *sets[] = {"cv.folds=3", "models.logreg.C=[1, 2]", "threshold=0.3",
+                          "output.dir=/tmp/elsewhere"};
+    ck_assert_msg(load(BASE "models:\n  - logreg\ncv: {folds: 5, seed: 9}\n", sets, 4, &spec,
+                       &reg, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.folds, 3);
+    ck_assert_uint_eq(spec.seed, 9);
+    ck_assert_double_eq(spec.threshold, 0.3);
+    ck_assert_uint_eq(spec.n_models, 2);
+    ck_assert_str_eq(spec.models[1].label, "logreg(C=2)");
+    ck_assert_str_eq(spec.out_dir, "/tmp/elsewhere");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    const char *bad[] = {"cv.folds"};
+    ck_assert_int_eq(load(BASE "models: [logreg]\n", bad, 1, &spec, &reg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "expected key.path=value"));
+    const char *typo[] = {"cv.fols=3"};
+    ck_assert_int_eq(load(BASE "models: [logreg]\n", typo, 1, &spec, &reg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "did you mean 'folds'"));
+}
+END_TEST
+
+START_TEST(paths_resolve_relative_to_the_spec)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models: [logreg]\noutput: {dir: out}\n", NULL, 0, &spec, &reg,
+                       &err) == 0, "%s", err.msg);
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s/train.csv", dir);
+    ck_assert_str_eq(spec.train_path, expected);
+    snprintf(expected, sizeof expected, "%s/out", dir);
+    ck_assert_str_eq(spec.out_dir, expected);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+}
+END_TEST
+
+START_TEST(transforms_are_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models: [logreg]\nfeatures:\n  drop: [a]\n  columns:\n"
+                            "    p: {fill: 0, missing_flag: true}\n"
+                            "    d: {date: [year, dayofweek], fill: -1}\n"
+                            "    c: {onehot: [1, 2, 3]}\n"
+                            "  derived:\n    gap: {days_between: [d, e], fill: 0}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    const ll_feature_spec *fs = &spec.features;
+    ck_assert_uint_eq(fs->n_drop, 1);
+    ck_assert_uint_eq(fs->n_transforms, 3);
+    ck_assert_int_eq(fs->transforms[0].has_fill, 1);
+    ck_assert_int_eq(fs->transforms[0].missing_flag, 1);
+    ck_assert_uint_eq(fs->transforms[1].date_parts, LL_DATE_YEAR | LL_DATE_DAYOFWEEK);
+    ck_assert_uint_eq(fs->transforms[2].n_onehot_values, 3);
+    ck_assert_str_eq(fs->derived[0].to, "e");
+    ck_assert_str_eq(fs->positive, "1");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    expect_error(BASE "models: [logreg]\nfeatures:\n  columns:\n    d: {date: [weekday]}\n",
+                 "unknown date part 'weekday'");
+    expect_error(BASE "models: [logreg]\nfeatures:\n  derived:\n    g: {days_between: [a]}\n",
+                 "expected two date columns");
+}
+END_TEST
+
+START_TEST(edit_distance_and_suggestions)
+{
+    /* kitten -> sitting: substitute k/s, e/i, insert g = 3 (the textbook example) */
+    ck_assert_uint_eq(ll_edit_distance("kitten", "sitting"), 3);
+    ck_assert_uint_eq(ll_edit_distance("", "abc"), 3);
+    char buf[64];
+    ck_assert_str_eq(ll_suggest("smot", "none|smote|undersample", buf, sizeof buf), "smote");
+    ck_assert_ptr_null(ll_suggest("xgboost", "none|smote|undersample", buf, sizeof buf));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("spec");
+    TCase *tc = tcase_create("spec");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, yaml_syntax_error_has_file_line_col);
+    tcase_add_test(tc, unknown_keys_are_suggested);
+    tcase_add_test(tc, wrong_types_and_ranges);
+    tcase_add_test(tc, unknown_plugin_and_wrong_kind);
+    tcase_add_test(tc, grid_expands_in_order);
+    tcase_add_test(tc, duplicate_configs_are_refused);
+    tcase_add_test(tc, set_overrides_values_and_grids);
+    tcase_add_test(tc, paths_resolve_relative_to_the_spec);
+    tcase_add_test(tc, transforms_are_read);
+    tcase_add_test(tc, edit_distance_and_suggestions);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
