@@ -832,8 +832,10 @@ out:
         free(plugin_dirs[i]);
     free(plugin_dirs);
     free(r.dir);
-    if (rc != 0)
+    if (rc != 0) {
         ll_spec_free(spec);
+        ll_registry_free(reg);
+    }
     return rc;
 }
 

@@ -59,8 +59,8 @@ typedef struct {
 } ll_spec;
 
 /* Reads and validates `path`, applying `sets` ("key.path=value") first. Plugins are resolved
- * through `reg`, which the function initialises (with the spec's plugin_path) and the caller
- * frees after the spec. Errors are one line, "FILE:LINE:COL: key.path: message". */
+ * through `reg`, which the function initialises (with the spec's plugin_path); on success the
+ * caller frees it after the spec, on failure both are already freed. Errors are one line, "FILE:LINE:COL: key.path: message". */
 int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_registry *reg,
                  ll_spec *spec, ll_error *err);
 void ll_spec_free(ll_spec *spec);
