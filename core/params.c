@@ -21,15 +21,6 @@ struct ll_params {
     char *label;
 };
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 size_t ll_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -148,7 +139,7 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
         return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected a single value, got %s", file,
                             node->line, node->col, where, def->name,
                             ll_ynode_kind_name(node->kind));
-    if (!(pv->text = dup_str(node->text)))
+    if (!(pv->text = strdup(node->text)))
         return ll_error_set(err, "out of memory");
     switch (def->type) {
     case LL_P_INT:
@@ -364,7 +355,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
                     src = &choices[k][pick[k % 64]];
             param_value *dst = &p->values[i];
             *dst = *src;
-            dst->text = dup_str(src->text ? src->text : "");
+            dst->text = strdup(src->text ? src->text : "");
             dst->list = NULL;
             if (src->n_list) {
                 dst->list = malloc(src->n_list * sizeof *dst->list);

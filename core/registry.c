@@ -12,17 +12,8 @@
 #include "params.h"
 
 #ifndef LL_PLUGIN_INSTALL_DIR
-#define LL_PLUGIN_INSTALL_DIR "/usr/local/lib/leadlab/plugins"
+#define LL_PLUGIN_INSTALL_DIR "lib/leadlab/plugins"
 #endif
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static int add_dir(ll_registry *reg, const char *dir)
 {
@@ -32,7 +23,7 @@ static int add_dir(ll_registry *reg, const char *dir)
     if (!dirs)
         return -1;
     reg->dirs = dirs;
-    if (!(dirs[reg->n_dirs] = dup_str(dir)))
+    if (!(dirs[reg->n_dirs] = strdup(dir)))
         return -1;
     reg->n_dirs++;
     return 0;
@@ -44,7 +35,8 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* plugins/ beside the executable (build tree), else ../lib/leadlab/plugins, else the install dir. */
+/* plugins/ beside the executable (build tree), ../plugins (tests), else the install layout:
+ * PREFIX/bin/leadlab finds PREFIX/LIBDIR/leadlab/plugins. */
 static int add_builtin_dir(ll_registry *reg)
 {
     char exe[PATH_MAX];
@@ -54,7 +46,7 @@ static int add_builtin_dir(ll_registry *reg)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char cand[PATH_MAX + 32];
+            char cand[PATH_MAX + 64];
             snprintf(cand, sizeof cand, "%s/plugins", exe);
             if (is_dir(cand))
                 return add_dir(reg, cand);
@@ -62,9 +54,11 @@ static int add_builtin_dir(ll_registry *reg)
             snprintf(cand, sizeof cand, "%s/../plugins", exe);
             if (is_dir(cand))
                 return add_dir(reg, cand);
+            snprintf(cand, sizeof cand, "%s/../%s", exe, LL_PLUGIN_INSTALL_DIR);
+            return add_dir(reg, cand);
         }
     }
-    return add_dir(reg, LL_PLUGIN_INSTALL_DIR);
+    return 0;
 }
 
 int ll_registry_init(ll_registry *reg, const char *const *extra, size_t n_extra, ll_error *err)
@@ -75,7 +69,7 @@ int ll_registry_init(ll_registry *reg, const char *const *extra, size_t n_extra,
             goto oom;
     const char *env = getenv("LEADLAB_PLUGIN_PATH");
     if (env) {
-        char *copy = dup_str(env);
+        char *copy = strdup(env);
         if (!copy)
             goto oom;
         char *save = NULL;
@@ -156,7 +150,7 @@ const ll_plugin *ll_registry_load_file(ll_registry *reg, const char *path, ll_er
     reg->loaded = loaded;
     loaded[reg->n_loaded].plugin = p;
     loaded[reg->n_loaded].handle = handle;
-    if (!(loaded[reg->n_loaded].path = dup_str(path))) {
+    if (!(loaded[reg->n_loaded].path = strdup(path))) {
         dlclose(handle);
         return ll_error_set(err, "out of memory"), NULL;
     }
@@ -214,7 +208,7 @@ static size_t list_names(const ll_registry *reg, char ***out)
             if (!grown)
                 break;
             names = grown;
-            if (!(names[n] = dup_str(ent->d_name)))
+            if (!(names[n] = strdup(ent->d_name)))
                 break;
             names[n++][len - 3] = '\0';
         }

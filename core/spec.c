@@ -1,6 +1,7 @@
 /* leadlab experiment spec (see spec.h): every section is checked key by key, so a typo is an
  * error with a suggestion rather than a silently ignored setting. */
 #include "spec.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,15 +18,6 @@ typedef struct {
     char *dir;
     ll_error *err;
 } reader;
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static int fail_at(reader *r, const ll_ynode *node, const char *where, const char *fmt, ...)
     LL_PRINTF(4, 5);
@@ -74,7 +66,7 @@ static int read_string(reader *r, const ll_ynode *node, const char *where, char 
     if (!node->text[0])
         return fail_at(r, node, where, "must not be empty");
     free(*out);
-    if (!(*out = dup_str(node->text)))
+    if (!(*out = strdup(node->text)))
         return ll_error_set(r->err, "out of memory");
     return 0;
 }
@@ -137,12 +129,8 @@ static int read_string_list(reader *r, const ll_ynode *node, const char *where, 
 static char *resolve_path(const reader *r, const char *path)
 {
     if (path[0] == '/' || !r->dir[0])
-        return dup_str(path);
-    size_t n = strlen(r->dir) + strlen(path) + 2;
-    char *full = malloc(n);
-    if (full)
-        snprintf(full, n, "%s/%s", r->dir, path);
-    return full;
+        return strdup(path);
+    return ll_format("%s/%s", r->dir, path);
 }
 
 /* ---- data and features ---- */
@@ -191,7 +179,7 @@ static int read_data(reader *r, const ll_ynode *node, ll_spec *spec)
     if (read_string(r, v, "data.target", &fs->target) != 0)
         return -1;
     if ((v = ll_ymap_get(node, "positive")) ? read_string(r, v, "data.positive", &fs->positive)
-                                            : !(fs->positive = dup_str("1")))
+                                            : !(fs->positive = strdup("1")))
         return -1;
     if ((v = ll_ymap_get(node, "negative")) && read_string(r, v, "data.negative", &fs->negative))
         return -1;
@@ -235,7 +223,7 @@ static int read_column_transform(reader *r, const char *column, const ll_ynode *
 {
     char where[256];
     snprintf(where, sizeof where, "features.columns.%s", column);
-    if (!(t->column = dup_str(column)))
+    if (!(t->column = strdup(column)))
         return ll_error_set(r->err, "out of memory");
     if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
         check_keys(r, node, where, "fill|missing_flag|onehot|date") != 0)
@@ -283,7 +271,7 @@ static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_da
 {
     char where[256];
     snprintf(where, sizeof where, "features.derived.%s", name);
-    if (!(d->name = dup_str(name)))
+    if (!(d->name = strdup(name)))
         return ll_error_set(r->err, "out of memory");
     if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
         check_keys(r, node, where, "days_between|fill|missing_flag") != 0)
@@ -360,11 +348,7 @@ static int read_features(reader *r, const ll_ynode *node, ll_spec *spec)
 /* Builds "knn(k=5)" from the plugin name and the given parameters. */
 static char *config_label(const char *plugin, const char *params)
 {
-    size_t n = strlen(plugin) + strlen(params) + 3;
-    char *label = malloc(n);
-    if (label)
-        snprintf(label, n, params[0] ? "%s(%s)" : "%s", plugin, params);
-    return label;
+    return params[0] ? ll_format("%s(%s)", plugin, params) : strdup(plugin);
 }
 
 /* Reads a list of `- name` or `- name: {params}` items into expanded configs. */
@@ -680,7 +664,7 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return dup_str("");
+        return strdup("");
     size_t n = (size_t)(slash - path);
     char *dir = malloc(n + 2);
     if (dir) {
@@ -708,7 +692,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     char **plugin_dirs = NULL;
     size_t n_plugin_dirs = 0;
     int rc = -1;
-    if (!r.dir || !(spec->path = dup_str(path))) {
+    if (!r.dir || !(spec->path = strdup(path))) {
         ll_error_set(err, "out of memory");
         goto out;
     }
@@ -724,7 +708,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
                    "threads|plugin_path") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
-                                        : !(spec->name = dup_str("experiment")))
+                                        : !(spec->name = strdup("experiment")))
         goto out;
     for (const char *c = spec->name; *c; c++)
         if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.') {
@@ -769,20 +753,16 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if ((v = ll_ymap_get(root, "output")) && read_output(&r, v, spec) != 0)
         goto out;
     if (!spec->out_dir) {
-        size_t n = strlen(spec->name) + 16;
-        if (!(spec->out_dir = malloc(n))) {
+        if (!(spec->out_dir = ll_format("results/%s", spec->name))) {
             ll_error_set(err, "out of memory");
             goto out;
         }
-        snprintf(spec->out_dir, n, "results/%s", spec->name);
     }
     if (spec->synth && !spec->train_path) {
-        size_t n = strlen(spec->out_dir) + 32;
-        if (!(spec->train_path = malloc(n))) {
+        if (!(spec->train_path = ll_format("%s/synthetic_train.csv", spec->out_dir))) {
             ll_error_set(err, "out of memory");
             goto out;
         }
-        snprintf(spec->train_path, n, "%s/synthetic_train.csv", spec->out_dir);
     }
     if ((v = ll_ymap_get(root, "plugin_path"))) {
         if (read_string_list(&r, v, "plugin_path", &plugin_dirs, &n_plugin_dirs) != 0)

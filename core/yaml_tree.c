@@ -9,15 +9,6 @@
 #include <string.h>
 #include <yaml.h>
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 ll_ynode *ll_ynode_new(ll_ynode_kind kind, const char *text, size_t line, size_t col)
 {
     ll_ynode *node = calloc(1, sizeof *node);
@@ -26,7 +17,7 @@ ll_ynode *ll_ynode_new(ll_ynode_kind kind, const char *text, size_t line, size_t
     node->kind = kind;
     node->line = line;
     node->col = col;
-    if (text && !(node->text = dup_str(text))) {
+    if (text && !(node->text = strdup(text))) {
         free(node);
         return NULL;
     }

@@ -1,0 +1,299 @@
+/* leadlab CSV reader (see csv.h): one read into memory, one pass that unquotes fields in place
+ * and records where each field starts. */
+#include "csv.h"
+#include "text.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads the whole stream, so pipes and files whose size changes under us work too. */
+static int read_whole_file(const char *path, char **text_out, size_t *len_out, ll_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return ll_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    if (!text) {
+        fclose(file);
+        return ll_error_set(err, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (len + 1 >= cap) { /* keep one spare byte for the final terminator */
+            char *grown = cap > SIZE_MAX / 2 ? NULL : realloc(text, cap * 2);
+            if (!grown) {
+                free(text);
+                fclose(file);
+                return ll_error_set(err, "%s: out of memory", path);
+            }
+            text = grown;
+            cap *= 2;
+        }
+        size_t got = fread(text + len, 1, cap - 1 - len, file);
+        len += got;
+        if (got == 0) {
+            if (ferror(file)) {
+                int saved = errno;
+                free(text);
+                fclose(file);
+                return ll_error_set(err, "%s: read error: %s", path, strerror(saved));
+            }
+            break;
+        }
+    }
+    fclose(file);
+    text[len] = '\0';
+    *text_out = text;
+    *len_out = len;
+    return 0;
+}
+
+static size_t line_of_offset(const char *text, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset; i++)
+        if (text[i] == '\n' || (text[i] == '\r' && text[i + 1] != '\n'))
+            line++;
+    return line;
+}
+
+typedef struct {
+    char **items;
+    size_t len, cap;
+} pointer_list;
+
+static int pointer_list_push(pointer_list *list, char *item)
+{
+    if (list->len == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 256;
+        if (cap > SIZE_MAX / sizeof *list->items)
+            return -1;
+        char **grown = realloc(list->items, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        list->items = grown;
+        list->cap = cap;
+    }
+    list->items[list->len++] = item;
+    return 0;
+}
+
+typedef struct {
+    size_t *items;
+    size_t len, cap;
+} size_list;
+
+static int size_list_push(size_list *list, size_t item)
+{
+    if (list->len == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 256;
+        if (cap > SIZE_MAX / sizeof *list->items)
+            return -1;
+        size_t *grown = realloc(list->items, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        list->items = grown;
+        list->cap = cap;
+    }
+    list->items[list->len++] = item;
+    return 0;
+}
+
+typedef struct {
+    const char *path;
+    char *p, *end;
+    size_t line;
+} scanner;
+
+/* Consumes one record's fields onto fields; *count receives how many it had. The record's
+ * terminator (CR, LF, CRLF or end of text) is consumed too. */
+static int scan_record(scanner *sc, pointer_list *fields, size_t *count, ll_error *err)
+{
+    size_t n = 0;
+    for (;;) {
+        char *start = sc->p, *write = sc->p;
+        if (sc->p < sc->end && *sc->p == '"') {
+            size_t quote_line = sc->line;
+            sc->p++;
+            for (;;) {
+                if (sc->p == sc->end)
+                    return ll_error_set(err, "%s:%zu: field %zu: unterminated quoted field",
+                                        sc->path, quote_line, n + 1);
+                char c = *sc->p;
+                if (c == '"') {
+                    if (sc->p + 1 < sc->end && sc->p[1] == '"') {
+                        *write++ = '"';
+                        sc->p += 2;
+                        continue;
+                    }
+                    sc->p++;
+                    break;
+                }
+                if (c == '\n' || (c == '\r' && !(sc->p + 1 < sc->end && sc->p[1] == '\n')))
+                    sc->line++;
+                *write++ = c;
+                sc->p++;
+            }
+            if (sc->p < sc->end && *sc->p != ',' && *sc->p != '\n' && *sc->p != '\r')
+                return ll_error_set(err, "%s:%zu: field %zu: unexpected character '%c' after "
+                                    "closing quote", sc->path, sc->line, n + 1, *sc->p);
+        } else {
+            while (sc->p < sc->end && *sc->p != ',' && *sc->p != '\n' && *sc->p != '\r')
+                sc->p++;
+            write = sc->p;
+        }
+        /* The terminator is read before the NUL overwrites it (write may equal p). */
+        char terminator = sc->p < sc->end ? *sc->p : '\0';
+        *write = '\0';
+        if (pointer_list_push(fields, start) != 0)
+            return ll_error_set(err, "%s: out of memory", sc->path);
+        n++;
+        if (terminator == ',') {
+            sc->p++;
+            continue;
+        }
+        if (terminator == '\r') {
+            sc->p++;
+            if (sc->p < sc->end && *sc->p == '\n')
+                sc->p++;
+            sc->line++;
+        } else if (terminator == '\n') {
+            sc->p++;
+            sc->line++;
+        }
+        *count = n;
+        return 0;
+    }
+}
+
+/* Blank lines carry no record; skipping them also makes a trailing newline harmless. */
+static void skip_blank_lines(scanner *sc)
+{
+    while (sc->p < sc->end && (*sc->p == '\n' || *sc->p == '\r')) {
+        if (*sc->p == '\r' && sc->p + 1 < sc->end && sc->p[1] == '\n')
+            sc->p++;
+        sc->p++;
+        sc->line++;
+    }
+}
+
+static int check_header(const char *path, size_t header_line, char **names, size_t n,
+                        ll_error *err)
+{
+    for (size_t j = 0; j < n; j++) {
+        names[j] = ll_trim(names[j]);
+        if (names[j][0] == '\0')
+            return ll_error_set(err, "%s:%zu: column %zu has an empty name", path, header_line,
+                                j + 1);
+    }
+    /* Quadratic, but headers are short and this runs once per file. */
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < j; k++)
+            if (strcmp(names[j], names[k]) == 0)
+                return ll_error_set(err, "%s:%zu: duplicate column name '%s' (columns %zu and "
+                                    "%zu)", path, header_line, names[j], k + 1, j + 1);
+    return 0;
+}
+
+int ll_csv_read(const char *path, ll_csv *out, ll_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text = NULL;
+    size_t len = 0;
+    if (read_whole_file(path, &text, &len, err) != 0)
+        return -1;
+
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        size_t line = line_of_offset(text, (size_t)(nul - text));
+        free(text);
+        return ll_error_set(err, "%s:%zu: NUL byte in the file (not a text CSV?)", path, line);
+    }
+
+    scanner sc = { path, text, text + len, 1 };
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        sc.p += 3;
+
+    pointer_list fields = { 0 };
+    size_list lines = { 0 };
+    size_t n_cols = 0, count = 0;
+
+    skip_blank_lines(&sc);
+    if (sc.p == sc.end) {
+        ll_error_set(err, "%s: empty file, expected a header line", path);
+        goto fail;
+    }
+    size_t header_line = sc.line;
+    if (scan_record(&sc, &fields, &n_cols, err) != 0)
+        goto fail;
+    if (check_header(path, header_line, fields.items, n_cols, err) != 0)
+        goto fail;
+
+    for (;;) {
+        skip_blank_lines(&sc);
+        if (sc.p == sc.end)
+            break;
+        size_t record_line = sc.line;
+        if (scan_record(&sc, &fields, &count, err) != 0)
+            goto fail;
+        if (count != n_cols) {
+            ll_error_set(err, "%s:%zu: expected %zu fields, found %zu", path, record_line,
+                         n_cols, count);
+            goto fail;
+        }
+        if (size_list_push(&lines, record_line) != 0) {
+            ll_error_set(err, "%s: out of memory", path);
+            goto fail;
+        }
+    }
+    if (lines.len == 0) {
+        ll_error_set(err, "%s: no data rows after the header", path);
+        goto fail;
+    }
+
+    /* One array holds the header then the rows; split it so both are plain arrays. */
+    char **header = malloc(n_cols * sizeof *header);
+    if (!header) {
+        ll_error_set(err, "%s: out of memory", path);
+        goto fail;
+    }
+    memcpy(header, fields.items, n_cols * sizeof *header);
+    memmove(fields.items, fields.items + n_cols, lines.len * n_cols * sizeof *fields.items);
+
+    out->text = text;
+    out->n_cols = n_cols;
+    out->n_rows = lines.len;
+    out->header = header;
+    out->fields = fields.items;
+    out->lines = lines.items;
+    out->header_line = header_line;
+    return 0;
+
+fail:
+    free(fields.items);
+    free(lines.items);
+    free(text);
+    return -1;
+}
+
+void ll_csv_free(ll_csv *csv)
+{
+    if (!csv)
+        return;
+    free(csv->text);
+    free(csv->header);
+    free(csv->fields);
+    free(csv->lines);
+    memset(csv, 0, sizeof *csv);
+}
+
+long ll_csv_column(const ll_csv *csv, const char *name)
+{
+    for (size_t j = 0; j < csv->n_cols; j++)
+        if (strcmp(csv->header[j], name) == 0)
+            return (long)j;
+    return -1;
+}

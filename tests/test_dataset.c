@@ -1,0 +1,755 @@
+/* Check suite for the dataset layer: the CSV reader, the encoder (every transform, against
+ * matrices worked out by hand), every load error, the synthetic generator and the real file. */
+#include <check.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "dataset.h"
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+static char fixture_dir[256];
+
+static void make_fixture_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(fixture_dir, sizeof fixture_dir, "%s/leadlab-dataset-XXXXXX",
+             base && *base ? base : "/tmp");
+    ck_assert_msg(mkdtemp(fixture_dir) != NULL, "mkdtemp failed");
+}
+
+static void remove_fixture_dir(void)
+{
+    DIR *dir = opendir(fixture_dir);
+    if (!dir)
+        return;
+    struct dirent *entry;
+    char path[512];
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", fixture_dir, entry->d_name);
+        unlink(path);
+    }
+    closedir(dir);
+    rmdir(fixture_dir);
+}
+
+/* Path of NAME in the fixture directory; a small ring so a test can hold a few at once. */
+static const char *fixture_path(const char *name)
+{
+    static char paths[4][512];
+    static unsigned next;
+    char *path = paths[next++ % 4];
+    snprintf(path, sizeof paths[0], "%s/%s", fixture_dir, name);
+    return path;
+}
+
+static const char *write_fixture(const char *name, const char *content)
+{
+    const char *path = fixture_path(name);
+    FILE *file = fopen(path, "wb");
+    ck_assert_ptr_nonnull(file);
+    ck_assert_int_eq(fwrite(content, 1, strlen(content), file), strlen(content));
+    ck_assert_int_eq(fclose(file), 0);
+    return path;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *file = fopen(path, "rb");
+    ck_assert_ptr_nonnull(file);
+    fseek(file, 0, SEEK_END);
+    long size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_int_eq(fread(text, 1, (size_t)size, file), (size_t)size);
+    text[size] = '\0';
+    fclose(file);
+    *len = (size_t)size;
+    return text;
+}
+
+/* ---- spec builders (heap-owned, as the YAML loader makes them) ------------------------------ */
+
+static ll_feature_spec new_spec(const char *target, const char *positive, const char *negative)
+{
+    ll_feature_spec spec = { 0 };
+    spec.target = strdup(target);
+    spec.positive = strdup(positive);
+    spec.negative = negative ? strdup(negative) : NULL;
+    return spec;
+}
+
+static void add_drop(ll_feature_spec *spec, const char *column)
+{
+    spec->drop = realloc(spec->drop, (spec->n_drop + 1) * sizeof *spec->drop);
+    spec->drop[spec->n_drop++] = strdup(column);
+}
+
+static ll_column_transform *add_transform(ll_feature_spec *spec, const char *column)
+{
+    spec->transforms =
+        realloc(spec->transforms, (spec->n_transforms + 1) * sizeof *spec->transforms);
+    ll_column_transform *t = &spec->transforms[spec->n_transforms++];
+    memset(t, 0, sizeof *t);
+    t->column = strdup(column);
+    return t;
+}
+
+static ll_days_between *add_days_between(ll_feature_spec *spec, const char *name,
+                                         const char *from, const char *to)
+{
+    spec->derived = realloc(spec->derived, (spec->n_derived + 1) * sizeof *spec->derived);
+    ll_days_between *d = &spec->derived[spec->n_derived++];
+    memset(d, 0, sizeof *d);
+    d->name = strdup(name);
+    d->from = strdup(from);
+    d->to = strdup(to);
+    return d;
+}
+
+/* Loads path as a training file, expects failure and every NULL-terminated needle in the
+ * message. */
+static void expect_train_error(const char *path, const ll_feature_spec *spec, ...)
+{
+    ll_encoder *enc = (ll_encoder *)1;
+    ll_dataset ds;
+    ll_error err = { "" };
+    ck_assert_int_eq(ll_dataset_load_train(path, spec, &enc, &ds, &err), -1);
+    ck_assert_ptr_null(enc);
+    ck_assert_ptr_null(ds.x);
+    ck_assert_msg(strchr(err.msg, '\n') == NULL, "error spans lines: %s", err.msg);
+    va_list ap;
+    va_start(ap, spec);
+    for (const char *needle; (needle = va_arg(ap, const char *)) != NULL;)
+        ck_assert_msg(strstr(err.msg, needle), "'%s' not in error: %s", needle, err.msg);
+    va_end(ap);
+}
+
+static void load_train_ok(const char *path, const ll_feature_spec *spec, ll_encoder **enc,
+                          ll_dataset *ds)
+{
+    ll_error err = { "" };
+    ck_assert_msg(ll_dataset_load_train(path, spec, enc, ds, &err) == 0, "%s", err.msg);
+}
+
+static void assert_row(const ll_dataset *ds, size_t row, const double *expected)
+{
+    for (size_t j = 0; j < ds->n_cols; j++)
+        ck_assert_msg(ds->x[row * ds->n_cols + j] == expected[j],
+                      "row %zu, %s: got %g, expected %g", row, ds->col_names[j],
+                      ds->x[row * ds->n_cols + j], expected[j]);
+}
+
+/* ---- CSV reader ------------------------------------------------------------------------- */
+
+START_TEST(csv_quoted_fields_and_crlf)
+{
+    const char *path = write_fixture("quoted.csv",
+                                     "a, b ,c\r\n"
+                                     "\"x, y\",\"say \"\"hi\"\"\",\r\n"
+                                     "\"two\r\nlines\",,\"\"\r\n"
+                                     "\r\n" /* blank line: skipped */
+                                     "plain,\"3\",last");
+    ll_csv csv;
+    ll_error err = { "" };
+    ck_assert_msg(ll_csv_read(path, &csv, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(csv.n_cols, 3);
+    ck_assert_uint_eq(csv.n_rows, 3);
+    ck_assert_str_eq(csv.header[1], "b"); /* header names lose surrounding spaces */
+    ck_assert_str_eq(ll_csv_field(&csv, 0, 0), "x, y");
+    ck_assert_str_eq(ll_csv_field(&csv, 0, 1), "say \"hi\"");
+    ck_assert_str_eq(ll_csv_field(&csv, 0, 2), "");
+    ck_assert_str_eq(ll_csv_field(&csv, 1, 0), "two\r\nlines");
+    ck_assert_str_eq(ll_csv_field(&csv, 1, 1), "");
+    ck_assert_str_eq(ll_csv_field(&csv, 1, 2), "");
+    ck_assert_str_eq(ll_csv_field(&csv, 2, 0), "plain");
+    ck_assert_str_eq(ll_csv_field(&csv, 2, 1), "3");
+    ck_assert_str_eq(ll_csv_field(&csv, 2, 2), "last");
+    /* Physical lines: the quoted newline spans lines 3-4, line 5 is blank. */
+    ck_assert_uint_eq(csv.lines[0], 2);
+    ck_assert_uint_eq(csv.lines[1], 3);
+    ck_assert_uint_eq(csv.lines[2], 6);
+    ck_assert_int_eq(ll_csv_column(&csv, "c"), 2);
+    ck_assert_int_eq(ll_csv_column(&csv, "nope"), -1);
+    ll_csv_free(&csv);
+
+    /* Spreadsheet exports start with a UTF-8 byte order mark; it is not part of the name. */
+    path = write_fixture("bom.csv", "\xEF\xBB\xBF" "a,b\n1,2");
+    ck_assert_msg(ll_csv_read(path, &csv, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(csv.header[0], "a");
+    ck_assert_uint_eq(csv.n_rows, 1);
+    ll_csv_free(&csv);
+}
+END_TEST
+
+START_TEST(csv_quote_errors)
+{
+    ll_csv csv;
+    ll_error err = { "" };
+    const char *path = write_fixture("open.csv", "a,b\n1,2\n3,\"never\nclosed\n");
+    ck_assert_int_eq(ll_csv_read(path, &csv, &err), -1);
+    ck_assert_msg(strstr(err.msg, "open.csv:3: field 2: unterminated quoted field"), "%s",
+                  err.msg);
+    path = write_fixture("after.csv", "a,b\n1,\"2\"x\n");
+    ck_assert_int_eq(ll_csv_read(path, &csv, &err), -1);
+    ck_assert_msg(strstr(err.msg, "after.csv:2: field 2: unexpected character 'x'"), "%s",
+                  err.msg);
+    ck_assert_ptr_null(csv.text);
+}
+END_TEST
+
+/* ---- calendar --------------------------------------------------------------------------- */
+
+START_TEST(calendar)
+{
+    long days;
+    ck_assert_int_eq(ll_parse_date("1970-01-01", &days), 0);
+    ck_assert_int_eq(days, 0);
+    ck_assert_int_eq(ll_parse_date("2021-01-01", &days), 0);
+    ck_assert_int_eq(days, 18628); /* 51 years, 13 of them leap: 51 * 365 + 13 */
+    ck_assert_int_eq(ll_weekday_from_days(days), 4); /* Friday */
+    ck_assert_int_eq(ll_parse_date("2024-02-29", &days), 0);
+    ck_assert_int_eq(ll_weekday_from_days(days), 3); /* Thursday */
+    ck_assert_int_eq(ll_parse_date("2000-02-29", &days), 0); /* divisible by 400: leap */
+    ck_assert_int_eq(ll_parse_date("1969-12-31", &days), 0);
+    ck_assert_int_eq(days, -1);
+    ck_assert_int_eq(ll_weekday_from_days(days), 2); /* Wednesday, before the epoch */
+    ck_assert_int_eq(ll_parse_date("2021-02-29", &days), -1);
+    ck_assert_int_eq(ll_parse_date("1900-02-29", &days), -1); /* divisible by 100: not leap */
+    ck_assert_int_eq(ll_parse_date("2021-04-31", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021-13-01", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021-00-10", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021-01-00", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021-1-01", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021-01-011", &days), -1);
+    ck_assert_int_eq(ll_parse_date("2021/01/01", &days), -1);
+    ck_assert_int_eq(ll_parse_date("", &days), -1);
+    /* civil_from_days inverts days_from_civil across four centuries either side of 1970. */
+    for (long d = -146097 * 2; d <= 146097 * 2; d += 13) {
+        int y, m, dd;
+        ll_civil_from_days(d, &y, &m, &dd);
+        ck_assert_int_eq(ll_days_from_civil(y, m, dd), d);
+    }
+}
+END_TEST
+
+/* ---- encoding --------------------------------------------------------------------------- */
+
+static const char all_transforms_csv[] = "id,created,amount,cat,signup,note,buy\n"
+                                         "a1,2021-01-01,2.5,1,2020-12-30,x,1\n"
+                                         "a2,2021-03-01,,3,,y,0\n"
+                                         "a3,2024-02-29,4,1,2024-02-01,z,0\n"
+                                         "a4,2021-01-04,1,NA,2021-01-01,w,1.0\n";
+
+static ll_feature_spec all_transforms_spec(void)
+{
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    spec.id = strdup("id");
+    add_drop(&spec, "note");
+    ll_column_transform *t = add_transform(&spec, "amount");
+    t->has_fill = 1;
+    t->fill = 0;
+    t->missing_flag = 1;
+    t = add_transform(&spec, "cat");
+    t->onehot = 1;
+    t->missing_flag = 1;
+    t = add_transform(&spec, "created");
+    t->date_parts = LL_DATE_YEAR | LL_DATE_MONTH | LL_DATE_DAY | LL_DATE_DAYOFWEEK;
+    t = add_transform(&spec, "signup");
+    t->date_parts = LL_DATE_MONTH;
+    t->has_fill = 1;
+    t->fill = -1;
+    t->missing_flag = 1;
+    ll_days_between *d = add_days_between(&spec, "tenure", "signup", "created");
+    d->has_fill = 1;
+    d->fill = -1;
+    d->missing_flag = 1;
+    return spec;
+}
+
+START_TEST(encode_every_transform)
+{
+    const char *path = write_fixture("all.csv", all_transforms_csv);
+    ll_feature_spec spec = all_transforms_spec();
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+
+    static const char *names[] = { "created_year", "created_month", "created_day",
+                                   "created_dayofweek", "amount", "amount_missing", "cat=1",
+                                   "cat=3", "cat_missing", "signup_month", "signup_missing",
+                                   "tenure", "tenure_missing" };
+    ck_assert_uint_eq(ds.n_cols, 13);
+    ck_assert_uint_eq(ds.n_rows, 4);
+    for (size_t j = 0; j < 13; j++)
+        ck_assert_str_eq(ds.col_names[j], names[j]);
+
+    /* Worked out by hand. Weekdays: 2021-01-01 Friday (4); 2021-03-01 is 59 days later, a
+     * Monday (0); 2024-02-29 is 28 days after Thursday 2024-02-01 (3); 2021-01-04 Monday (0).
+     * tenure = created - signup: 2, missing -> fill -1, 28 (2024 is leap), 3.
+     * cat categories learned from the file: {1, 3}; "NA" gives no indicator but the flag. */
+    const double expected[4][13] = {
+        { 2021, 1, 1, 4, 2.5, 0, 1, 0, 0, 12, 0, 2, 0 },
+        { 2021, 3, 1, 0, 0, 1, 0, 1, 0, -1, 1, -1, 1 },
+        { 2024, 2, 29, 3, 4, 0, 1, 0, 0, 2, 0, 28, 0 },
+        { 2021, 1, 4, 0, 1, 0, 0, 0, 1, 1, 0, 3, 0 },
+    };
+    for (size_t i = 0; i < 4; i++)
+        assert_row(&ds, i, expected[i]);
+    const uint8_t binary[13] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1 };
+    for (size_t j = 0; j < 13; j++)
+        ck_assert_msg(ds.col_binary[j] == binary[j], "col_binary[%s]", names[j]);
+    /* "1.0" matches the positive label "1" numerically. */
+    const uint8_t labels[4] = { 1, 0, 0, 1 };
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(ds.y[i], labels[i]);
+    ck_assert_uint_eq(ds.n_positive, 2);
+    ck_assert_str_eq(ds.ids[0], "a1");
+    ck_assert_str_eq(ds.ids[3], "a4");
+    ll_dataset_free(&ds);
+    ck_assert_ptr_null(ds.x);
+
+    /* The encoder owns copies: the spec can go before apply(). Columns come in another order,
+     * "extra" is ignored, the target is absent, cat=2 was never seen: all-zero indicators. */
+    ll_feature_spec_free(&spec);
+    path = write_fixture("apply.csv", "note,signup,cat,amount,created,id,extra\n"
+                                      "q,2021-06-01,2,7,2021-06-15,b1,zz\n"
+                                      "r,,3,,2021-01-01,b2,zz\n");
+    ll_error err = { "" };
+    ck_assert_msg(ll_dataset_load_apply(path, enc, &ds, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_null(ds.y);
+    ck_assert_uint_eq(ds.n_positive, 0);
+    ck_assert_uint_eq(ds.n_cols, 13);
+    ck_assert_str_eq(ds.col_names[7], "cat=3");
+    /* 2021-06-15: 165 days after Friday 2021-01-01, 165 = 23 * 7 + 4 -> Tuesday (1). */
+    const double applied[2][13] = {
+        { 2021, 6, 15, 1, 7, 0, 0, 0, 0, 6, 0, 14, 0 },
+        { 2021, 1, 1, 4, 0, 1, 0, 1, 0, -1, 1, -1, 1 },
+    };
+    assert_row(&ds, 0, applied[0]);
+    assert_row(&ds, 1, applied[1]);
+    ck_assert_str_eq(ds.ids[1], "b2");
+    ll_dataset_free(&ds);
+
+    /* With the target present, apply() reads labels against the train file's labels. */
+    path = write_fixture("apply_y.csv", "buy,id,created,amount,cat,signup\n"
+                                        "0,c1,2021-02-02,1,1,2021-01-01\n"
+                                        "1,c2,2021-02-02,1,1,2021-01-01\n"
+                                        "2,c3,2021-02-02,1,1,2021-01-01\n");
+    ck_assert_int_eq(ll_dataset_load_apply(path, enc, &ds, &err), -1);
+    ck_assert_msg(strstr(err.msg, "apply_y.csv:4: column 'buy': value '2' is neither positive "
+                                  "label '1' nor negative label '0'"), "%s", err.msg);
+
+    /* A column the encoder needs is missing from the other file. */
+    path = write_fixture("apply_missing.csv", "id,created,cat,signup\nd1,2021-01-01,1,\n");
+    ck_assert_int_eq(ll_dataset_load_apply(path, enc, &ds, &err), -1);
+    ck_assert_msg(strstr(err.msg, "apply_missing.csv: column needed by the encoder not found: "
+                                  "'amount'"), "%s", err.msg);
+    ll_encoder_free(enc);
+}
+END_TEST
+
+START_TEST(onehot_explicit_and_plain_numbers)
+{
+    const char *path = write_fixture("plain.csv", "x,k,y\n"
+                                                  " 1.5 ,2,yes\n"
+                                                  "-2e1,7,no\n"
+                                                  "3,\"5\",no\n");
+    ll_feature_spec spec = new_spec("y", "yes", "no");
+    ll_column_transform *t = add_transform(&spec, "k");
+    t->onehot = 1;
+    t->n_onehot_values = 3;
+    t->onehot_values = malloc(3 * sizeof(double));
+    t->onehot_values[0] = 5; /* unsorted and repeated on purpose */
+    t->onehot_values[1] = 2;
+    t->onehot_values[2] = 5;
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    ck_assert_uint_eq(ds.n_cols, 3);
+    ck_assert_str_eq(ds.col_names[0], "x");
+    ck_assert_str_eq(ds.col_names[1], "k=2");
+    ck_assert_str_eq(ds.col_names[2], "k=5");
+    const double expected[3][3] = { { 1.5, 1, 0 }, { -20, 0, 0 }, { 3, 0, 1 } };
+    for (size_t i = 0; i < 3; i++)
+        assert_row(&ds, i, expected[i]);
+    ck_assert_uint_eq(ds.n_positive, 1);
+    ck_assert_ptr_null(ds.ids);
+    ck_assert_uint_eq(ds.col_binary[0], 0);
+    ck_assert_uint_eq(ds.col_binary[1], 1);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(missing_value_tokens)
+{
+    /* Empty, NA, NaN and nan are missing (after trimming); "na" is text. */
+    const char *path = write_fixture("tokens.csv", "x,buy\n,0\nNA,1\nNaN,0\nnan,0\n NA ,0\n"
+                                                   "\"\",0\n5,0\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    ll_column_transform *t = add_transform(&spec, "x");
+    t->has_fill = 1;
+    t->fill = 9;
+    t->missing_flag = 1;
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    ck_assert_uint_eq(ds.n_rows, 7);
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_double_eq(ds.x[i * 2], 9);
+        ck_assert_double_eq(ds.x[i * 2 + 1], 1);
+    }
+    ck_assert_double_eq(ds.x[12], 5);
+    ck_assert_double_eq(ds.x[13], 0);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    expect_train_error(write_fixture("na.csv", "x,buy\nna,0\n"), &spec,
+                       "na.csv:2: column 'x': 'na' is not a number", NULL);
+    expect_train_error(write_fixture("inf.csv", "x,buy\n1,0\ninf,0\n"), &spec,
+                       "inf.csv:3: column 'x': 'inf' is not a number", NULL);
+    expect_train_error(write_fixture("unit.csv", "x,buy\n2 kg,0\n"), &spec,
+                       "unit.csv:2: column 'x': '2 kg' is not a number", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+START_TEST(file_errors)
+{
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    expect_train_error(fixture_path("absent.csv"), &spec, "absent.csv: cannot open: ",
+                       "No such file or directory", NULL);
+    expect_train_error(write_fixture("empty.csv", ""), &spec,
+                       "empty.csv: empty file, expected a header line", NULL);
+    expect_train_error(write_fixture("header.csv", "a,buy\r\n"), &spec,
+                       "header.csv: no data rows after the header", NULL);
+    expect_train_error(write_fixture("ragged.csv", "a,b,buy\n1,2,0\n1,0\n"), &spec,
+                       "ragged.csv:3: expected 3 fields, found 2", NULL);
+    expect_train_error(write_fixture("dup.csv", "a,b,a,buy\n1,2,3,0\n"), &spec,
+                       "dup.csv:1: duplicate column name 'a' (columns 1 and 3)", NULL);
+    expect_train_error(write_fixture("nofill.csv", "x,buy\n1,0\n,1\n"), &spec,
+                       "nofill.csv:3: column 'x': missing value and no fill given", NULL);
+    expect_train_error(write_fixture("nan.csv", "x,buy\n1,0\nNaN,1\n"), &spec,
+                       "nan.csv:3: column 'x': missing value and no fill given", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* The record after a quoted newline starts on physical line 4, not record 3. */
+    spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "note");
+    expect_train_error(write_fixture("text.csv", "x,note,buy\n1,\"a\nb\",0\nabc,c,1\n"), &spec,
+                       "text.csv:4: column 'x': 'abc' is not a number", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(target_errors)
+{
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    expect_train_error(write_fixture("notarget.csv", "a,b,label\n1,2,0\n"), &spec,
+                       "notarget.csv: target column 'buy' not found (columns: a, b, label)",
+                       NULL);
+    expect_train_error(write_fixture("nolabel.csv", "a,buy\n1,0\n2,\n"), &spec,
+                       "nolabel.csv:3: column 'buy': missing label", NULL);
+    expect_train_error(write_fixture("third.csv", "a,buy\n1,0\n2,1\n3,2\n"), &spec,
+                       "third.csv:4: column 'buy': value '2' is neither positive label '1' nor "
+                       "negative label '0'", NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "yes", "no");
+    expect_train_error(write_fixture("given.csv", "a,buy\n1,yes\n2,maybe\n"), &spec,
+                       "given.csv:3: column 'buy': value 'maybe' is neither positive label "
+                       "'yes' nor negative label 'no'", NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "1", "1.0");
+    expect_train_error(write_fixture("same.csv", "a,buy\n1,1\n"), &spec,
+                       "column 'buy': positive and negative labels are both '1'", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* A long header is cut short rather than overflowing the one-line message. */
+    char header[4096] = "";
+    for (int j = 0; j < 200; j++)
+        snprintf(header + strlen(header), sizeof header - strlen(header), "column_%03d,", j);
+    strcat(header, "z\n");
+    char content[8192];
+    snprintf(content, sizeof content, "%s%s", header, header); /* any row of 201 fields */
+    spec = new_spec("buy", "1", NULL);
+    expect_train_error(write_fixture("wide.csv", content), &spec,
+                       "target column 'buy' not found (columns: column_000, column_001",
+                       "more)", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(spec_column_errors)
+{
+    const char *path = write_fixture("cols.csv", "a,d1,d2,buy\n1,2021-01-01,2021-01-02,0\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "nope");
+    add_transform(&spec, "ghost")->has_fill = 1;
+    add_days_between(&spec, "gap", "d1", "missing_to");
+    spec.id = strdup("ident");
+    expect_train_error(path, &spec, "cols.csv: columns named in the spec not found:",
+                       "'ident' (id)", "'nope' (drop)", "'ghost' (transform)",
+                       "'missing_to' (days_between to)", "(columns: a, d1, d2, buy)", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* A transform on the target, and two transforms for one column, are spec mistakes. */
+    spec = new_spec("buy", "1", NULL);
+    add_transform(&spec, "buy")->missing_flag = 1;
+    expect_train_error(path, &spec, "column 'buy' is the target", NULL);
+    ll_feature_spec_free(&spec);
+    spec = new_spec("buy", "1", NULL);
+    add_transform(&spec, "a")->missing_flag = 1;
+    add_transform(&spec, "a")->has_fill = 1;
+    expect_train_error(path, &spec, "column 'a' has two transforms", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* Two features of one name: raw "a_missing" next to a flagged "a". */
+    spec = new_spec("buy", "1", NULL);
+    add_transform(&spec, "a")->missing_flag = 1;
+    expect_train_error(write_fixture("clash.csv", "a,a_missing,buy\n1,0,1\n"), &spec,
+                       "feature name 'a_missing' would be produced twice", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(date_and_derived_errors)
+{
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_transform(&spec, "d")->date_parts = LL_DATE_YEAR;
+    expect_train_error(write_fixture("leap.csv", "d,buy\n2024-02-29,0\n2021-02-29,1\n"), &spec,
+                       "leap.csv:3: column 'd': '2021-02-29' is not a YYYY-MM-DD date", NULL);
+    expect_train_error(write_fixture("slash.csv", "d,buy\n2021/01/01,0\n"), &spec,
+                       "slash.csv:2: column 'd': '2021/01/01' is not a YYYY-MM-DD date", NULL);
+    expect_train_error(write_fixture("dnofill.csv", "d,buy\n2021-01-01,0\n,1\n"), &spec,
+                       "dnofill.csv:3: column 'd': missing value and no fill given", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* days_between over dropped, untransformed columns; no fill -> a missing date is an error. */
+    spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "from");
+    add_drop(&spec, "to");
+    add_days_between(&spec, "gap", "from", "to");
+    const char *path = write_fixture("gap.csv", "x,from,to,buy\n"
+                                                "1,2020-12-31,2021-03-01,0\n"
+                                                "2,2021-03-01,2020-12-31,1\n");
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    ck_assert_uint_eq(ds.n_cols, 2);
+    /* 2020-12-31 -> 2021-03-01: 1 + 31 + 28 = 60 days; reversed, -60. */
+    const double expected[2][2] = { { 1, 60 }, { 2, -60 } };
+    assert_row(&ds, 0, expected[0]);
+    assert_row(&ds, 1, expected[1]);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    expect_train_error(write_fixture("gapmiss.csv", "x,from,to,buy\n1,2021-01-01,,0\n"), &spec,
+                       "gapmiss.csv:2: column 'gap': missing value and no fill given", NULL);
+    expect_train_error(write_fixture("gapbad.csv", "x,from,to,buy\n1,yesterday,2021-01-01,0\n"),
+                       &spec, "gapbad.csv:2: column 'from': 'yesterday' is not a YYYY-MM-DD date",
+                       NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(onehot_too_many_categories)
+{
+    char content[4096] = "k,buy\n";
+    for (int v = 0; v < 65; v++)
+        snprintf(content + strlen(content), sizeof content - strlen(content), "%d,0\n", v);
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_transform(&spec, "k")->onehot = 1;
+    /* Value 64 (the 65th distinct) sits on line 66. */
+    expect_train_error(write_fixture("many.csv", content), &spec,
+                       "many.csv:66: column 'k': too many categories for one-hot", NULL);
+    expect_train_error(write_fixture("cattext.csv", "k,buy\n1,0\nred,1\n"), &spec,
+                       "cattext.csv:3: column 'k': 'red' is not a number", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+/* ---- synthetic data --------------------------------------------------------------------- */
+
+static const char synth_header[] =
+    "id,created_at,campaign_var_1,campaign_var_2,products_purchased,signup_date,"
+    "user_activity_var_1,user_activity_var_2,user_activity_var_3,user_activity_var_4,"
+    "user_activity_var_5,user_activity_var_6,user_activity_var_7,user_activity_var_8,"
+    "user_activity_var_9,user_activity_var_10,user_activity_var_11,user_activity_var_12,buy\n";
+
+/* The transforms the lead-scoring experiment uses. */
+static ll_feature_spec lead_spec(void)
+{
+    ll_feature_spec spec = new_spec("buy", "1", "0");
+    spec.id = strdup("id");
+    ll_column_transform *t = add_transform(&spec, "products_purchased");
+    t->has_fill = 1;
+    t->fill = 0;
+    t->missing_flag = 1;
+    t = add_transform(&spec, "signup_date");
+    t->date_parts = LL_DATE_YEAR | LL_DATE_MONTH;
+    t->has_fill = 1;
+    t->fill = 0;
+    t->missing_flag = 1;
+    t = add_transform(&spec, "created_at");
+    t->date_parts = LL_DATE_DAYOFWEEK | LL_DATE_MONTH;
+    ll_days_between *d = add_days_between(&spec, "signup_age", "signup_date", "created_at");
+    d->has_fill = 1;
+    d->fill = 0;
+    return spec;
+}
+
+static double column_mean(const ll_dataset *ds, const char *name)
+{
+    for (size_t j = 0; j < ds->n_cols; j++)
+        if (strcmp(ds->col_names[j], name) == 0) {
+            double sum = 0;
+            for (size_t i = 0; i < ds->n_rows; i++)
+                sum += ds->x[i * ds->n_cols + j];
+            return sum / (double)ds->n_rows;
+        }
+    ck_abort_msg("no feature %s", name);
+    return NAN;
+}
+
+START_TEST(synth_is_deterministic_and_realistic)
+{
+    ll_error err = { "" };
+    const char *a = fixture_path("synth_a.csv");
+    ck_assert_msg(ll_synth_write(a, 5000, 42, &err) == 0, "%s", err.msg);
+    char path_b[512], path_c[512];
+    snprintf(path_b, sizeof path_b, "%s", fixture_path("synth_b.csv"));
+    snprintf(path_c, sizeof path_c, "%s", fixture_path("synth_c.csv"));
+    ck_assert_msg(ll_synth_write(path_b, 5000, 42, &err) == 0, "%s", err.msg);
+    ck_assert_msg(ll_synth_write(path_c, 5000, 43, &err) == 0, "%s", err.msg);
+    size_t len_a, len_b, len_c;
+    char *text_a = read_all(a, &len_a), *text_b = read_all(path_b, &len_b),
+         *text_c = read_all(path_c, &len_c);
+    ck_assert_uint_eq(len_a, len_b);
+    ck_assert_msg(memcmp(text_a, text_b, len_a) == 0, "same seed, different bytes");
+    ck_assert_msg(len_a != len_c || memcmp(text_a, text_c, len_a) != 0,
+                  "different seeds, same bytes");
+    ck_assert_msg(strncmp(text_a, synth_header, strlen(synth_header)) == 0, "header differs");
+    ck_assert_msg(strstr(text_a, "\n1,2021-01-01,"), "first lead not created 2021-01-01");
+    ck_assert_msg(strstr(text_a, ",2021-12-"), "no lead from December");
+    ck_assert_msg(strstr(text_a, ".0,"), "products_purchased not written like 2.0");
+    free(text_a);
+    free(text_b);
+    free(text_c);
+
+    const char *real = LL_TEST_DATA_DIR "/train.csv";
+    if (access(real, R_OK) == 0) {
+        size_t len;
+        char *text = read_all(real, &len);
+        ck_assert_msg(strncmp(text, synth_header, strlen(synth_header)) == 0,
+                      "synthetic header differs from train.csv's");
+        free(text);
+    }
+
+    ll_feature_spec spec = lead_spec();
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(a, &spec, &enc, &ds);
+    ck_assert_uint_eq(ds.n_rows, 5000);
+    double rate = (double)ds.n_positive / (double)ds.n_rows;
+    ck_assert_msg(rate >= 0.03 && rate <= 0.07, "positive rate %g", rate);
+    double products_missing = column_mean(&ds, "products_purchased_missing");
+    double signup_missing = column_mean(&ds, "signup_date_missing");
+    ck_assert_msg(fabs(products_missing - 0.53) < 0.03, "products missing %g", products_missing);
+    ck_assert_msg(fabs(signup_missing - 0.39) < 0.03, "signup missing %g", signup_missing);
+    /* Leads grow through the year, so the average month lies past mid-year. */
+    ck_assert_msg(column_mean(&ds, "created_at_month") > 6.5, "leads do not grow over 2021");
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    ll_feature_spec_free(&spec);
+
+    ck_assert_int_eq(ll_synth_write(fixture_path("no/such/dir.csv"), 10, 1, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no/such/dir.csv: cannot create a temporary file"), "%s",
+                  err.msg);
+}
+END_TEST
+
+/* ---- the real file ---------------------------------------------------------------------- */
+
+START_TEST(real_lead_data)
+{
+    const char *train = LL_TEST_DATA_DIR "/train.csv";
+    const char *test = LL_TEST_DATA_DIR "/test.csv";
+    if (access(train, R_OK) != 0)
+        return; /* the data is not redistributable; absent on CI and in fresh checkouts */
+    ll_feature_spec spec = lead_spec();
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(train, &spec, &enc, &ds);
+    ll_feature_spec_free(&spec);
+    ck_assert_uint_eq(ds.n_rows, 39161);
+    ck_assert_uint_eq(ds.n_positive, 1998);
+    /* created_at 2, campaign 2, products 2, signup 3, activity 12, signup_age 1. */
+    ck_assert_uint_eq(ds.n_cols, 22);
+    ck_assert_str_eq(ds.col_names[0], "created_at_month");
+    ck_assert_str_eq(ds.col_names[1], "created_at_dayofweek");
+    ck_assert_str_eq(ds.col_names[21], "signup_age");
+    ck_assert_str_eq(ds.ids[0], "1");
+    /* Row 1: 2021-01-01 (Friday), 1, 2, 2.0, 2020-09-24 (99 days earlier). */
+    const double first[8] = { 1, 4, 1, 2, 2, 0, 2020, 9 };
+    for (size_t j = 0; j < 8; j++)
+        ck_assert_double_eq(ds.x[j], first[j]);
+    ck_assert_double_eq(ds.x[21], 99);
+    ll_dataset_free(&ds);
+
+    if (access(test, R_OK) == 0) {
+        ll_error err = { "" };
+        ck_assert_msg(ll_dataset_load_apply(test, enc, &ds, &err) == 0, "%s", err.msg);
+        ck_assert_uint_eq(ds.n_rows, 13184);
+        ck_assert_uint_eq(ds.n_cols, 22);
+        ck_assert_ptr_null(ds.y);
+        ck_assert_str_eq(ds.ids[0], "39162");
+        ll_dataset_free(&ds);
+    }
+    ll_encoder_free(enc);
+}
+END_TEST
+
+static Suite *dataset_suite(void)
+{
+    Suite *suite = suite_create("dataset");
+    TCase *tc = tcase_create("dataset");
+    tcase_add_checked_fixture(tc, make_fixture_dir, remove_fixture_dir);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, csv_quoted_fields_and_crlf);
+    tcase_add_test(tc, csv_quote_errors);
+    tcase_add_test(tc, calendar);
+    tcase_add_test(tc, encode_every_transform);
+    tcase_add_test(tc, onehot_explicit_and_plain_numbers);
+    tcase_add_test(tc, missing_value_tokens);
+    tcase_add_test(tc, file_errors);
+    tcase_add_test(tc, target_errors);
+    tcase_add_test(tc, spec_column_errors);
+    tcase_add_test(tc, date_and_derived_errors);
+    tcase_add_test(tc, onehot_too_many_categories);
+    tcase_add_test(tc, synth_is_deterministic_and_realistic);
+    tcase_add_test(tc, real_lead_data);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(dataset_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
