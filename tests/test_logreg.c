@@ -1,0 +1,361 @@
+/* Tests of the `logreg` model plugin through the plugin ABI: coefficients against scikit-learn
+ * (small fixtures and the lead data), class weights, separable and ill-conditioned data,
+ * probability range, thread invariance, parameter and data validation. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "harness.h"
+#include "leadlab/rng.h"
+
+/* The fixtures of tests/reference/logreg.py, rebuilt with the same integer formulas (all values
+ * are exact multiples of 1/4, so both sides see identical data). */
+enum { OVERLAP_N = 40, OVERLAP_P = 3, SEPARABLE_N = 24, SEPARABLE_P = 2 };
+
+static void overlapping_fixture(double *x, uint8_t *y)
+{
+    for (int i = 0; i < OVERLAP_N; i++) {
+        double *xi = x + i * OVERLAP_P;
+        xi[0] = ((i * 7 + 3) % 17 - 8) / 4.0;
+        xi[1] = ((i * 11 + 5) % 13 - 6) / 4.0;
+        xi[2] = ((i * 5 + 1) % 11 - 5) / 4.0;
+        double noise = ((i * 3) % 5 - 2) / 2.0;
+        y[i] = 2.0 * xi[0] - xi[1] + 0.5 * xi[2] + noise > 1.5;
+    }
+}
+
+static void separable_fixture(double *x, uint8_t *y)
+{
+    for (int i = 0; i < SEPARABLE_N; i++) {
+        x[i * 2] = ((i * 5 + 1) % 8 - 3.5) / 2.0;
+        x[i * 2 + 1] = ((i * 7 + 2) % 9 - 4) / 2.0;
+        y[i] = x[i * 2] > 0;
+    }
+}
+
+/* Fits on `train` and recovers (w, b) from predictions at the origin and the scaled unit
+ * vectors: logit(p(0)) = b and logit(p(h e_j)) = h w_j + b, as the ABI has no coefficient getter.
+ * h = 1 unless the coefficients are so large that p(e_j) would round to 0 or 1. */
+static void fitted_coefficients(const char *yaml, const ll_data *train, double h, double *w,
+                                double *b)
+{
+    size_t p = train->n_cols;
+    double *probe = calloc((p + 1) * p, sizeof *probe), *proba = malloc((p + 1) * sizeof *proba);
+    ck_assert_ptr_nonnull(probe);
+    ck_assert_ptr_nonnull(proba);
+    for (size_t j = 0; j < p; j++)
+        probe[(j + 1) * p + j] = h; /* row 0 is the origin */
+    ll_data test = {.x = probe, .n_rows = p + 1, .n_cols = p};
+    ll_err err = {{0}};
+    ck_assert_msg(th_fit_predict(th_plugin("logreg"), yaml, train, &test, 1, 1, proba, &err) ==
+                      LL_OK,
+                  "%s", err.msg);
+    *b = log(proba[0]) - log1p(-proba[0]);
+    for (size_t j = 0; j < p; j++)
+        w[j] = (log(proba[j + 1]) - log1p(-proba[j + 1]) - *b) / h;
+    free(probe);
+    free(proba);
+}
+
+static void assert_coefficients(const char *yaml, const ll_data *train, const double *w_ref,
+                                double b_ref)
+{
+    double w[16], b;
+    ck_assert_uint_le(train->n_cols, 16);
+    fitted_coefficients(yaml, train, 1.0, w, &b);
+    for (size_t j = 0; j < train->n_cols; j++)
+        ck_assert_msg(fabs(w[j] - w_ref[j]) < 1e-4, "%s: w[%zu] = %.8f, sklearn %.8f", yaml, j,
+                      w[j], w_ref[j]);
+    ck_assert_msg(fabs(b - b_ref) < 1e-4, "%s: b = %.8f, sklearn %.8f", yaml, b, b_ref);
+}
+
+/* Reference values: /usr/bin/python3 tests/reference/logreg.py (scikit-learn 1.2.1), i.e.
+ * LogisticRegression(penalty="l2", C=C, class_weight=class_weight, tol=1e-10, max_iter=10000,
+ * solver="lbfgs").fit(x, y); its output:
+ *   overlapping n=40 positives=12 C=1.0 class_weight=None:
+ *     w = [2.0491510888, -0.9786977652, 0.8365916483], b = -1.7415893787
+ *   overlapping n=40 positives=12 C=0.05 class_weight=None:
+ *     w = [0.5040075844, -0.1831718775, 0.1244891935], b = -0.9021748259
+ *   overlapping n=40 positives=12 C=1.0 class_weight=balanced:
+ *     w = [2.1146595203, -1.0591808140, 0.8721725023], b = -1.1969793149
+ *   separable n=24 positives=12 C=1.0 class_weight=None:
+ *     w = [2.0926084041, 0.2476786500], b = 0.0197329615
+ *   separable n=24 positives=12 C=100.0 class_weight=None:
+ *     w = [10.2653880872, 0.2357929284], b = 0.0000054355 */
+START_TEST(test_matches_sklearn)
+{
+    double x[OVERLAP_N * OVERLAP_P];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    assert_coefficients("{C: 1.0}", &train, (double[]){2.0491510888, -0.9786977652, 0.8365916483},
+                        -1.7415893787);
+    assert_coefficients("{C: 0.05}", &train, (double[]){0.5040075844, -0.1831718775, 0.1244891935},
+                        -0.9021748259);
+}
+END_TEST
+
+START_TEST(test_balanced_matches_sklearn)
+{
+    double x[OVERLAP_N * OVERLAP_P];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    assert_coefficients("{C: 1.0, class_weight: balanced}", &train,
+                        (double[]){2.1146595203, -1.0591808140, 0.8721725023}, -1.1969793149);
+}
+END_TEST
+
+/* Separable data has no finite unpenalised optimum; the L2 term must keep it finite, and at the
+ * right place. */
+START_TEST(test_separable_matches_sklearn)
+{
+    double x[SEPARABLE_N * SEPARABLE_P];
+    uint8_t y[SEPARABLE_N];
+    separable_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = SEPARABLE_N, .n_cols = SEPARABLE_P};
+    assert_coefficients("{C: 1.0}", &train, (double[]){2.0926084041, 0.2476786500}, 0.0197329615);
+    assert_coefficients("{C: 100.0}", &train, (double[]){10.2653880872, 0.2357929284},
+                        0.0000054355);
+}
+END_TEST
+
+/* The lead data (skipped when absent): the 15 raw features, products_purchased empty -> 0,
+ * z-scored over all rows (std with ddof 0). Some features nearly decide the label, which makes
+ * the optimum flat in places: lbfgs stops 2e-3 short, so the reference is scikit-learn's
+ * Newton solver, LogisticRegression(penalty="l2", C=1.0, class_weight=..., tol=1e-12,
+ * max_iter=1000, solver="newton-cholesky"), from tests/reference/logreg.py:
+ *   train.csv C=1.0 class_weight=None (newton-cholesky): w = [-0.3123175755, -0.1537306019,
+ *     -0.0736865766, 0.3072204493, 0.9319806804, 0.0236881244, 0.5500675838, 0.5366333987,
+ *     0.2071268322, -0.0558118028, -1.0433250729, 1.2073085279, 0.2061291010, 0.9482106902,
+ *     0.0997104396], b = -4.3010610493
+ *   train.csv C=1.0 class_weight=balanced (newton-cholesky): w = [-0.3497137063, -0.1525233384,
+ *     -0.0511565964, 0.2691827826, 0.8734615731, -0.0025704633, 0.5294850699, 0.5039852586,
+ *     0.1524075436, -0.0894686089, -1.0912539649, 1.1346442912, 0.1919935671, 0.8127449465,
+ *     0.0849638948], b = -1.3242399548 */
+START_TEST(test_real_data_matches_sklearn)
+{
+    const char *path = th_real_data("train.csv");
+    if (!path)
+        return;
+    ll_feature_spec spec = {.target = strdup("buy"), .positive = strdup("1"), .id = strdup("id")};
+    spec.n_drop = 2;
+    spec.drop = malloc(2 * sizeof *spec.drop);
+    spec.drop[0] = strdup("created_at");
+    spec.drop[1] = strdup("signup_date");
+    spec.n_transforms = 1;
+    spec.transforms = calloc(1, sizeof *spec.transforms);
+    spec.transforms[0] = (ll_column_transform){.column = strdup("products_purchased"),
+                                               .has_fill = 1, .fill = 0.0};
+    ll_encoder *encoder = NULL;
+    ll_dataset ds;
+    ll_error load_err;
+    ck_assert_msg(ll_dataset_load_train(path, &spec, &encoder, &ds, &load_err) == 0, "%s",
+                  load_err.msg);
+    ck_assert_uint_eq(ds.n_cols, 15);
+    for (size_t j = 0; j < ds.n_cols; j++) {
+        double sum = 0.0, ss = 0.0;
+        for (size_t i = 0; i < ds.n_rows; i++)
+            sum += ds.x[i * ds.n_cols + j];
+        double mean = sum / (double)ds.n_rows;
+        for (size_t i = 0; i < ds.n_rows; i++)
+            ss += (ds.x[i * ds.n_cols + j] - mean) * (ds.x[i * ds.n_cols + j] - mean);
+        double sd = sqrt(ss / (double)ds.n_rows);
+        for (size_t i = 0; i < ds.n_rows; i++)
+            ds.x[i * ds.n_cols + j] = (ds.x[i * ds.n_cols + j] - mean) / sd;
+    }
+    ll_data train = {.x = ds.x, .y = ds.y, .n_rows = ds.n_rows, .n_cols = ds.n_cols};
+    assert_coefficients("{C: 1.0}", &train,
+                        (double[]){-0.3123175755, -0.1537306019, -0.0736865766, 0.3072204493,
+                                   0.9319806804, 0.0236881244, 0.5500675838, 0.5366333987,
+                                   0.2071268322, -0.0558118028, -1.0433250729, 1.2073085279,
+                                   0.2061291010, 0.9482106902, 0.0997104396},
+                        -4.3010610493);
+    assert_coefficients("{C: 1.0, class_weight: balanced}", &train,
+                        (double[]){-0.3497137063, -0.1525233384, -0.0511565964, 0.2691827826,
+                                   0.8734615731, -0.0025704633, 0.5294850699, 0.5039852586,
+                                   0.1524075436, -0.0894686089, -1.0912539649, 1.1346442912,
+                                   0.1919935671, 0.8127449465, 0.0849638948},
+                        -1.3242399548);
+    ll_dataset_free(&ds);
+    ll_encoder_free(encoder);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+/* With a huge C the fitted probabilities of training rows saturate to exactly 0 and 1, where the
+ * intercept's curvature underflows and the Hessian loses definiteness: the fit must still end
+ * finite, separate the classes and give probabilities in [0, 1]. */
+START_TEST(test_separable_huge_C_stays_finite)
+{
+    double x[SEPARABLE_N * SEPARABLE_P], proba[SEPARABLE_N];
+    uint8_t y[SEPARABLE_N];
+    separable_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = SEPARABLE_N, .n_cols = SEPARABLE_P};
+    ll_err err = {{0}};
+    ck_assert_msg(th_fit_predict(th_plugin("logreg"), "{C: 1e12}", &train, &train, 1, 1, proba,
+                                 &err) == LL_OK,
+                  "%s", err.msg);
+    for (int i = 0; i < SEPARABLE_N; i++) {
+        ck_assert(proba[i] >= 0.0 && proba[i] <= 1.0);
+        ck_assert_msg((proba[i] >= 0.5) == y[i], "row %d: p = %g, y = %d", i, proba[i], y[i]);
+    }
+    double w[SEPARABLE_P], b;
+    fitted_coefficients("{C: 1e12}", &train, 1e-3, w, &b);
+    ck_assert_msg(isfinite(w[0]) && isfinite(w[1]) && isfinite(b) && w[0] > 0,
+                  "w = (%g, %g), b = %g", w[0], w[1], b);
+}
+END_TEST
+
+/* A constant column of 1e9 is collinear with the intercept: the Hessian's Cholesky fails in
+ * rounding, so the solver must fall back to damped steps. The penalty puts that direction into
+ * the unpenalised intercept, so the predictions equal those of the fit without the column. */
+START_TEST(test_ill_conditioned_hessian_falls_back)
+{
+    enum { P = OVERLAP_P + 1 };
+    double x[OVERLAP_N * OVERLAP_P], wide[OVERLAP_N * P], plain[OVERLAP_N], padded[OVERLAP_N];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    for (int i = 0; i < OVERLAP_N; i++) {
+        memcpy(wide + i * P, x + i * OVERLAP_P, OVERLAP_P * sizeof *x);
+        wide[i * P + OVERLAP_P] = 1e9;
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_data train_wide = {.x = wide, .y = y, .n_rows = OVERLAP_N, .n_cols = P};
+    ll_err err = {{0}};
+    ck_assert(th_fit_predict(th_plugin("logreg"), "", &train, &train, 1, 1, plain, &err) == LL_OK);
+    ck_assert_msg(th_fit_predict(th_plugin("logreg"), "", &train_wide, &train_wide, 1, 1, padded,
+                                 &err) == LL_OK,
+                  "%s", err.msg);
+    for (int i = 0; i < OVERLAP_N; i++)
+        ck_assert_msg(fabs(plain[i] - padded[i]) < 1e-6, "row %d: %.9f vs %.9f", i, plain[i],
+                      padded[i]);
+}
+END_TEST
+
+/* Rows far from the data push x.w + b to +-1e7: probabilities must be exactly 0 or 1, not NaN. */
+START_TEST(test_probabilities_in_unit_interval)
+{
+    double x[OVERLAP_N * OVERLAP_P];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    double probe[] = {1e6, 0, 0, -1e6, 0, 0, 0, 1e6, 0, 1e-300, 1e300, -1e300};
+    double proba[OVERLAP_N + 4];
+    ll_data far = {.x = probe, .n_rows = 4, .n_cols = OVERLAP_P};
+    ll_err err = {{0}};
+    ck_assert_msg(th_fit_predict(th_plugin("logreg"), "", &train, &far, 1, 1, proba, &err) ==
+                      LL_OK,
+                  "%s", err.msg);
+    ck_assert(proba[0] == 1.0 && proba[1] == 0.0 && proba[2] == 0.0);
+    ck_assert(proba[3] >= 0.0 && proba[3] <= 1.0);
+    ck_assert(th_fit_predict(th_plugin("logreg"), "", &train, &train, 1, 1, proba, &err) == LL_OK);
+    for (int i = 0; i < OVERLAP_N; i++)
+        ck_assert(proba[i] > 0.0 && proba[i] < 1.0);
+}
+END_TEST
+
+/* A synthetic problem large enough for several row blocks: the fit must be bit-identical at 1
+ * and 2 threads. */
+START_TEST(test_threads_identical)
+{
+    enum { N = 5000, P = 20 };
+    double *x = malloc(N * P * sizeof *x), *p1 = malloc(N * sizeof *p1);
+    double *p2 = malloc(N * sizeof *p2);
+    uint8_t *y = malloc(N);
+    ck_assert(x && p1 && p2 && y);
+    ll_rng rng;
+    ll_rng_seed(&rng, 7);
+    for (int i = 0; i < N; i++) {
+        double z = -2.5 + ll_rng_normal(&rng);
+        for (int j = 0; j < P; j++) {
+            x[i * P + j] = ll_rng_normal(&rng);
+            z += x[i * P + j] * (j % 3 == 0 ? 0.8 : 0.1);
+        }
+        y[i] = z > 0;
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = P};
+    ll_err err = {{0}};
+    ck_assert(th_fit_predict(th_plugin("logreg"), "", &train, &train, 3, 1, p1, &err) == LL_OK);
+    ck_assert(th_fit_predict(th_plugin("logreg"), "", &train, &train, 3, 2, p2, &err) == LL_OK);
+    ck_assert_msg(memcmp(p1, p2, N * sizeof *p1) == 0, "1 and 2 threads differ");
+    free(x);
+    free(y);
+    free(p1);
+    free(p2);
+}
+END_TEST
+
+static void assert_rejected(const char *yaml, const char *expected)
+{
+    ll_params *params;
+    char msg[1024];
+    ck_assert_msg(th_params_try(th_plugin("logreg"), yaml, &params, msg, sizeof msg) != 0,
+                  "%s accepted", yaml);
+    ck_assert_msg(strstr(msg, expected) != NULL, "%s: message '%s' lacks '%s'", yaml, msg,
+                  expected);
+}
+
+START_TEST(test_bad_params_rejected)
+{
+    assert_rejected("{C: 0}", "out of range");
+    assert_rejected("{C: -1}", "out of range");
+    assert_rejected("{max_iter: 0}", "out of range");
+    assert_rejected("{tol: -1e-3}", "out of range");
+    assert_rejected("{class_weight: balancd}", "did you mean 'balanced'");
+    assert_rejected("{c: 1.0}", "did you mean 'C'");
+}
+END_TEST
+
+START_TEST(test_bad_data_rejected)
+{
+    double x[OVERLAP_N * OVERLAP_P], proba[OVERLAP_N];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_err err = {{0}};
+    const ll_plugin *logreg = th_plugin("logreg");
+
+    uint8_t all_negative[OVERLAP_N] = {0};
+    ll_data one_class = {.x = x, .y = all_negative, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ck_assert(th_fit_predict(logreg, "", &one_class, &train, 1, 1, proba, &err) == LL_EINVAL);
+    ck_assert_msg(strstr(err.msg, "one class") != NULL, "%s", err.msg);
+
+    ll_data fewer_columns = {.x = x, .n_rows = 2, .n_cols = OVERLAP_P - 1};
+    ck_assert(th_fit_predict(logreg, "", &train, &fewer_columns, 1, 1, proba, &err) ==
+              LL_EINVAL);
+
+    x[5] = NAN;
+    ck_assert(th_fit_predict(logreg, "", &train, &train, 1, 1, proba, &err) == LL_ENUMERIC);
+    ck_assert_msg(strstr(err.msg, "non-finite") != NULL, "%s", err.msg);
+}
+END_TEST
+
+static Suite *logreg_suite(void)
+{
+    Suite *s = suite_create("logreg");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_matches_sklearn);
+    tcase_add_test(tc, test_balanced_matches_sklearn);
+    tcase_add_test(tc, test_separable_matches_sklearn);
+    tcase_add_test(tc, test_separable_huge_C_stays_finite);
+    tcase_add_test(tc, test_real_data_matches_sklearn);
+    tcase_add_test(tc, test_ill_conditioned_hessian_falls_back);
+    tcase_add_test(tc, test_probabilities_in_unit_interval);
+    tcase_add_test(tc, test_threads_identical);
+    tcase_add_test(tc, test_bad_params_rejected);
+    tcase_add_test(tc, test_bad_data_rejected);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(logreg_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
