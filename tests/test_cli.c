@@ -140,7 +140,8 @@ START_TEST(failing_plugin_fails_its_cells_only)
 }
 END_TEST
 
-/* Runs the same spec at two thread counts; every deterministic output must be identical. */
+/* Runs the same spec at two thread counts into the same folder (the command line is part of
+ * leaderboard.md); every deterministic output must be identical. */
 static void expect_same_at(const char *spec_text, int threads_a, int threads_b)
 {
     char path[512], args[1024];
@@ -148,15 +149,14 @@ static void expect_same_at(const char *spec_text, int threads_a, int threads_b)
     const char *files[] = {"leaderboard.md", "predictions.csv", "folds.csv"};
     char *first[3] = {0};
     for (int run = 0; run < 2; run++) {
-        snprintf(args, sizeof args, "run %s -j %d --set output.dir=out%d", path,
-                 run ? threads_b : threads_a, run);
+        snprintf(args, sizeof args, "run %s -j %d", path, run ? threads_b : threads_a);
         char *err = NULL;
         int rc = th_run_leadlab(args, NULL, &err);
         ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
         free(err);
         for (int f = 0; f < 3; f++) {
             char file[600];
-            snprintf(file, sizeof file, "%s/out%d/%s", dir, run, files[f]);
+            snprintf(file, sizeof file, "%s/out/%s", dir, files[f]);
             char *text = th_read_file(file);
             ck_assert_msg(text != NULL, "missing %s", file);
             if (run == 0) {
@@ -179,12 +179,12 @@ START_TEST(identical_at_one_and_many_threads)
                    "models:\n  - logreg: {C: [0.1, 1]}\n  - knn: {k: 7}\n"
                    "  - bagging: {n_estimators: 8}\n  - sgb: {n_estimators: 20}\n"
                    "  - dnn: {epochs: 2, hidden: [8]}\n"
-                   "samplers: [none, smote, undersample]\ncv: {folds: 3}\n",
+                   "samplers: [none, smote, undersample]\ncv: {folds: 3}\noutput: {dir: out}\n",
                    1, 2);
     /* Fewer cells than threads: each cell gets a budget of 2 threads inside the plugins. */
     expect_same_at("data: {synth: {rows: 3000, seed: 3}, target: buy, id: id}\n"
                    "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
-                   "models:\n  - bagging: {n_estimators: 8}\ncv: {folds: 2}\n",
+                   "models:\n  - bagging: {n_estimators: 8}\ncv: {folds: 2}\noutput: {dir: out}\n",
                    1, 4);
 }
 END_TEST
