@@ -17,14 +17,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-uint64_t ll_label_hash(const char *label)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    return h;
-}
-
 int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,
                    size_t n_rows, double **x_out, uint8_t **y_out)
 {

@@ -34,7 +34,4 @@ ll_status ll_tune_threshold(const ll_config *sampler, const ll_config *model, in
 int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,
                    size_t n_rows, double **x_out, uint8_t **y_out);
 
-/* Stable 64-bit hash of a label (FNV-1a), so cell seeds do not depend on list order. */
-uint64_t ll_label_hash(const char *label);
-
 #endif

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "runner.h"
 #include "spec.h"
+#include "text.h"
 
 #ifndef LL_VERSION
 #define LL_VERSION "0"
@@ -349,7 +350,7 @@ static int cmd_predict(int argc, char **argv)
     }
     int threads = resolve_threads(&o, &spec);
     omp_set_max_active_levels(2);
-    uint64_t seed = ll_seed_mix(spec.seed, ll_label_hash("predict"));
+    uint64_t seed = ll_seed_mix(spec.seed, ll_hash_text(LL_HASH_INIT, "predict"));
     double cut = spec.threshold;
     ll_err perr = {{0}};
     ll_status st = LL_OK;

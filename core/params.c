@@ -1,5 +1,6 @@
 /* leadlab plugin parameters (see params.h): validation, grid expansion and the host getters. */
 #include "params.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -406,6 +407,26 @@ out:
 }
 
 const char *ll_params_label(const ll_params *params) { return params->label; }
+
+uint64_t ll_params_hash(const ll_params *params)
+{
+    uint64_t h = ll_hash_text(LL_HASH_INIT, params->plugin->name);
+    for (size_t i = 0; i < params->plugin->n_params; i++) {
+        h = ll_hash_text(h, "|");
+        h = ll_hash_text(h, params->plugin->params[i].name);
+        h = ll_hash_text(h, "=");
+        const param_value *v = &params->values[i];
+        ll_param_type type = params->plugin->params[i].type;
+        char number[32];
+        if ((type == LL_P_INT || type == LL_P_REAL) && !isnan(v->real)) {
+            snprintf(number, sizeof number, "%.17g", v->real); /* "1" and "1.0" are one value */
+            h = ll_hash_text(h, number);
+        } else {
+            h = ll_hash_text(h, v->text);
+        }
+    }
+    return h;
+}
 
 static const param_value *lookup(const ll_params *params, const char *key)
 {

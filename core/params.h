@@ -21,6 +21,9 @@ void ll_params_free_all(ll_params **params, size_t n);
 
 /* "k=5,weights=distance": the values the spec gave, in spec order ("" if none). Owned by params. */
 const char *ll_params_label(const ll_params *params);
+/* A hash of the plugin name and every parameter value (given or default) in schema order:
+ * the same configuration gets the same hash however the spec orders its keys. */
+uint64_t ll_params_hash(const ll_params *params);
 /* Writes every parameter (given or default) as a JSON object. */
 void ll_params_write_json(const ll_params *params, FILE *out);
 

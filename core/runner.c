@@ -23,15 +23,16 @@ void ll_run_result_free(ll_run_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The seed of one cell depends on what the cell is, not on where it sits in the lists, so
- * adding a model to a spec leaves every other row of the leaderboard unchanged. */
-static uint64_t cell_seed(const ll_spec *spec, size_t repeat, size_t fold, const char *sampler,
-                          const char *model)
+/* The seed of one cell depends on what the cell is (its configurations, not their labels or
+ * places in the lists), so adding a model to a spec, or writing a config's keys in another
+ * order, leaves every other row of the leaderboard unchanged. */
+static uint64_t cell_seed(const ll_spec *spec, size_t repeat, size_t fold,
+                          const ll_config *sampler, const ll_config *model)
 {
     uint64_t s = ll_seed_mix(spec->seed, repeat);
     s = ll_seed_mix(s, fold);
-    s = ll_seed_mix(s, ll_label_hash(sampler));
-    return ll_seed_mix(s, ll_label_hash(model));
+    s = ll_seed_mix(s, ll_params_hash(sampler->params));
+    return ll_seed_mix(s, ll_params_hash(model->params));
 }
 
 static void run_cell(const ll_spec *spec, const ll_dataset *data, ll_run_result *r, size_t m,
@@ -41,7 +42,7 @@ static void run_cell(const ll_spec *spec, const ll_dataset *data, ll_run_result 
     const ll_config *model = &spec->models[m], *sampler = &spec->samplers[s];
     const uint32_t *fold_of = r->fold_of_row + rep * r->n_rows;
     size_t n = data->n_rows, n_cols = data->n_cols, n_test = 0;
-    cell->seed = cell_seed(spec, rep, fold, sampler->label, model->label);
+    cell->seed = cell_seed(spec, rep, fold, sampler, model);
     size_t *rows = malloc(n * sizeof *rows);
     double *x_train = NULL, *x_test = NULL, *scores = NULL;
     uint8_t *y_train = NULL, *y_test = NULL;

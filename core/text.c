@@ -32,3 +32,10 @@ char *ll_trim(char *s)
         s[--n] = '\0';
     return s;
 }
+
+uint64_t ll_hash_text(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h;
+}

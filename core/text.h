@@ -2,6 +2,8 @@
 #ifndef LL_CORE_TEXT_H
 #define LL_CORE_TEXT_H
 
+#include <stdint.h>
+
 #include "leadlab/plugin.h"
 
 /* A malloc'd printf result, or NULL when memory runs out. The caller frees it. */
@@ -9,5 +11,10 @@ char *ll_format(const char *fmt, ...) LL_PRINTF(1, 2);
 
 /* Strips spaces and tabs at both ends in place; returns the first kept character. */
 char *ll_trim(char *s);
+
+/* FNV-1a over s, continuing from h (start from LL_HASH_INIT): stable across runs and
+ * machines, for seeds derived from names. */
+#define LL_HASH_INIT 0xcbf29ce484222325ull
+uint64_t ll_hash_text(uint64_t h, const char *s);
 
 #endif
