@@ -1,0 +1,115 @@
+"""leadlab `bagging` and `sgb` vs scikit-learn's BaggingClassifier and
+GradientBoostingClassifier (and XGBoost's hist booster when python3-xgboost is installed) on the
+5 folds of the lead data.
+
+Protocol (all sides): the 15 raw features (products_purchased empty -> 0), z-scored with the
+mean and std (ddof 0) of each fold's training rows, leadlab's own fold assignment (folds.csv),
+no sampler, F1 of class 1 at threshold 0.5, mean over folds. The same parameters on each side:
+  bagging {n_estimators: 100}            BaggingClassifier(DecisionTreeClassifier(), 100)
+  sgb depth 3 (200 trees, lr 0.1, subsample 0.5)
+                                         GradientBoostingClassifier(200, 0.1, depth 3, 0.5)
+  sgb depth 6 (200 trees, lr 0.1, subsample 0.5, l2 1 = XGBoost's default lambda)
+                                         XGBClassifier(hist, 200, 0.1, depth 6, 0.5, 1 thread)
+
+Timing, one run each, everything on ONE thread:
+  leadlab s  wall time of `leadlab run bench/specs/trees.yaml -j 1 --set models=[MODEL]`
+             (whole command: CSV parsing, folds, scaling, the 5 cells one after another);
+  cells s    leadlab's fit_seconds + predict_seconds summed over the 5 cells;
+  other s    the 5-fold loop (z-scoring, fit, predict_proba) of the reference library;
+  ratio      other s / leadlab s.
+
+    /usr/bin/python3 bench/trees.py [--build build] [--plugins DIR] [--train CSV]
+"""
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy / xgboost load: one thread each
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from sklearn.ensemble import BaggingClassifier, GradientBoostingClassifier  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+from common import (DEFAULT_TRAIN, ROOT, load_features, read_folds, run_leadlab,  # noqa: E402
+                    text_table, zscore)
+
+try:
+    from xgboost import XGBClassifier
+except ImportError:  # Debian's python3-xgboost; the brief quotes F1 0.679 in 1.8 s for it
+    XGBClassifier = None
+
+SPEC = os.path.join(ROOT, "bench", "specs", "trees.yaml")
+
+# leadlab model (as written in the spec) -> (reference name, estimator with the same parameters)
+MODELS = [
+    ("{bagging: {n_estimators: 100}}", "sklearn Bagging(DecisionTree)",
+     lambda: BaggingClassifier(DecisionTreeClassifier(), n_estimators=100, random_state=0)),
+    ("{sgb: {n_estimators: 200, learning_rate: 0.1, max_depth: 3, subsample: 0.5}}",
+     "sklearn GradientBoosting",
+     lambda: GradientBoostingClassifier(n_estimators=200, learning_rate=0.1, max_depth=3,
+                                        subsample=0.5, random_state=0)),
+    ("{sgb: {n_estimators: 200, learning_rate: 0.1, max_depth: 6, subsample: 0.5, l2: 1}}",
+     "XGBoost hist",
+     None if XGBClassifier is None else
+     lambda: XGBClassifier(tree_method="hist", n_estimators=200, learning_rate=0.1, max_depth=6,
+                           subsample=0.5, n_jobs=1, random_state=0)),
+]
+
+
+def reference_cv(make_model, x, y, fold):
+    """Mean F1 over the folds and the wall time of the whole loop."""
+    f1s = []
+    t0 = time.perf_counter()
+    for f in range(fold.max() + 1):
+        train, test = fold != f, fold == f
+        x_train, x_test = zscore(x[train], x[test])
+        model = make_model().fit(x_train, y[train])
+        positive = model.predict_proba(x_test)[:, 1] > 0.5
+        f1s.append(f1_score(y[test], positive.astype(int)))
+    return float(np.mean(f1s)), time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--plugins", help="plugin folder searched first (LEADLAB_PLUGIN_PATH)")
+    ap.add_argument("--train", default=DEFAULT_TRAIN)
+    args = ap.parse_args()
+    if args.plugins:
+        os.environ["LEADLAB_PLUGIN_PATH"] = os.path.abspath(args.plugins)
+    exe = os.path.join(args.build, "leadlab")
+    x, y = load_features(args.train)
+
+    rows = []
+    for model_yaml, ref_name, make_model in MODELS:
+        with tempfile.TemporaryDirectory(prefix="leadlab-bench-trees-") as out_dir:
+            run = run_leadlab(exe, SPEC, out_dir, sets=[f"models=[{model_yaml}]"], threads=1)
+            board = run.leaderboard()
+            if run.returncode != 0 or board["failed"].sum():
+                raise RuntimeError(f"leadlab cells failed: {board['error'].tolist()}")
+            row = board.iloc[0]
+            fold = read_folds(run.path("folds.csv"), y)
+        cell_seconds = row["fit_seconds"] + row["predict_seconds"]
+        if make_model is None:
+            ref_f1, ref_s, ratio = "n/a", "n/a", "n/a"
+            ref_name += " (not installed: brief quotes F1 0.679, 1.8 s)"
+        else:
+            f1, seconds = reference_cv(make_model, x, y, fold)
+            ref_f1, ref_s = f"{f1:.4f}", f"{seconds:.3f}"
+            ratio = f"{seconds / run.wall_seconds:.1f}x"
+        rows.append([row["config"], f"{row['f1_mean']:.4f}", ref_name, ref_f1,
+                     f"{run.wall_seconds:.3f}", f"{cell_seconds:.3f}", ref_s, ratio])
+
+    print(f"leadlab: {exe} run {os.path.relpath(SPEC, ROOT)} -j 1 --set models=[MODEL]"
+          + (f"  (LEADLAB_PLUGIN_PATH={os.environ['LEADLAB_PLUGIN_PATH']})"
+             if "LEADLAB_PLUGIN_PATH" in os.environ else ""))
+    print(text_table(["model", "leadlab F1", "reference", "ref F1", "leadlab s", "cells s",
+                      "other s", "ratio"], rows, right={1, 3, 4, 5, 6, 7}))
+
+
+if __name__ == "__main__":
+    main()
