@@ -1,8 +1,8 @@
 /* Exact block distances, k-smallest selection and k-nearest/farthest search (see distance.h).
  *
- * Distances are summed coordinate differences rather than |a|^2 + |b|^2 - 2 a.b: measured here
- * as fast for ~15 columns (one query row streams a panel with the sums kept in L1), and exact, so
- * identical rows are at distance 0 and near-ties are never reordered by cancellation. */
+ * Distances are summed coordinate differences rather than |a|^2 + |b|^2 - 2 a.b: as fast for
+ * ~15 columns (4 query rows x 16 reference rows summed in registers), and exact, so identical
+ * rows are at distance 0 and near-ties are never reordered by cancellation. */
 #include "distance.h"
 
 #include <math.h>
@@ -18,6 +18,8 @@ enum {
     BLOCK_Q = 4,      /* query rows x ... */
     BLOCK_R = 16      /* ... reference rows whose distances are summed in registers */
 };
+_Static_assert(LL_DIST_PANEL % SKIP_RUN == 0 && SKIP_RUN % BLOCK_R == 0 && BLOCK_R % VEC == 0,
+               "screening runs, kernel blocks and vectors tile a panel");
 
 /* ---- block kernel --------------------------------------------------------------------- */
 
@@ -99,16 +101,14 @@ static void block_manhattan(const double *restrict col0, size_t n_cols,
             *(vec_mem *)(out[a] + h * VEC) = acc[a][h];
 }
 
-/* ll_dist_panel for the panel rows [r_begin, r_end) only, rounded out to whole BLOCK_R steps
- * (r_begin down, r_end up; entries outside the rounded range are left alone). */
+/* ll_dist_panel for the panel rows [r_begin, r_end) only, both multiples of BLOCK_R. */
 static void panel_rows(ll_dist_metric metric, const ll_dist_refs *refs, size_t panel,
                        const double *queries, size_t n_queries, size_t r_begin, size_t r_end,
                        double *out)
 {
     size_t n_cols = refs->n_cols;
     const double *data = refs->data + panel * n_cols * LL_DIST_PANEL;
-    double spare[BLOCK_R]; /* the output of the repeated rows filling a short group */
-    r_begin -= r_begin % BLOCK_R;
+    double discard[BLOCK_R]; /* the output of the repeated rows filling a short group */
     for (size_t q0 = 0; q0 < n_queries; q0 += BLOCK_Q) {
         const double *q[BLOCK_Q];
         size_t n = n_queries - q0 < BLOCK_Q ? n_queries - q0 : BLOCK_Q;
@@ -117,7 +117,7 @@ static void panel_rows(ll_dist_metric metric, const ll_dist_refs *refs, size_t p
         for (size_t r0 = r_begin; r0 < r_end; r0 += BLOCK_R) {
             double *o[BLOCK_Q];
             for (size_t a = 0; a < BLOCK_Q; a++)
-                o[a] = a < n ? out + (q0 + a) * LL_DIST_PANEL + r0 : spare;
+                o[a] = a < n ? out + (q0 + a) * LL_DIST_PANEL + r0 : discard;
             if (metric == LL_DIST_MANHATTAN)
                 block_manhattan(data + r0, n_cols, q, o);
             else
@@ -158,18 +158,21 @@ static int neighbor_before(double dist, size_t index, const ll_neighbor *other)
 }
 
 /* Sorted insertion: k is small, and once k are kept almost every candidate is refused by one
- * comparison (ll_dist_knn refuses most in vectorised runs before they get here). */
+ * comparison (the searches below refuse most in vectorised runs before they get here). A NaN is
+ * refused by that comparison, or explicitly while the list fills. */
 int ll_kbest_offer(ll_kbest *kb, double dist, size_t index)
 {
-    if (isnan(dist) || kb->k == 0)
+    size_t pos;
+    if (kb->count < kb->k && !isnan(dist))
+        pos = kb->count++;
+    else if (kb->count == kb->k && kb->k > 0 && neighbor_before(dist, index, &kb->best[kb->k - 1]))
+        pos = kb->k - 1;
+    else
         return 0;
-    if (kb->count == kb->k && !neighbor_before(dist, index, &kb->best[kb->k - 1]))
-        return 0;
-    size_t pos = kb->count < kb->k ? kb->count++ : kb->k - 1;
-    while (pos > 0 && neighbor_before(dist, index, &kb->best[pos - 1])) {
+    for (; pos > 0 && kb->best[pos - 1].dist > dist; pos--) /* farther ones, then equal ones */
         kb->best[pos] = kb->best[pos - 1];
-        pos--;
-    }
+    for (; pos > 0 && kb->best[pos - 1].dist == dist && kb->best[pos - 1].index > index; pos--)
+        kb->best[pos] = kb->best[pos - 1];
     kb->best[pos] = (ll_neighbor){dist, index};
     return 1;
 }
@@ -295,39 +298,38 @@ void ll_dist_index_free(ll_dist_index *index)
     memset(index, 0, sizeof *index);
 }
 
-/* Offers every row of distinct reference row g at distance `dist`. Its rows come in ascending
- * index, so the first one refused means the rest would be refused too. */
-static void offer_group(ll_kbest *kb, const ll_dist_index *index, size_t g, double dist)
+/* Offers every row of distinct reference row g at `key`. Its rows come in ascending index, so
+ * the first one refused means the rest would be refused too. */
+static void offer_group(ll_kbest *kb, const ll_dist_index *index, size_t g, double key)
 {
     for (size_t m = index->group_start[g]; m < index->group_start[g + 1]; m++)
-        if (!ll_kbest_offer(kb, dist, index->members[m]))
+        if (!ll_kbest_offer(kb, key, index->members[m]))
             return;
 }
 
-/* Bit r set when key[r] <= bound (or bound[r]), for r < n <= SKIP_RUN. Whole runs take the
- * branch-free loops GCC vectorises. */
-static uint32_t below_one(const double *restrict key, double bound, size_t n)
+/* Bit r set when key[r] <= bound (or bound[r]), r < SKIP_RUN: branch-free loops GCC
+ * vectorises. */
+static uint32_t below_one(const double *restrict key, double bound)
 {
     uint32_t mask = 0;
-    if (n == SKIP_RUN)
-        for (size_t r = 0; r < SKIP_RUN; r++)
-            mask |= (uint32_t)(key[r] <= bound) << r;
-    else
-        for (size_t r = 0; r < n; r++)
-            mask |= (uint32_t)(key[r] <= bound) << r;
+    for (size_t r = 0; r < SKIP_RUN; r++)
+        mask |= (uint32_t)(key[r] <= bound) << r;
     return mask;
 }
 
-static uint32_t below_each(const double *restrict key, const double *restrict bound, size_t n)
+static uint32_t below_each(const double *restrict key, const double *restrict bound)
 {
     uint32_t mask = 0;
-    if (n == SKIP_RUN)
-        for (size_t r = 0; r < SKIP_RUN; r++)
-            mask |= (uint32_t)(key[r] <= bound[r]) << r;
-    else
-        for (size_t r = 0; r < n; r++)
-            mask |= (uint32_t)(key[r] <= bound[r]) << r;
+    for (size_t r = 0; r < SKIP_RUN; r++)
+        mask |= (uint32_t)(key[r] <= bound[r]) << r;
     return mask;
+}
+
+/* The bits of the run starting at r0 (from - SKIP_RUN < r0 < to) that fall in [from, to). */
+static uint32_t span_mask(size_t r0, size_t from, size_t to)
+{
+    uint32_t low = from > r0 ? UINT32_MAX << (from - r0) : UINT32_MAX;
+    return to - r0 >= SKIP_RUN ? low : low & ((UINT32_C(1) << (to - r0)) - 1);
 }
 
 /* The key above which a candidate cannot enter the list. */
@@ -336,16 +338,19 @@ static double list_bound(const ll_kbest *kb)
     return kb->count < kb->k ? INFINITY : kb->best[kb->k - 1].dist;
 }
 
-/* Offers the distinct reference rows first .. first + n - 1 at keys key[0 .. n-1], screening a
- * run at a time: once the list is full nearly every candidate fails the screen. ll_kbest_offer
- * checks again, as the bound drops while a run's candidates go in. */
-static void offer_panel(ll_kbest *kb, const ll_dist_index *index, const double *key, size_t n,
-                        size_t first)
+/* Offers the distinct reference rows first + r, r in [from, to), at keys key[r], except the
+ * distinct row `skip` (SIZE_MAX: none). A run is screened at once (keys are computed over whole
+ * runs): once the list is full nearly every candidate fails the screen. ll_kbest_offer checks
+ * again, as the bound drops while a run's candidates go in. */
+static void offer_row(ll_kbest *kb, const ll_dist_index *index, const double *key, size_t from,
+                      size_t to, size_t first, size_t skip)
 {
-    for (size_t i = 0; i < n; i += SKIP_RUN) {
-        size_t run = n - i < SKIP_RUN ? n - i : SKIP_RUN;
-        for (uint32_t mask = below_one(key + i, list_bound(kb), run); mask; mask &= mask - 1) {
-            size_t r = i + (size_t)__builtin_ctz(mask);
+    for (size_t r0 = from - from % SKIP_RUN; r0 < to; r0 += SKIP_RUN) {
+        uint32_t mask = below_one(key + r0, list_bound(kb)) & span_mask(r0, from, to);
+        if (skip >= first + r0 && skip < first + r0 + SKIP_RUN)
+            mask &= ~(UINT32_C(1) << (skip - first - r0));
+        for (; mask; mask &= mask - 1) {
+            size_t r = r0 + (size_t)__builtin_ctz(mask);
             offer_group(kb, index, first + r, key[r]);
         }
     }
@@ -356,6 +361,7 @@ static void offer_panel(ll_kbest *kb, const ll_dist_index *index, const double *
 typedef struct {
     ll_dist_metric metric;
     int farthest;
+    int others_only; /* the queries are the distinct reference rows; each list skips its own */
     const ll_dist_index *index;
     const double *queries;               /* the distinct query rows, row-major */
     const size_t *group_start, *members; /* the original queries each distinct row stands for */
@@ -368,23 +374,24 @@ static ll_neighbor *list_storage(const search_job *job, size_t q)
     return job->out + job->members[job->group_start[q]] * job->k;
 }
 
-/* Keys from distinct queries [s, s + n) to the rows [r_begin, r_end) of reference panel p
- * (rounded out to whole kernel blocks), row i at strip[i * LL_DIST_PANEL]. */
-static void strip_keys(const search_job *job, size_t p, size_t s, size_t n, size_t r_begin,
-                       size_t r_end, double *strip)
+/* Keys from distinct queries [s, s + n) to the rows [from, to) of reference panel p, rounded
+ * out to whole runs of SKIP_RUN; query i's at strip[i * LL_DIST_PANEL + r]. */
+static void strip_keys(const search_job *job, size_t p, size_t s, size_t n, size_t from,
+                       size_t to, double *strip)
 {
     const ll_dist_refs *refs = &job->index->distinct;
+    size_t r_begin = from - from % SKIP_RUN, r_end = (to + SKIP_RUN - 1) / SKIP_RUN * SKIP_RUN;
     panel_rows(job->metric, refs, p, job->queries + s * refs->n_cols, n, r_begin, r_end, strip);
     for (size_t i = 0; job->farthest && i < n; i++)
         for (size_t r = r_begin; r < r_end; r++)
             strip[i * LL_DIST_PANEL + r] = -strip[i * LL_DIST_PANEL + r];
 }
 
-/* Distinct queries [q0, q1): each panel is loaded once and serves every strip of the block. */
-static void search_block(const search_job *job, size_t q0, size_t q1)
+/* Distinct queries [q0, q1) into the lists kb[0 .. q1 - q0 - 1]: each panel is loaded once and
+ * serves every strip of the block. */
+static void search_block(const search_job *job, size_t q0, size_t q1, ll_kbest *kb)
 {
     const ll_dist_refs *refs = &job->index->distinct;
-    ll_kbest kb[QUERY_BLOCK];
     double strip[QUERY_STRIP * LL_DIST_PANEL];
     for (size_t q = q0; q < q1; q++)
         ll_kbest_init(&kb[q - q0], list_storage(job, q), job->k);
@@ -393,43 +400,44 @@ static void search_block(const search_job *job, size_t q0, size_t q1)
         for (size_t s = q0; s < q1; s += QUERY_STRIP) {
             size_t n = q1 - s < QUERY_STRIP ? q1 - s : QUERY_STRIP;
             strip_keys(job, p, s, n, 0, rows, strip);
-            for (size_t i = 0; i < n; i++)
-                offer_panel(&kb[s + i - q0], job->index, strip + i * LL_DIST_PANEL, rows,
-                            p * LL_DIST_PANEL);
+            for (size_t q = s; q < s + n; q++)
+                offer_row(&kb[q - q0], job->index, strip + (q - s) * LL_DIST_PANEL, 0, rows,
+                          p * LL_DIST_PANEL, job->others_only ? q : SIZE_MAX);
         }
     }
 }
 
 /* ---- self-join ------------------------------------------------------------------------------ */
 
-/* Offers distinct row g, at key[i] from distinct row first + i, to that row's list for every i
- * in [from, to). bound[h] mirrors list_bound(&kb[h]), so a run of lists is screened at once. */
-static void offer_transposed(ll_kbest *kb, double *bound, const ll_dist_index *index,
-                             const double *key, size_t from, size_t to, size_t first, size_t g)
+/* Offers distinct row g, at key[r] from distinct row first + r, to that row's list for every r
+ * in [from, to). bound[h] mirrors list_bound(&kb[h]) (with entries up to whole panels), so a
+ * run of lists is screened at once. */
+static void offer_column(ll_kbest *kb, double *bound, const ll_dist_index *index,
+                         const double *key, size_t from, size_t to, size_t first, size_t g)
 {
-    for (size_t i = from; i < to; i += SKIP_RUN) {
-        size_t run = to - i < SKIP_RUN ? to - i : SKIP_RUN;
-        for (uint32_t mask = below_each(key + i, bound + first + i, run); mask;
-             mask &= mask - 1) {
-            size_t h = first + i + (size_t)__builtin_ctz(mask);
+    for (size_t r0 = from - from % SKIP_RUN; r0 < to; r0 += SKIP_RUN) {
+        uint32_t mask = below_each(key + r0, bound + first + r0) & span_mask(r0, from, to);
+        for (; mask; mask &= mask - 1) {
+            size_t h = first + r0 + (size_t)__builtin_ctz(mask);
             offer_group(&kb[h], index, g, key[h - first]);
             bound[h] = list_bound(&kb[h]);
         }
     }
 }
 
-/* All distinct rows against each other in one thread: the keys of the pair (g, h >= g) are
- * computed once and offered to both lists. ll_kbest keeps the same k whatever order candidates
- * come in, so the result is search_block's. kb and bound hold one entry per distinct row. */
+/* search_block over all the distinct rows, each list skipping its own, in one thread: the keys
+ * of the pair (g, h > g) are computed once and offered to both lists. ll_kbest keeps the same k
+ * whatever order candidates come in, so the result is search_block's. kb holds one list per
+ * distinct row, bound one entry per row of whole panels. */
 static void search_self(const search_job *job, ll_kbest *kb, double *bound)
 {
     const ll_dist_refs *refs = &job->index->distinct;
     size_t n = refs->n_rows;
     double strip[QUERY_STRIP * LL_DIST_PANEL];
-    for (size_t g = 0; g < n; g++) {
+    for (size_t g = 0; g < n; g++)
         ll_kbest_init(&kb[g], list_storage(job, g), job->k);
-        bound[g] = INFINITY;
-    }
+    for (size_t h = 0; h < refs->n_panels * LL_DIST_PANEL; h++)
+        bound[h] = INFINITY;
     for (size_t q0 = 0; q0 < n; q0 += QUERY_BLOCK) {
         size_t q1 = q0 + QUERY_BLOCK < n ? q0 + QUERY_BLOCK : n;
         for (size_t p = q0 / LL_DIST_PANEL; p < refs->n_panels; p++) {
@@ -437,13 +445,12 @@ static void search_self(const search_job *job, ll_kbest *kb, double *bound)
             for (size_t s = q0; s < q1; s += QUERY_STRIP) {
                 size_t m = q1 - s < QUERY_STRIP ? q1 - s : QUERY_STRIP;
                 strip_keys(job, p, s, m, s > first ? s - first : 0, rows, strip);
-                for (size_t g = s; g < s + m; g++) { /* first <= g < first + rows, or g < first */
+                for (size_t g = s; g < s + m; g++) { /* g < first + rows */
                     const double *key = strip + (g - s) * LL_DIST_PANEL;
-                    size_t from = g > first ? g - first : 0;
-                    offer_panel(&kb[g], job->index, key + from, rows - from, first + from);
+                    size_t from = g >= first ? g - first + 1 : 0;
+                    offer_row(&kb[g], job->index, key, from, rows, first, SIZE_MAX);
                     bound[g] = list_bound(&kb[g]);
-                    offer_transposed(kb, bound, job->index, key, g >= first ? from + 1 : 0, rows,
-                                     first, g);
+                    offer_column(kb, bound, job->index, key, from, rows, first, g);
                 }
             }
         }
@@ -452,16 +459,57 @@ static void search_self(const search_job *job, ll_kbest *kb, double *bound)
 
 /* ---- entry points ----------------------------------------------------------------------- */
 
-/* Turns the keys back into distances and gives identical queries their first query's list. */
+/* Keys back to distances. */
+static void keys_to_distances(const search_job *job, ll_neighbor *list, size_t n)
+{
+    for (size_t r = 0; job->farthest && r < n; r++)
+        list[r].dist = -list[r].dist;
+}
+
+/* Gives identical queries their first query's list. */
 static void finish(const search_job *job, size_t n_groups)
 {
     size_t k = job->k;
     for (size_t g = 0; g < n_groups; g++) {
         ll_neighbor *found = list_storage(job, g);
-        for (size_t r = 0; job->farthest && r < k; r++)
-            found[r].dist = -found[r].dist;
+        keys_to_distances(job, found, k);
         for (size_t m = job->group_start[g] + 1; m < job->group_start[g + 1]; m++)
             memcpy(job->out + job->members[m] * k, found, k * sizeof *found);
+    }
+}
+
+/* Row `self`'s k neighbours among the other rows, into out: the other rows identical to it
+ * (own[0 .. n_own - 1], ascending, all at key `zero`) merged with its distinct row's list of the
+ * other distinct rows (`others`, `count` entries). */
+static void merge_own_group(const ll_neighbor *others, size_t count, const size_t *own,
+                            size_t n_own, size_t self, double zero, size_t k, ll_neighbor *out)
+{
+    size_t a = 0, b = 0;
+    for (size_t r = 0; r < k; r++) {
+        if (a < n_own && own[a] == self)
+            a++;
+        if (a < n_own && (b == count || neighbor_before(zero, own[a], &others[b])))
+            out[r] = (ll_neighbor){zero, own[a++]};
+        else
+            out[r] = others[b++];
+    }
+}
+
+/* The self search's lists (of the other distinct rows) into every row's final list. `spare`
+ * holds k entries: a list is moved there before its first row's output overwrites it. */
+static void finish_self(const search_job *job, const ll_kbest *kb, size_t n_groups,
+                        ll_neighbor *spare)
+{
+    double zero = job->farthest ? -0.0 : 0.0; /* the key of an identical row */
+    for (size_t g = 0; g < n_groups; g++) {
+        const size_t *own = job->members + job->group_start[g];
+        size_t n_own = job->group_start[g + 1] - job->group_start[g];
+        memcpy(spare, kb[g].best, kb[g].count * sizeof *spare);
+        for (size_t m = 0; m < n_own; m++) {
+            ll_neighbor *found = job->out + own[m] * job->k;
+            merge_own_group(spare, kb[g].count, own, n_own, own[m], zero, job->k, found);
+            keys_to_distances(job, found, job->k);
+        }
     }
 }
 
@@ -478,15 +526,16 @@ int ll_dist_search(ll_dist_metric metric, ll_dist_order order, const ll_dist_ind
         row_groups_free(&qgroups);
         return -1;
     }
-    search_job job = {metric, order == LL_DIST_FARTHEST, index, distinct,
+    search_job job = {metric, order == LL_DIST_FARTHEST, 0, index, distinct,
                       qgroups.start, qgroups.members, k, out};
     long n_blocks = (long)((qgroups.n_groups + QUERY_BLOCK - 1) / QUERY_BLOCK);
     threads = threads > 1 ? threads : 1;
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (long b = 0; b < n_blocks; b++) {
+        ll_kbest kb[QUERY_BLOCK];
         size_t q0 = (size_t)b * QUERY_BLOCK;
         size_t q1 = q0 + QUERY_BLOCK < qgroups.n_groups ? q0 + QUERY_BLOCK : qgroups.n_groups;
-        search_block(&job, q0, q1);
+        search_block(&job, q0, q1, kb);
     }
     finish(&job, qgroups.n_groups);
     free(distinct);
@@ -500,7 +549,7 @@ int ll_dist_knn(ll_dist_metric metric, const ll_dist_index *index, const double 
     return ll_dist_search(metric, LL_DIST_NEAREST, index, queries, n_queries, k, threads, out);
 }
 
-/* The distinct rows back in row-major order (the queries of a self-join); NULL when out of
+/* The distinct rows back in row-major order (the queries of a self search); NULL when out of
  * memory. */
 static double *unpack_rows(const ll_dist_refs *refs)
 {
@@ -517,21 +566,34 @@ static double *unpack_rows(const ll_dist_refs *refs)
 }
 
 int ll_dist_search_self(ll_dist_metric metric, ll_dist_order order, const ll_dist_index *index,
-                        size_t k, ll_neighbor *out)
+                        size_t k, int threads, ll_neighbor *out)
 {
-    size_t n = index->distinct.n_rows;
-    double *rows = unpack_rows(&index->distinct);
+    const ll_dist_refs *refs = &index->distinct;
+    size_t n = refs->n_rows, n_slots = refs->n_panels ? refs->n_panels * LL_DIST_PANEL : 1;
+    threads = threads > 1 ? threads : 1;
+    double *rows = unpack_rows(refs);
     ll_kbest *kb = malloc((n ? n : 1) * sizeof *kb);
-    double *bound = malloc((n ? n : 1) * sizeof *bound);
-    int rc = rows && kb && bound ? 0 : -1;
+    ll_neighbor *spare = malloc(k * sizeof *spare);
+    double *bound = threads == 1 ? malloc(n_slots * sizeof *bound) : NULL;
+    int rc = rows && kb && spare && (bound || threads > 1) ? 0 : -1;
     if (rc == 0) {
-        search_job job = {metric, order == LL_DIST_FARTHEST, index, rows,
+        search_job job = {metric, order == LL_DIST_FARTHEST, 1, index, rows,
                           index->group_start, index->members, k, out};
-        search_self(&job, kb, bound);
-        finish(&job, n);
+        if (threads == 1) {
+            search_self(&job, kb, bound);
+        } else {
+            long n_blocks = (long)((n + QUERY_BLOCK - 1) / QUERY_BLOCK);
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+            for (long b = 0; b < n_blocks; b++) {
+                size_t q0 = (size_t)b * QUERY_BLOCK;
+                search_block(&job, q0, q0 + QUERY_BLOCK < n ? q0 + QUERY_BLOCK : n, kb + q0);
+            }
+        }
+        finish_self(&job, kb, n, spare);
     }
     free(rows);
     free(kb);
+    free(spare);
     free(bound);
     return rc;
 }

@@ -62,11 +62,11 @@ void ll_kbest_init(ll_kbest *kb, ll_neighbor *storage, size_t k);
  * is NaN. */
 int ll_kbest_offer(ll_kbest *kb, double dist, size_t index);
 
-/* ---- k nearest neighbours ------------------------------------------------------------------ */
+/* ---- k nearest (or farthest) neighbours --------------------------------------------------- */
 
-/* Reference rows ready for ll_dist_knn. Identical rows are stored once and searched once: on
- * data with few distinct values (counts, codes, one-hots) that halves the work or better, and
- * it changes nothing in the result. */
+/* Reference rows ready for the searches below. Identical rows are stored once and searched
+ * once: on data with few distinct values (counts, codes, one-hots) that halves the work or
+ * better, and it changes nothing in the result. */
 typedef struct {
     ll_dist_refs distinct; /* the distinct rows, packed */
     size_t *group_start;   /* distinct.n_rows + 1 offsets into `members` */
@@ -89,19 +89,18 @@ typedef enum {
  * farthest) reference rows to out[q * k .. q * k + k - 1], in `order`; at equal distances the
  * lower index comes first either way. Identical query rows are searched once. Parallel over query
  * blocks with at most `threads` OpenMP threads; the result does not depend on `threads`.
- * Requires 1 <= k <= index->n_rows. Returns 0, or -1 when memory runs out.
- * A point's neighbours other than itself (queries == reference rows): ask for k + 1 and drop the
- * query's own index, or the last entry when its index is absent (pushed out by k + 1
- * lower-indexed duplicates at distance 0; farthest, the query is its own least far row). */
+ * Requires 1 <= k <= index->n_rows. Returns 0, or -1 when memory runs out. */
 int ll_dist_search(ll_dist_metric metric, ll_dist_order order, const ll_dist_index *index,
                    const double *queries, size_t n_queries, size_t k, int threads,
                    ll_neighbor *out);
 
-/* ll_dist_search with the indexed rows themselves as the queries (out holds index->n_rows * k
- * entries), in one thread: each pair of distinct rows is computed once and serves both, which
- * halves the distance work. Same result as ll_dist_search. */
+/* Every indexed row's neighbours among the OTHER indexed rows (its exact duplicates included, at
+ * distance 0): row i's k nearest (or farthest) to out[i * k .. i * k + k - 1], as in
+ * ll_dist_search. Requires 1 <= k < index->n_rows. With one thread each pair of distinct rows
+ * is computed once, which halves the distance work; with more, the rows are split in blocks as
+ * in ll_dist_search; the result is the same. Returns 0, or -1 when memory runs out. */
 int ll_dist_search_self(ll_dist_metric metric, ll_dist_order order, const ll_dist_index *index,
-                        size_t k, ll_neighbor *out);
+                        size_t k, int threads, ll_neighbor *out);
 
 /* The kNN model's call: ll_dist_search with LL_DIST_NEAREST. */
 int ll_dist_knn(ll_dist_metric metric, const ll_dist_index *index, const double *queries,

@@ -1,6 +1,6 @@
 /* Exact k-nearest (or k-farthest) neighbours in squared Euclidean distance with the samplers'
  * (SMOTE, NearMiss) interface: flat index/distance arrays and self-exclusion. A thin layer over
- * the one search engine, ll_dist_knn / ll_dist_kfarthest (distance.h). */
+ * the one search engine, ll_dist_search / ll_dist_search_self (distance.h). */
 #ifndef LL_PLUGIN_NEIGHBORS_H
 #define LL_PLUGIN_NEIGHBORS_H
 
@@ -8,9 +8,11 @@
 
 typedef struct {
     size_t k;         /* neighbours per query row, >= 1 */
-    int exclude_self; /* query row i IS reference row i: never report it as its own neighbour */
+    int exclude_self; /* query row i IS reference row i (only ref is read): never report it as
+                         its own neighbour */
     int farthest;     /* report the k farthest reference rows instead of the k nearest */
-    int threads;      /* OpenMP budget over query rows; results do not depend on it */
+    int threads;      /* OpenMP budget over query rows; results do not depend on it. With
+                         exclude_self and one thread each pair is computed only once. */
 } ll_knn_opts;
 
 /* For every row q of `query` (n_query x n_cols, row-major) finds the opts->k nearest (or
