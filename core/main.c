@@ -113,15 +113,36 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
     return 0;
 }
 
-/* Loads the spec and its training data (generating synthetic data when the spec asks). */
-static int load_experiment(const options *o, ll_registry *reg, ll_spec *spec, ll_encoder **enc,
-                           ll_dataset *data)
+/* A loaded experiment: what run, validate and predict all start from. */
+typedef struct {
+    options opt;
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset data;
+} experiment;
+
+static void close_experiment(experiment *ex)
 {
+    ll_dataset_free(&ex->data);
+    ll_encoder_free(ex->enc);
+    ll_spec_free(&ex->spec);
+    ll_registry_free(&ex->reg);
+}
+
+/* Parses the command line, loads the spec and its training data (generating synthetic data
+ * when the spec asks). Returns 0, or the exit code after printing why. */
+static int open_experiment(int argc, char **argv, int allow_predict, experiment *ex)
+{
+    memset(ex, 0, sizeof *ex);
+    if (parse_options(argc, argv, &ex->opt, allow_predict) != 0)
+        return EXIT_BAD_INPUT;
     ll_error err;
-    memset(data, 0, sizeof *data);
-    *enc = NULL;
-    if (ll_spec_load(o->spec, o->sets, o->n_sets, reg, spec, &err) != 0)
-        return bad_input(err.msg);
+    const options *o = &ex->opt;
+    if (ll_spec_load(o->spec, o->sets, o->n_sets, &ex->reg, &ex->spec, &err) != 0)
+        return bad_input(err.msg); /* spec and registry already freed */
+    ll_spec *spec = &ex->spec;
+    int rc = 0;
     if (spec->synth) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", spec->train_path);
@@ -129,36 +150,22 @@ static int load_experiment(const options *o, ll_registry *reg, ll_spec *spec, ll
         if (slash)
             *slash = '\0';
         if ((slash && ll_make_dirs(dir, &err) != 0) ||
-            ll_synth_write(spec->train_path, spec->synth_rows, spec->synth_seed, &err) != 0) {
-            ll_spec_free(spec);
-            ll_registry_free(reg);
-            return bad_input(err.msg);
-        }
+            ll_synth_write(spec->train_path, spec->synth_rows, spec->synth_seed, &err) != 0)
+            rc = bad_input(err.msg);
     }
-    if (ll_dataset_load_train(spec->train_path, &spec->features, enc, data, &err) != 0) {
-        ll_spec_free(spec);
-        ll_registry_free(reg);
-        return bad_input(err.msg);
-    }
-    if (data->n_positive < spec->folds || data->n_rows - data->n_positive < spec->folds) {
+    if (rc == 0 && ll_dataset_load_train(spec->train_path, &spec->features, &ex->enc, &ex->data,
+                                         &err) != 0)
+        rc = bad_input(err.msg);
+    size_t pos = ex->data.n_positive, neg = ex->data.n_rows - pos;
+    if (rc == 0 && (pos < spec->folds || neg < spec->folds)) {
         fprintf(stderr, "leadlab: %s: %zu-fold CV needs at least %zu rows of each class, the "
                         "data has %zu positives and %zu negatives\n", spec->train_path,
-                spec->folds, spec->folds, data->n_positive, data->n_rows - data->n_positive);
-        ll_dataset_free(data);
-        ll_encoder_free(*enc);
-        ll_spec_free(spec);
-        ll_registry_free(reg);
-        return EXIT_BAD_INPUT;
+                spec->folds, spec->folds, pos, neg);
+        rc = EXIT_BAD_INPUT;
     }
-    return 0;
-}
-
-static void unload_experiment(ll_registry *reg, ll_spec *spec, ll_encoder *enc, ll_dataset *data)
-{
-    ll_dataset_free(data);
-    ll_encoder_free(enc);
-    ll_spec_free(spec);
-    ll_registry_free(reg);
+    if (rc != 0)
+        close_experiment(ex);
+    return rc;
 }
 
 static void describe_machine(char *buf, size_t len)
@@ -218,61 +225,53 @@ static int resolve_threads(const options *o, const ll_spec *spec)
 
 static int cmd_run(int argc, char **argv)
 {
-    options o;
-    if (parse_options(argc, argv, &o, 0) != 0)
-        return EXIT_BAD_INPUT;
-    ll_registry reg;
-    ll_spec spec;
-    ll_encoder *enc;
-    ll_dataset data;
-    int rc = load_experiment(&o, &reg, &spec, &enc, &data);
+    experiment ex;
+    int rc = open_experiment(argc, argv, 0, &ex);
     if (rc != 0)
         return rc;
+    const options o = ex.opt;
+    const ll_spec *spec = &ex.spec;
     if (o.verbose)
         ll_host_set_log_level(LL_LOG_INFO);
     progress_state progress = {isatty(STDERR_FILENO), o.verbose};
-    ll_run_options ropt = {resolve_threads(&o, &spec), on_cell_done, &progress};
+    ll_run_options ropt = {resolve_threads(&o, spec), on_cell_done, &progress};
     ll_run_result run;
     ll_error err;
-    if (ll_run_cv(&spec, &data, &ropt, &run, &err) != 0) {
-        unload_experiment(&reg, &spec, enc, &data);
+    if (ll_run_cv(spec, &ex.data, &ropt, &run, &err) != 0) {
+        close_experiment(&ex);
         return bad_input(err.msg);
     }
     char command[2048], machine[512];
     describe_command(command, sizeof command, "run", &o);
     describe_machine(machine, sizeof machine);
     ll_report_context ctx = {command, machine};
-    if (ll_report_write(&spec, &data, &run, &ctx, &err) != 0) {
+    if (ll_report_write(spec, &ex.data, &run, &ctx, &err) != 0) {
         fprintf(stderr, "leadlab: %s\n", err.msg);
         rc = EXIT_BAD_INPUT;
     } else {
-        ll_report_markdown(stdout, &spec, &data, &run, &ctx);
-        fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads)\n", spec.out_dir, run.wall_seconds,
+        ll_report_markdown(stdout, spec, &ex.data, &run, &ctx);
+        fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads)\n", spec->out_dir, run.wall_seconds,
                 run.threads);
         if (run.n_failed) {
             fprintf(stderr, "leadlab: %zu cell%s failed; see %s/cells.csv\n", run.n_failed,
-                    run.n_failed == 1 ? "" : "s", spec.out_dir);
+                    run.n_failed == 1 ? "" : "s", spec->out_dir);
             rc = EXIT_CELLS_FAILED;
         }
     }
     ll_run_result_free(&run);
-    unload_experiment(&reg, &spec, enc, &data);
+    close_experiment(&ex);
     return rc;
 }
 
 static int cmd_validate(int argc, char **argv)
 {
-    options o;
-    if (parse_options(argc, argv, &o, 0) != 0)
-        return EXIT_BAD_INPUT;
-    ll_registry reg;
-    ll_spec spec;
-    ll_encoder *enc;
-    ll_dataset data;
-    int rc = load_experiment(&o, &reg, &spec, &enc, &data);
+    experiment ex;
+    int rc = open_experiment(argc, argv, 0, &ex);
     if (rc != 0)
         return rc;
-    printf("%s: ok\n", o.spec);
+    const ll_spec spec = ex.spec;
+    const ll_dataset data = ex.data;
+    printf("%s: ok\n", ex.opt.spec);
     printf("data: %s: %zu rows, %zu positives, %zu features:", spec.train_path, data.n_rows,
            data.n_positive, data.n_cols);
     for (size_t j = 0; j < data.n_cols; j++)
@@ -293,7 +292,7 @@ static int cmd_validate(int argc, char **argv)
            spec.n_samplers, spec.repeats, spec.folds,
            spec.n_models * spec.n_samplers * spec.repeats * spec.folds);
     printf("output: %s\n", spec.out_dir);
-    unload_experiment(&reg, &spec, enc, &data);
+    close_experiment(&ex);
     return 0;
 }
 
@@ -307,19 +306,18 @@ static const ll_config *find_config(const ll_config *list, size_t n, const char 
 
 static int cmd_predict(int argc, char **argv)
 {
-    options o;
-    if (parse_options(argc, argv, &o, 1) != 0)
-        return EXIT_BAD_INPUT;
-    if (!o.config || !o.test || !o.out)
-        return bad_input("predict needs --config MODEL --test FILE.csv --out FILE.csv "
-                         "(and --sampler when the spec has several)");
-    ll_registry reg;
-    ll_spec spec;
-    ll_encoder *enc;
-    ll_dataset train;
-    int rc = load_experiment(&o, &reg, &spec, &enc, &train);
+    experiment ex;
+    int rc = open_experiment(argc, argv, 1, &ex);
     if (rc != 0)
         return rc;
+    const options o = ex.opt;
+    const ll_spec spec = ex.spec;
+    const ll_dataset train = ex.data;
+    if (!o.config || !o.test || !o.out) {
+        close_experiment(&ex);
+        return bad_input("predict needs --config MODEL --test FILE.csv --out FILE.csv "
+                         "(and --sampler when the spec has several)");
+    }
     const ll_config *model = find_config(spec.models, spec.n_models, o.config);
     const ll_config *sampler = o.sampler ? find_config(spec.samplers, spec.n_samplers, o.sampler)
                                : spec.n_samplers == 1 ? &spec.samplers[0] : NULL;
@@ -340,7 +338,7 @@ static int cmd_predict(int argc, char **argv)
         rc = bad_input(msg);
         goto out;
     }
-    if (ll_dataset_load_apply(o.test, enc, &test, &err) != 0) {
+    if (ll_dataset_load_apply(o.test, ex.enc, &test, &err) != 0) {
         rc = bad_input(err.msg);
         goto out;
     }
@@ -398,7 +396,7 @@ out:
     free(x_train);
     free(scores);
     ll_dataset_free(&test);
-    unload_experiment(&reg, &spec, enc, &train);
+    close_experiment(&ex);
     return rc;
 }
 
