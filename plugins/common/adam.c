@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
-
 int ll_adam_init(ll_adam *opt, size_t n)
 {
     memset(opt, 0, sizeof *opt);
@@ -34,20 +30,6 @@ void ll_adam_free(ll_adam *opt)
     memset(opt, 0, sizeof *opt);
 }
 
-/* out[i] = sqrt(v[i]). GCC keeps sqrt scalar in a loop, because it may set errno, unless the
- * build has -fno-math-errno; the AVX instruction gives the same correctly rounded values four
- * at a time. Scalar sqrt was a sixth of the dnn's training time. */
-static void sqrt_all(size_t n, const double *restrict v, double *restrict out)
-{
-    size_t i = 0;
-#if defined(__AVX__)
-    for (; i + 4 <= n; i += 4)
-        _mm256_storeu_pd(out + i, _mm256_sqrt_pd(_mm256_loadu_pd(v + i)));
-#endif
-    for (; i < n; i++)
-        out[i] = sqrt(v[i]);
-}
-
 void ll_adam_step(ll_adam *opt, double *params, const double *grad, double lr, double beta1,
                   double beta2)
 {
@@ -64,7 +46,10 @@ void ll_adam_step(ll_adam *opt, double *params, const double *grad, double lr, d
         m[i] = beta1 * m[i] + (1.0 - beta1) * g[i];
         v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i];
     }
-    sqrt_all(n, v, denom); /* apart, so that the loops before and after stay vectorised */
+    /* A loop of its own so it vectorises (the build has -fno-math-errno); scalar sqrt was a
+     * sixth of the dnn's training time. */
+    for (size_t i = 0; i < n; i++)
+        denom[i] = sqrt(v[i]);
     for (size_t i = 0; i < n; i++)
         p[i] -= step_size * m[i] / (denom[i] * inv_sq_correction + LL_ADAM_EPS);
 }
