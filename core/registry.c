@@ -55,7 +55,8 @@ static int add_builtin_dir(ll_registry *reg)
             if (is_dir(cand))
                 return add_dir(reg, cand);
             snprintf(cand, sizeof cand, "%s/../%s", exe, LL_PLUGIN_INSTALL_DIR);
-            return add_dir(reg, cand);
+            char resolved[PATH_MAX]; /* PREFIX/lib/..., not PREFIX/bin/../lib/... */
+            return add_dir(reg, realpath(cand, resolved) ? resolved : cand);
         }
     }
     return 0;
