@@ -1,17 +1,21 @@
-"""Helpers shared by the bench/*.py scripts: the lead data as leadlab reads it, leadlab's fold
-assignment, per-fold z-scoring, running `leadlab run` and reading what it writes, and tables.
+"""Helpers shared by the bench/*.py scripts: their common options, the lead data as leadlab
+reads it, leadlab's fold assignment, per-fold z-scoring, running `leadlab run` and reading what
+it writes, scikit-learn's side of a comparison on the same folds, and tables.
 
 Import from a script in bench/ with `from common import ...` (Python puts the script's own
 folder first on sys.path). Run everything with /usr/bin/python3 (scikit-learn, imbalanced-learn).
 """
+import argparse
 import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import f1_score
 from sklearn.preprocessing import StandardScaler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +25,27 @@ TARGET = "buy"
 # matters for tie-breaks in trees and neighbour searches).
 FEATURES = (["campaign_var_1", "campaign_var_2", "products_purchased"]
             + [f"user_activity_var_{i}" for i in range(1, 13)])
+
+
+def bench_parser(doc, plugins=True):
+    """The options every comparison script takes: --build (leadlab's build folder), --train and,
+    with `plugins`, --plugins. The description is the first line of `doc`; a script adds its own
+    options to the returned parser, then calls parse_bench_args."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    if plugins:
+        ap.add_argument("--plugins", help="plugin folder searched first (LEADLAB_PLUGIN_PATH)")
+    ap.add_argument("--train", default=DEFAULT_TRAIN)
+    return ap
+
+
+def parse_bench_args(ap):
+    """Parses the command line; --plugins is exported as LEADLAB_PLUGIN_PATH, so every leadlab
+    run of the script searches it first."""
+    args = ap.parse_args()
+    if getattr(args, "plugins", None):
+        os.environ["LEADLAB_PLUGIN_PATH"] = os.path.abspath(args.plugins)
+    return args
 
 
 def load_features(train_csv):
@@ -106,6 +131,53 @@ def run_leadlab(exe, spec, out_dir, sets=(), threads=2):
     if proc.returncode not in (0, 1) or not os.path.exists(os.path.join(out_dir, "cells.csv")):
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()}")
     return LeadlabRun(out_dir, proc.returncode, wall, proc.stdout, proc.stderr)
+
+
+def run_on_folds(exe, spec, y, threads, sets=()):
+    """`leadlab run` of `spec` into a temporary folder, which must succeed in every cell:
+    (leaderboard.csv, the test fold of every data row from its folds.csv, the command's wall
+    seconds). `y` is the data's labels, to check folds.csv belongs to the same train.csv."""
+    with tempfile.TemporaryDirectory(prefix="leadlab-bench-") as out_dir:
+        run = run_leadlab(exe, spec, out_dir, sets=sets, threads=threads)
+        board = run.leaderboard()
+        if run.returncode != 0 or board["failed"].sum():
+            raise RuntimeError(f"leadlab cells failed: {board['error'].tolist()}")
+        return board, read_folds(run.path("folds.csv"), y), run.wall_seconds
+
+
+def leadlab_command(exe, spec, threads, sets="--set models=[MODEL]"):
+    """The heading line naming the `leadlab run` command a table was measured with."""
+    line = f"leadlab: {exe} run {os.path.relpath(spec, ROOT)} -j {threads}"
+    if sets:
+        line += f" {sets}"
+    path = os.environ.get("LEADLAB_PLUGIN_PATH")
+    return line + (f"  (LEADLAB_PLUGIN_PATH={path})" if path else "")
+
+
+def positive_above_half(model, x):
+    """scikit-learn's reading of leadlab's 0.5 cut: P(class 1) > 0.5, or margin > 0 for a model
+    without probabilities (RidgeClassifier, LinearSVC)."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(x)[:, 1] > 0.5
+    return model.decision_function(x) > 0
+
+
+def sklearn_cv(make_model, x, y, fold, positive=positive_above_half):
+    """The reference side on leadlab's folds: in each fold, z-score with the training rows'
+    statistics, fit make_model() on them and mark the test rows positive(model, x_test).
+    Returns (mean F1 of class 1 over the folds, seconds of the whole loop, seconds of the fit
+    and predict calls alone)."""
+    f1s, model_seconds = [], 0.0
+    t0 = time.perf_counter()
+    for f in range(fold.max() + 1):
+        train, test = fold != f, fold == f
+        x_train, x_test = zscore(x[train], x[test])
+        t1 = time.perf_counter()
+        model = make_model().fit(x_train, y[train])
+        pred = positive(model, x_test)
+        model_seconds += time.perf_counter() - t1
+        f1s.append(f1_score(y[test], np.asarray(pred).astype(int)))
+    return float(np.mean(f1s)), time.perf_counter() - t0, model_seconds
 
 
 _PLUGIN_LINE = re.compile(r"^(\w+) \S+ \((model|sampler), ")

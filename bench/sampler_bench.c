@@ -19,6 +19,7 @@
 #include "dataset.h"
 #include "params.h"
 #include "registry.h"
+#include "scaler.h"
 #include "yaml_tree.h"
 
 typedef struct {
@@ -119,7 +120,8 @@ static int read_folds(const char *path, size_t n_rows, int *fold_of)
 }
 
 /* The training rows of `fold`, in data order, z-scored with their own mean and standard
- * deviation (ddof 0; a constant column is only centred). Returns the row count. */
+ * deviation by core's scaler, as the runner scales them. Returns the row count, or 0 when out
+ * of memory. */
 static size_t training_rows(const ll_dataset *ds, const int *fold_of, int fold, double *x,
                             uint8_t *y)
 {
@@ -130,18 +132,11 @@ static size_t training_rows(const ll_dataset *ds, const int *fold_of, int fold, 
         memcpy(x + n * d, ds->x + i * d, d * sizeof *x);
         y[n++] = ds->y[i];
     }
-    for (size_t j = 0; j < d; j++) {
-        double mean = 0.0, var = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * d + j];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            var += (x[i * d + j] - mean) * (x[i * d + j] - mean);
-        double sd = sqrt(var / (double)n);
-        double scale = sd > 0.0 ? 1.0 / sd : 1.0;
-        for (size_t i = 0; i < n; i++)
-            x[i * d + j] = (x[i * d + j] - mean) * scale;
-    }
+    ll_scaler scaler;
+    if (ll_scaler_fit(&scaler, x, n, d) != 0)
+        return 0;
+    ll_scaler_apply(&scaler, x, n);
+    ll_scaler_free(&scaler);
     return n;
 }
 
@@ -227,6 +222,11 @@ static int run_folds(const options *o, const ll_plugin *plugin, const ll_params 
     printf("fold,rows_in,rows_out,positive_out,seconds\n");
     for (int fold = 0; fold < n_folds && rc == 0; fold++) {
         size_t n = training_rows(ds, fold_of, fold, x, y);
+        if (n == 0) {
+            fprintf(stderr, "sampler_bench: out of memory while scaling fold %d\n", fold);
+            rc = -1;
+            break;
+        }
         ll_data in = {x, y, n, ds->n_cols, ds->col_binary};
         ll_owned_data out;
         double seconds = time_resample(o, plugin, params, &in,

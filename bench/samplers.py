@@ -19,7 +19,6 @@ The last two hold the model fixed, so they compare the samplers alone.
 run each; an imbalanced-learn run over 2 s is not repeated): on a shared machine the fastest
 run is the least disturbed one.
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -32,8 +31,8 @@ from imblearn.under_sampling import NearMiss, RandomUnderSampler
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from common import (DEFAULT_TRAIN, ROOT, load_features, read_folds, run_leadlab, text_table,
-                    zscore)
+from common import (ROOT, bench_parser, load_features, parse_bench_args, read_folds,
+                    run_leadlab, text_table, zscore)
 
 SPEC = os.path.join(ROOT, "bench", "specs", "samplers.yaml")
 
@@ -78,11 +77,9 @@ def imblearn_resample(make, x, y, repeat):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--train", default=DEFAULT_TRAIN)
+    ap = bench_parser(__doc__, plugins=False)  # sampler_bench loads its build's plugins
     ap.add_argument("--repeat", type=int, default=1)
-    args = ap.parse_args()
+    args = parse_bench_args(ap)
     train_csv = os.path.abspath(args.train)
     x, y = load_features(train_csv)
     work = tempfile.mkdtemp(prefix="leadlab-bench-samplers-")

@@ -23,16 +23,10 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy loads its BLAS
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.svm import SVC, LinearSVC  # noqa: E402
 
-from common import (DEFAULT_TRAIN, ROOT, load_features, read_folds, run_leadlab,  # noqa: E402
-                    text_table, zscore)
+from common import (ROOT, bench_parser, leadlab_command, load_features,  # noqa: E402
+                    parse_bench_args, run_on_folds, sklearn_cv, text_table)
 
 SPEC = os.path.join(ROOT, "bench", "specs", "svm.yaml")
 
@@ -48,47 +42,30 @@ MODELS = [
 ]
 
 
-def sklearn_cv(make, x, y, fold):
-    """Mean F1 over the folds and the summed fit + predict seconds."""
-    f1s, seconds = [], 0.0
-    for f in range(fold.max() + 1):
-        x_train, x_test = zscore(x[fold != f], x[fold == f])
-        t0 = time.perf_counter()
-        pred = make().fit(x_train, y[fold != f]).predict(x_test)
-        seconds += time.perf_counter() - t0
-        f1s.append(f1_score(y[fold == f], pred))
-    return float(np.mean(f1s)), seconds
+def predicted_positive(model, x):
+    """scikit-learn's own cut: predict, i.e. margin > 0."""
+    return model.predict(x) == 1
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--plugins", help="plugin folder searched first (LEADLAB_PLUGIN_PATH)")
-    ap.add_argument("--train", default=DEFAULT_TRAIN)
-    args = ap.parse_args()
-    if args.plugins:
-        os.environ["LEADLAB_PLUGIN_PATH"] = os.path.abspath(args.plugins)
-
+    args = parse_bench_args(bench_parser(__doc__))
     exe = os.path.join(args.build, "leadlab")
     x, y = load_features(args.train)
     rows, sklearn_cache = [], {}
     for label, model, make in MODELS:
-        out_dir = tempfile.mkdtemp(prefix="leadlab-bench-svm-")
-        run = run_leadlab(exe, SPEC, out_dir, sets=[f"models=[{model}]"], threads=2)
-        if run.returncode != 0:
-            raise RuntimeError(f"{label}: some cells failed: {run.stderr.strip()}")
-        board = run.leaderboard().iloc[0]
-        fold = read_folds(run.path("folds.csv"), y)
+        board, fold, wall = run_on_folds(exe, SPEC, y, threads=2, sets=[f"models=[{model}]"])
+        row = board.iloc[0]
         key = repr(make())
         if key not in sklearn_cache:  # the platt and sigmoid rows share one SVC
-            sklearn_cache[key] = sklearn_cv(make, x, y, fold)
+            f1, _, seconds = sklearn_cv(make, x, y, fold, positive=predicted_positive)
+            sklearn_cache[key] = f1, seconds
         sk_f1, sk_seconds = sklearn_cache[key]
-        per_core = board["fit_seconds"] + board["predict_seconds"]
-        rows.append([label, f"{board['f1_mean']:.4f}", f"{sk_f1:.4f}",
-                     f"{run.wall_seconds:.2f}", f"{sk_seconds:.2f}",
-                     f"{sk_seconds / run.wall_seconds:.1f}x", f"{per_core:.2f}",
+        per_core = row["fit_seconds"] + row["predict_seconds"]
+        rows.append([label, f"{row['f1_mean']:.4f}", f"{sk_f1:.4f}",
+                     f"{wall:.2f}", f"{sk_seconds:.2f}",
+                     f"{sk_seconds / wall:.1f}x", f"{per_core:.2f}",
                      f"{sk_seconds / per_core:.1f}x"])
-    print(f"leadlab: {exe} run {SPEC} -j 2 --set models=[MODEL]; data {args.train}")
+    print(leadlab_command(exe, SPEC, 2) + f"; data {args.train}")
     print(text_table(["model", "leadlab F1", "sklearn F1", "leadlab s", "sklearn s", "speed",
                       "leadlab per core s", "per-core speed"], rows))
 

@@ -25,17 +25,11 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy / xgboost load: one thread each
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
 from sklearn.ensemble import BaggingClassifier, GradientBoostingClassifier  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
-from common import (DEFAULT_TRAIN, ROOT, load_features, read_folds, run_leadlab,  # noqa: E402
-                    text_table, zscore)
+from common import (ROOT, bench_parser, leadlab_command, load_features,  # noqa: E402
+                    parse_bench_args, run_on_folds, sklearn_cv, text_table)
 
 try:
     from xgboost import XGBClassifier
@@ -60,53 +54,28 @@ MODELS = [
 ]
 
 
-def reference_cv(make_model, x, y, fold):
-    """Mean F1 over the folds and the wall time of the whole loop."""
-    f1s = []
-    t0 = time.perf_counter()
-    for f in range(fold.max() + 1):
-        train, test = fold != f, fold == f
-        x_train, x_test = zscore(x[train], x[test])
-        model = make_model().fit(x_train, y[train])
-        positive = model.predict_proba(x_test)[:, 1] > 0.5
-        f1s.append(f1_score(y[test], positive.astype(int)))
-    return float(np.mean(f1s)), time.perf_counter() - t0
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--plugins", help="plugin folder searched first (LEADLAB_PLUGIN_PATH)")
-    ap.add_argument("--train", default=DEFAULT_TRAIN)
-    args = ap.parse_args()
-    if args.plugins:
-        os.environ["LEADLAB_PLUGIN_PATH"] = os.path.abspath(args.plugins)
+    args = parse_bench_args(bench_parser(__doc__))
     exe = os.path.join(args.build, "leadlab")
     x, y = load_features(args.train)
 
     rows = []
     for model_yaml, ref_name, make_model in MODELS:
-        with tempfile.TemporaryDirectory(prefix="leadlab-bench-trees-") as out_dir:
-            run = run_leadlab(exe, SPEC, out_dir, sets=[f"models=[{model_yaml}]"], threads=1)
-            board = run.leaderboard()
-            if run.returncode != 0 or board["failed"].sum():
-                raise RuntimeError(f"leadlab cells failed: {board['error'].tolist()}")
-            row = board.iloc[0]
-            fold = read_folds(run.path("folds.csv"), y)
+        board, fold, wall = run_on_folds(exe, SPEC, y, threads=1,
+                                         sets=[f"models=[{model_yaml}]"])
+        row = board.iloc[0]
         cell_seconds = row["fit_seconds"] + row["predict_seconds"]
         if make_model is None:
             ref_f1, ref_s, ratio = "n/a", "n/a", "n/a"
             ref_name += " (not installed: brief quotes F1 0.679, 1.8 s)"
         else:
-            f1, seconds = reference_cv(make_model, x, y, fold)
+            f1, seconds, _ = sklearn_cv(make_model, x, y, fold)
             ref_f1, ref_s = f"{f1:.4f}", f"{seconds:.3f}"
-            ratio = f"{seconds / run.wall_seconds:.1f}x"
+            ratio = f"{seconds / wall:.1f}x"
         rows.append([row["config"], f"{row['f1_mean']:.4f}", ref_name, ref_f1,
-                     f"{run.wall_seconds:.3f}", f"{cell_seconds:.3f}", ref_s, ratio])
+                     f"{wall:.3f}", f"{cell_seconds:.3f}", ref_s, ratio])
 
-    print(f"leadlab: {exe} run {os.path.relpath(SPEC, ROOT)} -j 1 --set models=[MODEL]"
-          + (f"  (LEADLAB_PLUGIN_PATH={os.environ['LEADLAB_PLUGIN_PATH']})"
-             if "LEADLAB_PLUGIN_PATH" in os.environ else ""))
+    print(leadlab_command(exe, SPEC, 1))
     print(text_table(["model", "leadlab F1", "reference", "ref F1", "leadlab s", "cells s",
                       "other s", "ratio"], rows, right={1, 3, 4, 5, 6, 7}))
 

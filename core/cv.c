@@ -37,3 +37,8 @@ int ll_cv_stratified_folds(const uint8_t *y, size_t n, size_t k, uint64_t seed,
     free(rows);
     return 0;
 }
+
+uint64_t ll_cv_repeat_seed(uint64_t seed, size_t repeat)
+{
+    return ll_seed_mix(seed, 0xF01D0000u + repeat); /* apart from every cell seed's stream */
+}

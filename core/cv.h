@@ -13,4 +13,7 @@
 int ll_cv_stratified_folds(const uint8_t *y, size_t n, size_t k, uint64_t seed,
                            uint32_t *fold_of_row, ll_error *err);
 
+/* The fold-assignment seed of one repeat of a run with cv seed `seed`. */
+uint64_t ll_cv_repeat_seed(uint64_t seed, size_t repeat);
+
 #endif

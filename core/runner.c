@@ -123,7 +123,7 @@ int ll_run_cv(const ll_spec *spec, const ll_dataset *data, const ll_run_options 
         r->oof[i] = -1.0; /* stays negative only where a cell failed */
     for (size_t rep = 0; rep < r->repeats; rep++)
         if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
-                                   ll_seed_mix(spec->seed, 0xF01D0000u + rep),
+                                   ll_cv_repeat_seed(spec->seed, rep),
                                    r->fold_of_row + rep * r->n_rows, err) != 0) {
             ll_run_result_free(r);
             return -1;

@@ -2,35 +2,15 @@
  * checks, thread independence, an XOR table, and the F1 floor on the real lead data. */
 #include <check.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "harness.h"
 #include "real_cv.h"
 
-enum { XOR_TRAIN = 2000, XOR_TEST = 1000, XOR_COLS = 4 };
-
-/* y = (x0 > 0) XOR (x1 > 0) with P(x > 0) = 0.7 for both, so the first split already gains
- * (a balanced XOR gives a greedy root nothing); x2, x3 are noise. A depth-2 tree is exact. */
-static void xor_table(double *x, uint8_t *y, size_t n, uint64_t seed)
-{
-    ll_rng rng;
-    ll_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < XOR_COLS; j++)
-            x[i * XOR_COLS + j] = 2.0 * ll_rng_uniform(&rng) - 0.6;
-        y[i] = (x[i * XOR_COLS] > 0) != (x[i * XOR_COLS + 1] > 0);
-    }
-}
-
-static double accuracy(const uint8_t *y, const double *proba, size_t n)
-{
-    size_t right = 0;
-    for (size_t i = 0; i < n; i++)
-        right += (proba[i] > 0.5) == (y[i] != 0);
-    return (double)right / (double)n;
-}
+/* Rows and columns of the XOR table (fixtures.h: th_xor_table). */
+enum { XOR_TRAIN = 2000, XOR_COLS = TH_XOR_COLS };
 
 START_TEST(bad_params_are_rejected)
 {
@@ -39,12 +19,8 @@ START_TEST(bad_params_are_rejected)
                          "{max_features: 0}",     "{max_features: 1.2}", "{max_features: log2}",
                          "{max_depth: 0}",        "{max_depth: all}",   "{min_samples_leaf: 0}",
                          "{max_bins: 1}",         "{max_bins: 256}",    "{trees: 10}"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ll_params *p = NULL;
-        char msg[512];
-        ck_assert_msg(th_params_try(bagging, bad[i], &p, msg, sizeof msg) != 0, "%s accepted",
-                      bad[i]);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        th_assert_rejected(bagging, bad[i], NULL);
     const char *good[] = {"{}", "{max_features: sqrt, max_depth: none}",
                           "{max_depth: 4, bootstrap: 0.5, max_features: 0.3, max_bins: 2}"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -57,7 +33,7 @@ START_TEST(bad_data_is_rejected)
     const ll_plugin *bagging = th_plugin("bagging");
     double x[XOR_TRAIN * XOR_COLS], proba[XOR_TRAIN];
     uint8_t y[XOR_TRAIN];
-    xor_table(x, y, 50, 1);
+    th_xor_table(x, y, 50, 1);
     ll_data train = {.x = x, .y = y, .n_rows = 50, .n_cols = XOR_COLS};
     ll_err err = {{0}};
     ck_assert_int_eq(th_fit_predict(bagging, "{min_samples_leaf: 51}", &train, &train, 1, 1,
@@ -80,7 +56,7 @@ START_TEST(threads_do_not_change_the_forest)
     const ll_plugin *bagging = th_plugin("bagging");
     static double x[XOR_TRAIN * XOR_COLS], p1[XOR_TRAIN], p2[XOR_TRAIN], p3[XOR_TRAIN];
     static uint8_t y[XOR_TRAIN];
-    xor_table(x, y, XOR_TRAIN, 2);
+    th_xor_table(x, y, XOR_TRAIN, 2);
     for (size_t i = 0; i < XOR_TRAIN; i += 7)
         y[i] ^= 1; /* label noise, so the trees differ in shape */
     ll_data d = {.x = x, .y = y, .n_rows = XOR_TRAIN, .n_cols = XOR_COLS};
@@ -96,24 +72,12 @@ END_TEST
 
 START_TEST(xor_is_learned)
 {
-    const ll_plugin *bagging = th_plugin("bagging");
-    static double x[XOR_TRAIN * XOR_COLS], xt[XOR_TEST * XOR_COLS], proba[XOR_TEST];
-    static uint8_t y[XOR_TRAIN], yt[XOR_TEST];
-    xor_table(x, y, XOR_TRAIN, 3);
-    xor_table(xt, yt, XOR_TEST, 4);
-    ll_data train = {.x = x, .y = y, .n_rows = XOR_TRAIN, .n_cols = XOR_COLS};
-    ll_data test = {.x = xt, .n_rows = XOR_TEST, .n_cols = XOR_COLS};
-    ll_err err = {{0}};
     const char *configs[] = {"{n_estimators: 25}", "{n_estimators: 25, max_depth: 2}",
                              "{n_estimators: 50, max_features: sqrt}"};
     for (size_t c = 0; c < 3; c++) {
-        ck_assert_int_eq(th_fit_predict(bagging, configs[c], &train, &test, 5, 2, proba, &err),
-                         LL_OK);
-        for (size_t i = 0; i < XOR_TEST; i++)
-            ck_assert(proba[i] >= 0.0 && proba[i] <= 1.0);
         /* a depth-2 tree is exact here; only a test row between two training rows that
          * straddle a boundary can be missed */
-        double acc = accuracy(yt, proba, XOR_TEST);
+        double acc = th_xor_accuracy(th_plugin("bagging"), configs[c], 2);
         ck_assert_msg(acc >= 0.99, "%s: accuracy %.3f", configs[c], acc);
     }
 }
@@ -124,7 +88,7 @@ START_TEST(one_class_gives_its_share)
     const ll_plugin *bagging = th_plugin("bagging");
     double x[100 * XOR_COLS], proba[100];
     uint8_t y[100];
-    xor_table(x, y, 100, 6);
+    th_xor_table(x, y, 100, 6);
     ll_data d = {.x = x, .y = y, .n_rows = 100, .n_cols = XOR_COLS};
     ll_err err = {{0}};
     for (uint8_t label = 0; label <= 1; label++) {
@@ -145,10 +109,7 @@ START_TEST(stumps_vote_their_leaf_shares)
      * trees lands within 0.03 (4 sd) of the rates, and rows with equal x get equal values. */
     double x[20], proba[20];
     uint8_t y[20];
-    for (int i = 0; i < 20; i++) {
-        x[i] = i < 10 ? 0.0 : 1.0;
-        y[i] = i < 10 ? i < 3 : i < 18;
-    }
+    th_two_groups(x, y, 3, 8);
     ll_data d = {.x = x, .y = y, .n_rows = 20, .n_cols = 1};
     ll_err err = {{0}};
     ck_assert_int_eq(th_fit_predict(th_plugin("bagging"), "{n_estimators: 400, max_depth: 1}",
@@ -166,13 +127,7 @@ END_TEST
  * on this protocol (bench/trees.py); the plugin must reach 0.648 - 0.01. */
 START_TEST(real_data_f1)
 {
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return;
-    rcv_result r = rcv_run(path, th_plugin("bagging"), "{n_estimators: 100}", 5, 42, 1);
-    fprintf(stderr, "bagging real data: F1 %.4f over 5 folds, %.3f s fit + predict\n", r.f1_mean,
-            r.seconds);
-    ck_assert_msg(r.f1_mean >= 0.638, "F1 %.4f < 0.638", r.f1_mean);
+    rcv_assert_f1_floor("bagging", "{n_estimators: 100}", 1, 0.638);
 }
 END_TEST
 
@@ -192,11 +147,4 @@ static Suite *bagging_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(bagging_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return th_run_suite(bagging_suite()); }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cv.h"
+#include "harness.h"
 #include "scaler.h"
 
 /* 1000 rows, 53 positives at scattered positions. */
@@ -94,9 +95,5 @@ int main(void)
     tcase_add_test(tc, too_few_positives_for_the_folds);
     tcase_add_test(tc, scaler_centres_and_scales_training_columns);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(s);
 }

@@ -11,6 +11,7 @@
 
 #include "csv.h"
 #include "dataset.h"
+#include "harness.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
@@ -745,11 +746,4 @@ static Suite *dataset_suite(void)
     return suite;
 }
 
-int main(void)
-{
-    SRunner *runner = srunner_create(dataset_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return th_run_suite(dataset_suite()); }

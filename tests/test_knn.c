@@ -55,14 +55,6 @@ static void test_fixture(double train[N_TRAIN][N_COLS], double x[N_TEST][N_COLS]
     memcpy(x[19], train[10], sizeof x[19]);
 }
 
-static void fit_predict_ok(const char *yaml, const ll_data *train, const ll_data *test,
-                           int threads, double *proba)
-{
-    ll_err err = {{0}};
-    ll_status st = th_fit_predict(th_plugin("knn"), yaml, train, test, 1, threads, proba, &err);
-    ck_assert_msg(st == LL_OK, "%s: %s", yaml, err.msg);
-}
-
 START_TEST(proba_matches_sklearn)
 {
     static const struct {
@@ -81,7 +73,7 @@ START_TEST(proba_matches_sklearn)
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        fit_predict_ok(cases[c].yaml, &train, &test, 1, proba);
+        th_fit_predict_ok(th_plugin("knn"), cases[c].yaml, &train, &test, 1, 1, proba);
         for (int t = 0; t < N_TEST; t++)
             ck_assert_msg(fabs(proba[t] - cases[c].proba[t]) <= 1e-12,
                           "%s query %d: %.17g, scikit-learn %.17g", cases[c].yaml, t, proba[t],
@@ -98,10 +90,10 @@ START_TEST(exact_matches_decide_alone)
     uint8_t y[5] = {1, 0, 1, 1, 0};
     ll_data train = {.x = x, .y = y, .n_rows = 5, .n_cols = 1};
     ll_data test = {.x = q, .n_rows = 2, .n_cols = 1};
-    fit_predict_ok("{k: 3, weights: distance}", &train, &test, 1, proba);
+    th_fit_predict_ok(th_plugin("knn"), "{k: 3, weights: distance}", &train, &test, 1, 1, proba);
     ck_assert_double_eq(proba[0], 0.5); /* rows 0 and 1 only; row 2 (d = 1) has no say */
     ck_assert_double_eq(proba[1], 1.0); /* row 3 only; rows 2 and 4 (d = 1) have no say */
-    fit_predict_ok("{k: 3, weights: uniform}", &train, &test, 1, proba);
+    th_fit_predict_ok(th_plugin("knn"), "{k: 3, weights: uniform}", &train, &test, 1, 1, proba);
     ck_assert_double_eq_tol(proba[1], 2.0 / 3.0, 1e-15);
 }
 END_TEST
@@ -118,13 +110,13 @@ START_TEST(ties_go_to_the_lower_row_index)
         ll_data test = {.x = q, .n_rows = 1, .n_cols = 1};
         ll_data train = {.x = x, .y = y_low_negative, .n_rows = 4, .n_cols = 1};
         snprintf(yaml, sizeof yaml, "{k: 2, metric: %s}", metrics[m]);
-        fit_predict_ok(yaml, &train, &test, 1, proba);
+        th_fit_predict_ok(th_plugin("knn"), yaml, &train, &test, 1, 1, proba);
         ck_assert_double_eq(proba[0], 0.0);
         train.y = y_low_positive;
-        fit_predict_ok(yaml, &train, &test, 1, proba);
+        th_fit_predict_ok(th_plugin("knn"), yaml, &train, &test, 1, 1, proba);
         ck_assert_double_eq(proba[0], 1.0);
         snprintf(yaml, sizeof yaml, "{k: 3, metric: %s}", metrics[m]);
-        fit_predict_ok(yaml, &train, &test, 1, proba);
+        th_fit_predict_ok(th_plugin("knn"), yaml, &train, &test, 1, 1, proba);
         ck_assert_double_eq_tol(proba[0], 2.0 / 3.0, 1e-15);
     }
 }
@@ -280,8 +272,8 @@ START_TEST(threads_do_not_change_the_bits)
     ll_data test = {.x = xq, .n_rows = NQ, .n_cols = D};
     static const char *configs[] = {"{k: 15, weights: distance}", "{k: 5, metric: manhattan}"};
     for (int c = 0; c < 2; c++) {
-        fit_predict_ok(configs[c], &train, &test, 1, one);
-        fit_predict_ok(configs[c], &train, &test, 2, two);
+        th_fit_predict_ok(th_plugin("knn"), configs[c], &train, &test, 1, 1, one);
+        th_fit_predict_ok(th_plugin("knn"), configs[c], &train, &test, 1, 2, two);
         ck_assert_msg(memcmp(one, two, NQ * sizeof *one) == 0, "%s", configs[c]);
     }
     free(x);
@@ -297,7 +289,7 @@ START_TEST(k_up_to_the_training_rows)
     double x[5] = {0, 1, 2, 3, 4}, proba[5];
     uint8_t y[5] = {1, 0, 0, 1, 0};
     ll_data train = {.x = x, .y = y, .n_rows = 5, .n_cols = 1};
-    fit_predict_ok("{k: 5}", &train, &train, 1, proba);
+    th_fit_predict_ok(th_plugin("knn"), "{k: 5}", &train, &train, 1, 1, proba);
     for (int i = 0; i < 5; i++)
         ck_assert_double_eq_tol(proba[i], 0.4, 1e-15); /* every row votes */
     ll_err err = {{0}};
@@ -310,11 +302,9 @@ END_TEST
 START_TEST(bad_input_is_rejected)
 {
     const ll_plugin *knn = th_plugin("knn");
-    ll_params *params;
-    char msg[512];
-    ck_assert_int_eq(th_params_try(knn, "{k: 0}", &params, msg, sizeof msg), -1);
-    ck_assert_int_eq(th_params_try(knn, "{metric: cosine}", &params, msg, sizeof msg), -1);
-    ck_assert_int_eq(th_params_try(knn, "{weights: rank}", &params, msg, sizeof msg), -1);
+    th_assert_rejected(knn, "{k: 0}", NULL);
+    th_assert_rejected(knn, "{metric: cosine}", NULL);
+    th_assert_rejected(knn, "{weights: rank}", NULL);
 
     double x[6] = {0, 1, 2, 3, 4, 5}, proba[6];
     uint8_t y[6] = {1, 0, 0, 1, 0, 1};
@@ -336,13 +326,7 @@ END_TEST
  * brief's 0.672. */
 START_TEST(real_data_f1)
 {
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return;
-    rcv_result r = rcv_run(path, th_plugin("knn"), "{k: 5}", 5, 42, 2);
-    fprintf(stderr, "knn real data: F1 %.4f over 5 folds, %.3f s fit + predict (2 threads)\n",
-            r.f1_mean, r.seconds);
-    ck_assert_msg(r.f1_mean >= 0.662, "F1 %.4f < 0.662", r.f1_mean);
+    rcv_assert_f1_floor("knn", "{k: 5}", 2, 0.662);
 }
 END_TEST
 
@@ -365,11 +349,4 @@ static Suite *knn_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(knn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(knn_suite()); }

@@ -149,9 +149,5 @@ int main(void)
     tcase_add_test(tc, reduced_leaderboard_reaches_floors);
     tcase_add_test(tc, predict_writes_a_submission);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(s);
 }

@@ -2,8 +2,8 @@
  * scikit-learn, the best-F1 cut, fold statistics and the corrected t-test against scipy. */
 #include <check.h>
 #include <math.h>
-#include <stdlib.h>
 
+#include "harness.h"
 #include "metrics.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -290,11 +290,4 @@ static Suite *metrics_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(metrics_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return th_run_suite(metrics_suite()); }

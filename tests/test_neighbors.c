@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "leadlab/rng.h"
 #include "neighbors.h"
 
@@ -189,11 +190,4 @@ static Suite *neighbors_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(neighbors_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(neighbors_suite()); }

@@ -78,9 +78,5 @@ int main(void)
     tcase_add_test(tc, search_path_order_and_environment);
     tcase_add_test(tc, built_in_plugins_have_valid_descriptors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(s);
 }

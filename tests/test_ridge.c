@@ -2,8 +2,6 @@
  * exact solution, the alpha = 0 singular case, and F1 on the real lead data. */
 #include <check.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -44,17 +42,6 @@ static void test_fixture(double x[N_TEST][N_COLS])
     }
 }
 
-static double logit(double p) { return log(p) - log1p(-p); }
-
-/* Fits `yaml` on train and predicts test; fails the test unless both succeed. */
-static void fit_predict_ok(const char *yaml, const ll_data *train, const ll_data *test,
-                           double *proba)
-{
-    ll_err err = {{0}};
-    ll_status st = th_fit_predict(th_plugin("ridge"), yaml, train, test, 1, 1, proba, &err);
-    ck_assert_msg(st == LL_OK, "%s: %s", yaml, err.msg);
-}
-
 START_TEST(margins_match_sklearn)
 {
     static const struct {
@@ -64,20 +51,20 @@ START_TEST(margins_match_sklearn)
                  {"{alpha: 1.0, class_weight: balanced}", margins_alpha1_balanced},
                  {"{alpha: 0.0}", margins_alpha0},
                  {"{alpha: 25}", margins_alpha25}};
-    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS], proba[N_TEST];
+    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS], margin[N_TEST];
     uint8_t y[N_TRAIN];
     train_fixture(x, y);
     test_fixture(xt);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        fit_predict_ok(cases[c].yaml, &train, &test, proba);
         /* logit(P) is the margin: equal margins on 10 generic rows pin down the 4 weights and
          * the intercept. */
+        th_margins(th_plugin("ridge"), cases[c].yaml, &train, &test, 1, 1, margin);
         for (int t = 0; t < N_TEST; t++)
-            ck_assert_msg(fabs(logit(proba[t]) - cases[c].margins[t]) < 1e-9,
+            ck_assert_msg(fabs(margin[t] - cases[c].margins[t]) < 1e-9,
                           "%s row %d: margin %.15g, scikit-learn %.15g", cases[c].yaml, t,
-                          logit(proba[t]), cases[c].margins[t]);
+                          margin[t], cases[c].margins[t]);
     }
 }
 END_TEST
@@ -90,7 +77,7 @@ START_TEST(two_points_closed_form)
     uint8_t y[2] = {0, 1};
     ll_data train = {.x = x, .y = y, .n_rows = 2, .n_cols = 1};
     ll_data test = {.x = xt, .n_rows = 3, .n_cols = 1};
-    fit_predict_ok("{alpha: 1.0}", &train, &test, proba);
+    th_fit_predict_ok(th_plugin("ridge"), "{alpha: 1.0}", &train, &test, 1, 1, proba);
     double w = 2.0 / 3.0;
     ck_assert_double_eq_tol(proba[0], 1.0 / (1.0 + exp(w)), 1e-15);
     ck_assert_double_eq(proba[1], 0.5);
@@ -113,8 +100,8 @@ START_TEST(duplicated_rows_with_double_alpha_give_same_model)
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_data train2 = {.x = &x2[0][0], .y = y2, .n_rows = 2 * N_TRAIN, .n_cols = N_COLS};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
-    fit_predict_ok("{alpha: 3.0}", &train, &test, once);
-    fit_predict_ok("{alpha: 6.0}", &train2, &test, twice);
+    th_fit_predict_ok(th_plugin("ridge"), "{alpha: 3.0}", &train, &test, 1, 1, once);
+    th_fit_predict_ok(th_plugin("ridge"), "{alpha: 6.0}", &train2, &test, 1, 1, twice);
     for (int t = 0; t < N_TEST; t++)
         ck_assert_double_eq_tol(once[t], twice[t], 1e-12);
 }
@@ -166,8 +153,8 @@ START_TEST(constant_column_with_alpha_gets_zero_weight)
     ll_data trainc = {.x = &xc[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS + 1};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
     ll_data testc = {.x = &xtc[0][0], .n_rows = N_TEST, .n_cols = N_COLS + 1};
-    fit_predict_ok("{alpha: 1.0}", &train, &test, without);
-    fit_predict_ok("{alpha: 1.0}", &trainc, &testc, with);
+    th_fit_predict_ok(th_plugin("ridge"), "{alpha: 1.0}", &train, &test, 1, 1, without);
+    th_fit_predict_ok(th_plugin("ridge"), "{alpha: 1.0}", &trainc, &testc, 1, 1, with);
     for (int t = 0; t < N_TEST; t++)
         ck_assert_double_eq_tol(with[t], without[t], 1e-12);
 }
@@ -181,7 +168,7 @@ START_TEST(single_class_predicts_its_target)
     train_fixture(x, y);
     memset(y, 0, sizeof y);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
-    fit_predict_ok("{}", &train, &train, proba);
+    th_fit_predict_ok(th_plugin("ridge"), "{}", &train, &train, 1, 1, proba);
     for (int i = 0; i < N_TRAIN; i++)
         ck_assert_double_eq_tol(proba[i], 1.0 / (1.0 + exp(1.0)), 1e-12);
 }
@@ -190,10 +177,8 @@ END_TEST
 START_TEST(bad_input_is_rejected)
 {
     const ll_plugin *ridge = th_plugin("ridge");
-    ll_params *params;
-    char msg[512];
-    ck_assert_int_eq(th_params_try(ridge, "{alpha: -1}", &params, msg, sizeof msg), -1);
-    ck_assert_int_eq(th_params_try(ridge, "{class_weight: auto}", &params, msg, sizeof msg), -1);
+    th_assert_rejected(ridge, "{alpha: -1}", NULL);
+    th_assert_rejected(ridge, "{class_weight: auto}", NULL);
 
     double x[N_TRAIN][N_COLS], proba[N_TRAIN];
     uint8_t y[N_TRAIN];
@@ -213,13 +198,7 @@ END_TEST
  * folds, seed 42; bench/linear_knn.py); the plugin must stay within 0.01 of the brief's 0.616. */
 START_TEST(real_data_f1)
 {
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return;
-    rcv_result r = rcv_run(path, th_plugin("ridge"), "{alpha: 1.0}", 5, 42, 2);
-    fprintf(stderr, "ridge real data: F1 %.4f over 5 folds, %.3f s fit + predict\n", r.f1_mean,
-            r.seconds);
-    ck_assert_msg(r.f1_mean >= 0.606, "F1 %.4f < 0.606", r.f1_mean);
+    rcv_assert_f1_floor("ridge", "{alpha: 1.0}", 2, 0.606);
 }
 END_TEST
 
@@ -240,11 +219,4 @@ static Suite *ridge_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(ridge_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(ridge_suite()); }

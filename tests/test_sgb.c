@@ -7,31 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "harness.h"
+#include "leadlab/rng.h"
 #include "real_cv.h"
 
-enum { XOR_TRAIN = 2000, XOR_TEST = 1000, XOR_COLS = 4 };
-
-/* y = (x0 > 0) XOR (x1 > 0) with P(x > 0) = 0.7 for both, so the first split already gains
- * (a balanced XOR gives a greedy root nothing); x2, x3 are noise. A depth-2 tree is exact. */
-static void xor_table(double *x, uint8_t *y, size_t n, uint64_t seed)
-{
-    ll_rng rng;
-    ll_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < XOR_COLS; j++)
-            x[i * XOR_COLS + j] = 2.0 * ll_rng_uniform(&rng) - 0.6;
-        y[i] = (x[i * XOR_COLS] > 0) != (x[i * XOR_COLS + 1] > 0);
-    }
-}
-
-static double accuracy(const uint8_t *y, const double *proba, size_t n)
-{
-    size_t right = 0;
-    for (size_t i = 0; i < n; i++)
-        right += (proba[i] > 0.5) == (y[i] != 0);
-    return (double)right / (double)n;
-}
+/* Rows and columns of the XOR table (fixtures.h: th_xor_table). */
+enum { XOR_TRAIN = 2000, XOR_COLS = TH_XOR_COLS };
 
 static double log_loss(const uint8_t *y, const double *proba, size_t n)
 {
@@ -54,12 +36,8 @@ START_TEST(bad_params_are_rejected)
         "{max_bins: 1}",             "{max_bins: 300}",          "{early_stopping_rounds: -1}",
         "{validation_fraction: 0}",  "{validation_fraction: 1}", "{scale_pos_weight: 0}",
         "{rounds: 5}"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ll_params *p = NULL;
-        char msg[512];
-        ck_assert_msg(th_params_try(sgb, bad[i], &p, msg, sizeof msg) != 0, "%s accepted",
-                      bad[i]);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        th_assert_rejected(sgb, bad[i], NULL);
     const char *good[] = {"{}", "{max_features: sqrt, l2: 1, min_gain: 0.1}",
                           "{early_stopping_rounds: 10, validation_fraction: 0.2, "
                           "scale_pos_weight: 19, subsample: 0.5, max_depth: 6}"};
@@ -73,7 +51,7 @@ START_TEST(bad_data_is_rejected)
     const ll_plugin *sgb = th_plugin("sgb");
     double x[60 * XOR_COLS], proba[60];
     uint8_t y[60];
-    xor_table(x, y, 60, 1);
+    th_xor_table(x, y, 60, 1);
     ll_data train = {.x = x, .y = y, .n_rows = 60, .n_cols = XOR_COLS};
     ll_err err = {{0}};
     ck_assert_int_eq(th_fit_predict(sgb, "{min_samples_leaf: 61}", &train, &train, 1, 1, proba,
@@ -123,10 +101,7 @@ START_TEST(one_stump_is_the_newton_step)
      * against GradientBoostingClassifier(n_estimators=1, max_depth=1, learning_rate=0.5). */
     double x[20], proba[20];
     uint8_t y[20];
-    for (int i = 0; i < 20; i++) {
-        x[i] = i < 10 ? 0.0 : 1.0;
-        y[i] = i < 10 ? i < 2 : i < 17;
-    }
+    th_two_groups(x, y, 2, 7);
     ll_data d = {.x = x, .y = y, .n_rows = 20, .n_cols = 1};
     ll_err err = {{0}};
     const struct {
@@ -156,7 +131,7 @@ START_TEST(training_loss_falls_every_round)
      * trees of a longer run (same seed), so fitting k = 1..30 traces one run. */
     static double x[XOR_TRAIN * XOR_COLS], proba[XOR_TRAIN];
     static uint8_t y[XOR_TRAIN];
-    xor_table(x, y, XOR_TRAIN, 21);
+    th_xor_table(x, y, XOR_TRAIN, 21);
     for (size_t i = 0; i < XOR_TRAIN; i += 5)
         y[i] ^= 1;
     ll_data d = {.x = x, .y = y, .n_rows = XOR_TRAIN, .n_cols = XOR_COLS};
@@ -185,7 +160,7 @@ START_TEST(threads_do_not_change_the_model)
     double *x = malloc(BIG * XOR_COLS * sizeof *x), *p1 = malloc(BIG * sizeof *p1),
            *p2 = malloc(BIG * sizeof *p2);
     uint8_t *y = malloc(BIG);
-    xor_table(x, y, BIG, 31);
+    th_xor_table(x, y, BIG, 31);
     for (size_t i = 0; i < BIG; i += 7)
         y[i] ^= 1;
     ll_data d = {.x = x, .y = y, .n_rows = BIG, .n_cols = XOR_COLS};
@@ -204,30 +179,16 @@ END_TEST
 
 START_TEST(xor_is_learned)
 {
-    static double x[XOR_TRAIN * XOR_COLS], xt[XOR_TEST * XOR_COLS], proba[XOR_TEST];
-    static uint8_t y[XOR_TRAIN], yt[XOR_TEST];
-    xor_table(x, y, XOR_TRAIN, 3);
-    xor_table(xt, yt, XOR_TEST, 4);
-    ll_data train = {.x = x, .y = y, .n_rows = XOR_TRAIN, .n_cols = XOR_COLS};
-    ll_data test = {.x = xt, .n_rows = XOR_TEST, .n_cols = XOR_COLS};
-    ll_err err = {{0}};
     const char *configs[] = {"{}", "{max_depth: 2, learning_rate: 0.3, subsample: 0.5}",
                              "{max_depth: 2, max_features: sqrt, n_estimators: 200}"};
     for (size_t c = 0; c < 3; c++) {
-        ck_assert_int_eq(th_fit_predict(th_plugin("sgb"), configs[c], &train, &test, 5, 2, proba,
-                                        &err),
-                         LL_OK);
-        for (size_t i = 0; i < XOR_TEST; i++)
-            ck_assert(proba[i] >= 0.0 && proba[i] <= 1.0);
-        double acc = accuracy(yt, proba, XOR_TEST);
+        double acc = th_xor_accuracy(th_plugin("sgb"), configs[c], 2);
         ck_assert_msg(acc >= 0.99, "%s: accuracy %.3f", configs[c], acc);
     }
     /* Control: stumps add up to f(x0) + g(x1), which can label at most three of the four
      * quadrants right; the best drops the smallest one (0.3 * 0.3 of the rows): 0.91. */
-    ck_assert_int_eq(th_fit_predict(th_plugin("sgb"), "{max_depth: 1, n_estimators: 200}", &train,
-                                    &test, 5, 1, proba, &err),
-                     LL_OK);
-    ck_assert_double_le(accuracy(yt, proba, XOR_TEST), 0.93);
+    ck_assert_double_le(th_xor_accuracy(th_plugin("sgb"), "{max_depth: 1, n_estimators: 200}", 1),
+                        0.93);
 }
 END_TEST
 
@@ -237,7 +198,7 @@ START_TEST(early_stopping_stops_on_noise)
      * stopped model stays near the base rate while the full one memorises noise. */
     static double x[XOR_TRAIN * XOR_COLS], p_full[XOR_TRAIN], p_stop[XOR_TRAIN];
     static uint8_t y[XOR_TRAIN];
-    xor_table(x, y, XOR_TRAIN, 41);
+    th_xor_table(x, y, XOR_TRAIN, 41);
     ll_rng rng;
     ll_rng_seed(&rng, 42);
     for (size_t i = 0; i < XOR_TRAIN; i++)
@@ -260,29 +221,16 @@ START_TEST(early_stopping_stops_on_noise)
 }
 END_TEST
 
-/* Real data, 5 stratified folds (tests/real_cv.h). Floors are the brief's reference F1 minus
- * 0.01: scikit-learn's GradientBoostingClassifier(n_estimators=200, learning_rate=0.1,
+/* Real data, 5 stratified folds (tests/support/real_cv.h). Floors are the brief's reference F1
+ * minus 0.01: scikit-learn's GradientBoostingClassifier(n_estimators=200, learning_rate=0.1,
  * max_depth=3, subsample=0.5) 0.689, and XGBoost hist (200 trees, learning_rate 0.1,
  * max_depth 6, subsample 0.5, its default lambda 1) 0.679; bench/trees.py runs both. */
 START_TEST(real_data_f1)
 {
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return;
-    const struct {
-        const char *yaml;
-        double floor;
-    } configs[] = {
-        {"{n_estimators: 200, learning_rate: 0.1, max_depth: 3, subsample: 0.5}", 0.679},
-        {"{n_estimators: 200, learning_rate: 0.1, max_depth: 6, subsample: 0.5, l2: 1}", 0.669},
-    };
-    for (size_t c = 0; c < 2; c++) {
-        rcv_result r = rcv_run(path, th_plugin("sgb"), configs[c].yaml, 5, 42, 1);
-        fprintf(stderr, "sgb %s real data: F1 %.4f over 5 folds, %.3f s fit + predict\n",
-                configs[c].yaml, r.f1_mean, r.seconds);
-        ck_assert_msg(r.f1_mean >= configs[c].floor, "%s: F1 %.4f < %.3f", configs[c].yaml,
-                      r.f1_mean, configs[c].floor);
-    }
+    rcv_assert_f1_floor("sgb", "{n_estimators: 200, learning_rate: 0.1, max_depth: 3, "
+                               "subsample: 0.5}", 1, 0.679);
+    rcv_assert_f1_floor("sgb", "{n_estimators: 200, learning_rate: 0.1, max_depth: 6, "
+                               "subsample: 0.5, l2: 1}", 1, 0.669);
 }
 END_TEST
 
@@ -303,11 +251,4 @@ static Suite *sgb_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(sgb_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return th_run_suite(sgb_suite()); }

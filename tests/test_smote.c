@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "leadlab/rng.h"
+#include "real_cv.h"
 
 enum { N_COLS = 6, BINARY_A = 4, BINARY_B = 5 };
 
@@ -17,18 +18,12 @@ static const double binary_low[N_COLS] = {0, 0, 0, 0, -0.5, -1.25};
 static const double binary_high[N_COLS] = {0, 0, 0, 0, 2.0, 0.8};
 static const uint8_t col_binary[N_COLS] = {0, 0, 0, 0, 1, 1};
 
-typedef struct {
-    double *x;
-    uint8_t *y;
-    ll_data data;
-} fixture;
-
 /* n_minority rows of class `minority` among n rows, minority rows shifted; every tenth minority
  * row duplicates the minority row before it (the real data has many duplicates, hence
  * distance ties). */
-static fixture make_fixture(size_t n, size_t n_minority, uint8_t minority, uint64_t seed)
+static th_fixture make_fixture(size_t n, size_t n_minority, uint8_t minority, uint64_t seed)
 {
-    fixture f;
+    th_fixture f;
     ll_rng rng;
     ll_rng_seed(&rng, seed);
     f.x = malloc(n * N_COLS * sizeof *f.x);
@@ -51,47 +46,16 @@ static fixture make_fixture(size_t n, size_t n_minority, uint8_t minority, uint6
     return f;
 }
 
-static void fixture_free(fixture *f)
-{
-    free(f->x);
-    free(f->y);
-}
-
-static size_t count_label(const ll_owned_data *d, uint8_t label)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n_rows; i++)
-        n += d->y[i] == label;
-    return n;
-}
-
 /* Runs smote with parameters `yaml`; fails the test on any error. */
 static ll_owned_data run_smote(const char *yaml, const ll_data *in, uint64_t seed)
 {
-    const ll_plugin *p = th_plugin("smote");
-    ll_params *params = th_params(p, yaml);
-    ll_owned_data out;
-    ll_err err = {{0}};
-    ll_status st = p->sampler->resample(th_host(), params, in, seed, &out, &err);
-    th_params_free(params);
-    ck_assert_msg(st == LL_OK, "smote %s: %s", yaml, err.msg);
-    return out;
+    return th_resample_ok(th_plugin("smote"), yaml, in, seed);
 }
 
 static ll_status run_smote_status(const char *yaml, const ll_data *in, ll_owned_data *out,
                                   ll_err *err)
 {
-    const ll_plugin *p = th_plugin("smote");
-    ll_params *params = th_params(p, yaml);
-    ll_status st = p->sampler->resample(th_host(), params, in, 1, out, err);
-    th_params_free(params);
-    return st;
-}
-
-static void owned_free(ll_owned_data *d)
-{
-    free(d->x);
-    free(d->y);
+    return th_resample(th_plugin("smote"), yaml, in, 1, out, err);
 }
 
 /* 60 minority rows among 600, so the ratio is 60/540 = 0.1111. Expected minority counts are
@@ -107,30 +71,30 @@ START_TEST(test_exact_counts)
         {"{ratio: 1.0}", 540},  {"", 540},                {"{ratio: 0.1111}", 60},
         {"{ratio: 0.111}", 60},
     };
-    fixture f = make_fixture(600, 60, 1, 11);
+    th_fixture f = make_fixture(600, 60, 1, 11);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         ll_owned_data out = run_smote(cases[c].yaml, &f.data, 5);
         ck_assert_uint_eq(out.n_cols, N_COLS);
         ck_assert_uint_eq(out.n_rows, 540 + cases[c].minority);
-        ck_assert_uint_eq(count_label(&out, 1), cases[c].minority);
-        ck_assert_uint_eq(count_label(&out, 0), 540);
-        owned_free(&out);
+        ck_assert_uint_eq(th_count_label(&out, 1), cases[c].minority);
+        ck_assert_uint_eq(th_count_label(&out, 0), 540);
+        th_owned_free(&out);
     }
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
 /* The minority is whichever class is rarer: here class 0, so synthetic rows are labelled 0. */
 START_TEST(test_minority_from_counts)
 {
-    fixture f = make_fixture(600, 60, 0, 12);
+    th_fixture f = make_fixture(600, 60, 0, 12);
     ll_owned_data out = run_smote("{ratio: 0.5}", &f.data, 5);
-    ck_assert_uint_eq(count_label(&out, 0), 270);
-    ck_assert_uint_eq(count_label(&out, 1), 540);
+    ck_assert_uint_eq(th_count_label(&out, 0), 270);
+    ck_assert_uint_eq(th_count_label(&out, 1), 540);
     for (size_t i = 600; i < out.n_rows; i++)
         ck_assert_uint_eq(out.y[i], 0);
-    owned_free(&out);
-    fixture_free(&f);
+    th_owned_free(&out);
+    th_fixture_free(&f);
 }
 END_TEST
 
@@ -220,14 +184,14 @@ static void check_segments_of(const ll_data *in, const ll_owned_data *out, size_
 
 static void check_segments(size_t k)
 {
-    fixture f = make_fixture(800, 80, 1, 13);
+    th_fixture f = make_fixture(800, 80, 1, 13);
     char yaml[64];
     snprintf(yaml, sizeof yaml, "{k: %zu, ratio: 0.8}", k);
     ll_owned_data out = run_smote(yaml, &f.data, 99);
     ck_assert_uint_eq(out.n_rows, 800 + 576 - 80);
     check_segments_of(&f.data, &out, k, 800, 1);
-    owned_free(&out);
-    fixture_free(&f);
+    th_owned_free(&out);
+    th_fixture_free(&f);
 }
 
 START_TEST(test_synthetic_rows_on_knn_segments)
@@ -242,7 +206,7 @@ END_TEST
  * the two apart). */
 START_TEST(test_binary_columns_round)
 {
-    fixture f = make_fixture(600, 60, 1, 14);
+    th_fixture f = make_fixture(600, 60, 1, 14);
     ll_owned_data snapped = run_smote("{binary_columns: round}", &f.data, 3);
     ll_owned_data kept = run_smote("{binary_columns: keep}", &f.data, 3);
     size_t between = 0;
@@ -258,9 +222,9 @@ START_TEST(test_binary_columns_round)
             ck_assert(snapped.x[i * N_COLS + j] == kept.x[i * N_COLS + j]);
     }
     ck_assert_msg(between > 0, "keep never interpolated a binary column");
-    owned_free(&snapped);
-    owned_free(&kept);
-    fixture_free(&f);
+    th_owned_free(&snapped);
+    th_owned_free(&kept);
+    th_fixture_free(&f);
 }
 END_TEST
 
@@ -278,21 +242,15 @@ START_TEST(test_schema_rejects_bad_params)
         {"{kk: 5}", "kk"},
     };
     const ll_plugin *p = th_plugin("smote");
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        ll_params *params;
-        char msg[512] = "";
-        ck_assert_msg(th_params_try(p, cases[c].yaml, &params, msg, sizeof msg) == -1,
-                      "%s was accepted", cases[c].yaml);
-        ck_assert_msg(strstr(msg, cases[c].key) != NULL, "%s: message '%s' does not name %s",
-                      cases[c].yaml, msg, cases[c].key);
-    }
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        th_assert_rejected(p, cases[c].yaml, cases[c].key);
 }
 END_TEST
 
 /* Data-dependent errors come from resample, with the numbers in the message. */
 START_TEST(test_resample_rejects_k_and_ratio)
 {
-    fixture f = make_fixture(100, 5, 1, 15);
+    th_fixture f = make_fixture(100, 5, 1, 15);
     ll_owned_data out;
     ll_err err = {{0}};
     ck_assert_int_eq(run_smote_status("{k: 5}", &f.data, &out, &err), LL_EINVAL);
@@ -300,19 +258,19 @@ START_TEST(test_resample_rejects_k_and_ratio)
     ck_assert_ptr_null(out.x);
     ck_assert_uint_eq(out.n_rows, 0);
     ck_assert_int_eq(run_smote_status("{k: 4}", &f.data, &out, &err), LL_OK);
-    owned_free(&out);
+    th_owned_free(&out);
 
     /* current ratio 5/95 = 0.05263 */
     ck_assert_int_eq(run_smote_status("{k: 2, ratio: 0.04}", &f.data, &out, &err), LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "ratio=0.04") && strstr(err.msg, "0.05263"), "%s", err.msg);
     ck_assert_ptr_null(out.x);
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(test_same_seed_same_output)
 {
-    fixture f = make_fixture(600, 60, 1, 16);
+    th_fixture f = make_fixture(600, 60, 1, 16);
     ll_owned_data a = run_smote("", &f.data, 42), b = run_smote("", &f.data, 42);
     ll_owned_data c = run_smote("", &f.data, 43);
     ck_assert_uint_eq(a.n_rows, b.n_rows);
@@ -321,80 +279,54 @@ START_TEST(test_same_seed_same_output)
     ck_assert_uint_eq(a.n_rows, c.n_rows);
     ck_assert(memcmp(a.x + 600 * N_COLS, c.x + 600 * N_COLS,
                      (a.n_rows - 600) * N_COLS * sizeof *a.x) != 0);
-    owned_free(&a);
-    owned_free(&b);
-    owned_free(&c);
-    fixture_free(&f);
+    th_owned_free(&a);
+    th_owned_free(&b);
+    th_owned_free(&c);
+    th_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(test_original_rows_first_and_untouched)
 {
-    fixture f = make_fixture(600, 60, 1, 17);
+    th_fixture f = make_fixture(600, 60, 1, 17);
     ll_owned_data out = run_smote("{ratio: 0.7, binary_columns: round}", &f.data, 8);
     ck_assert(memcmp(out.x, f.x, 600 * N_COLS * sizeof *f.x) == 0);
     ck_assert(memcmp(out.y, f.y, 600) == 0);
-    owned_free(&out);
-    fixture_free(&f);
+    th_owned_free(&out);
+    th_fixture_free(&f);
 }
 END_TEST
 
 /* Equal class counts: nothing to oversample at ratio 1, and nothing smaller is reachable. */
 START_TEST(test_balanced_input_unchanged)
 {
-    fixture f = make_fixture(100, 50, 1, 18);
+    th_fixture f = make_fixture(100, 50, 1, 18);
     ll_owned_data out = run_smote("", &f.data, 1);
     ck_assert_uint_eq(out.n_rows, 100);
     ck_assert(memcmp(out.x, f.x, 100 * N_COLS * sizeof *f.x) == 0);
-    owned_free(&out);
+    th_owned_free(&out);
     ll_err err = {{0}};
     ck_assert_int_eq(run_smote_status("{ratio: 0.9}", &f.data, &out, &err), LL_EINVAL);
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
-/* train.csv as the benchmark protocol reads it (15 raw features, empty purchases read as 0),
- * z-scored over all rows. Returns 0, or -1 when the file is absent. */
-static int load_real(ll_dataset *ds)
-{
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return -1;
-    char *drop[] = {"created_at", "signup_date"};
-    ll_column_transform fill = {.column = "products_purchased", .has_fill = 1, .fill = 0.0};
-    ll_feature_spec spec = {.target = "buy", .positive = "1", .id = "id", .drop = drop,
-                            .n_drop = 2, .transforms = &fill, .n_transforms = 1};
-    ll_encoder *enc = NULL;
-    ll_error err;
-    ck_assert_msg(ll_dataset_load_train(path, &spec, &enc, ds, &err) == 0, "%s", err.msg);
-    ll_encoder_free(enc);
-    size_t n = ds->n_rows, d = ds->n_cols;
-    for (size_t j = 0; j < d; j++) {
-        double mean = 0.0, var = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += ds->x[i * d + j] / (double)n;
-        for (size_t i = 0; i < n; i++)
-            var += (ds->x[i * d + j] - mean) * (ds->x[i * d + j] - mean) / (double)n;
-        for (size_t i = 0; i < n; i++)
-            ds->x[i * d + j] = (ds->x[i * d + j] - mean) / (var > 0.0 ? sqrt(var) : 1.0);
-    }
-    return 0;
-}
-
-/* On the real data, with its many duplicate rows (distance ties): counts, a sample of the
- * synthetic rows on k-NN segments, and rounded binary columns holding one of their two values. */
+/* On the real data (tests/support/real_cv.h: the protocol's 15 features, z-scored over all
+ * rows), with its many duplicate rows (distance ties): counts, a sample of the synthetic rows
+ * on k-NN segments, and rounded binary columns holding one of their two values. */
 START_TEST(test_real_data)
 {
     ll_dataset ds;
-    if (load_real(&ds) != 0)
+    if (rcv_load_real(&ds) != 0)
         return; /* no copy of the data here: nothing to check */
+    rcv_zscore_all(&ds);
     ll_data in = {ds.x, ds.y, ds.n_rows, ds.n_cols, ds.col_binary};
     size_t n_min = ds.n_positive, n_maj = ds.n_rows - ds.n_positive;
 
     ll_owned_data out = run_smote("{k: 5}", &in, 2022);
     ck_assert_uint_eq(out.n_rows, 2 * n_maj);
     check_segments_of(&in, &out, 5, ds.n_rows, (out.n_rows - ds.n_rows) / 250);
-    owned_free(&out);
+    th_owned_free(&out);
 
     out = run_smote("{binary_columns: round}", &in, 2022);
     size_t n_binary = 0;
@@ -414,7 +346,7 @@ START_TEST(test_real_data)
     }
     ck_assert_msg(n_binary > 0, "the real data has no 0/1 column to check");
     ck_assert_uint_eq(n_min + (out.n_rows - ds.n_rows), n_maj);
-    owned_free(&out);
+    th_owned_free(&out);
     ll_dataset_free(&ds);
 }
 END_TEST
@@ -437,11 +369,4 @@ static Suite *smote_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(smote_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(smote_suite()); }

@@ -1,7 +1,6 @@
 /* Tests for the experiment spec: YAML positions in errors, key and schema validation with
  * suggestions, grid expansion, --set overrides and path resolution. */
 #include <check.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -205,9 +204,5 @@ int main(void)
     tcase_add_test(tc, transforms_are_read);
     tcase_add_test(tc, edit_distance_and_suggestions);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(s);
 }

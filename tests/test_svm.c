@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "harness.h"
 #include "leadlab/rng.h"
 #include "real_cv.h"
@@ -87,24 +88,12 @@ static void make_fixture(fixture *f)
 
 /* Decision values through the ABI: with probability=sigmoid, P = 1 / (1 + exp(-f)). Both
  * solvers stop at tol 1e-5, which leaves the decision values within ~1e-5 of each other. */
-static void decision_values(const char *yaml, const ll_data *train, const ll_data *test,
-                            uint64_t seed, int threads, double *dec)
-{
-    ll_err err = {{0}};
-    ll_status st = th_fit_predict(th_plugin("svm"), yaml, train, test, seed, threads, dec, &err);
-    ck_assert_msg(st == LL_OK, "%s: %s", yaml, err.msg);
-    for (size_t r = 0; r < test->n_rows; r++) {
-        ck_assert_msg(dec[r] > 0.0 && dec[r] < 1.0, "%s: P = %g saturated", yaml, dec[r]);
-        dec[r] = log(dec[r]) - log1p(-dec[r]);
-    }
-}
-
 static void assert_matches(const char *yaml, const double *ref)
 {
     static fixture f;
     make_fixture(&f);
     double dec[N_TEST];
-    decision_values(yaml, &f.train, &f.test, 7, 1, dec);
+    th_margins(th_plugin("svm"), yaml, &f.train, &f.test, 7, 1, dec);
     for (size_t r = 0; r < N_TEST; r++)
         ck_assert_msg(fabs(dec[r] - ref[r]) <= 1e-4 * (1.0 + fabs(ref[r])),
                       "%s: row %zu decision %.8f, scikit-learn %.8f", yaml, r, dec[r], ref[r]);
@@ -233,9 +222,7 @@ static double *predict(const char *yaml, const ll_data *train, const ll_data *te
 {
     double *proba = malloc(test->n_rows * sizeof *proba);
     ck_assert_ptr_nonnull(proba);
-    ll_err err = {{0}};
-    ll_status st = th_fit_predict(th_plugin("svm"), yaml, train, test, seed, threads, proba, &err);
-    ck_assert_msg(st == LL_OK, "%s: %s", yaml, err.msg);
+    th_fit_predict_ok(th_plugin("svm"), yaml, train, test, seed, threads, proba);
     for (size_t r = 0; r < test->n_rows; r++)
         ck_assert_msg(proba[r] >= 0.0 && proba[r] <= 1.0, "%s: P = %g", yaml, proba[r]);
     return proba;
@@ -350,8 +337,8 @@ START_TEST(test_balanced_moves_towards_minority)
             pos_balanced += balanced[r] > 0.5;
             if (train.y[r]) {
                 minority++;
-                margin_plain += log(plain[r]) - log1p(-plain[r]);
-                margin_balanced += log(balanced[r]) - log1p(-balanced[r]);
+                margin_plain += th_logit(plain[r]);
+                margin_balanced += th_logit(balanced[r]);
             }
         }
         ck_assert_msg(pos_balanced > pos_plain, "%s: %zu predicted positive balanced, %zu plain",
@@ -378,34 +365,25 @@ END_TEST
 
 /* ---- bad input --------------------------------------------------------------------------- */
 
-static void assert_rejected(const char *yaml, const char *expected)
-{
-    ll_params *params = NULL;
-    char msg[512] = "";
-    ck_assert_msg(th_params_try(th_plugin("svm"), yaml, &params, msg, sizeof msg) != 0,
-                  "%s was accepted", yaml);
-    ck_assert_msg(strstr(msg, expected) != NULL, "%s: message '%s' lacks '%s'", yaml, msg,
-                  expected);
-}
-
 START_TEST(test_bad_params_rejected)
 {
-    assert_rejected("{C: 0}", "C");
-    assert_rejected("{C: -1}", "C");
-    assert_rejected("{gamma: 0}", "gamma");
-    assert_rejected("{gamma: -0.5}", "gamma");
-    assert_rejected("{tol: 0}", "tol");
-    assert_rejected("{kernel: rbff}", "did you mean 'rbf'");
-    assert_rejected("{kernel: poly}", "linear|rbf");
-    assert_rejected("{gamma: scael}", "did you mean 'scale'");
-    assert_rejected("{probability: isotonic}", "platt|sigmoid");
-    assert_rejected("{cache_mb: 0}", "cache_mb");
-    assert_rejected("{C: .inf}", "C");
+    const ll_plugin *svm = th_plugin("svm");
+    th_assert_rejected(svm, "{C: 0}", "C");
+    th_assert_rejected(svm, "{C: -1}", "C");
+    th_assert_rejected(svm, "{gamma: 0}", "gamma");
+    th_assert_rejected(svm, "{gamma: -0.5}", "gamma");
+    th_assert_rejected(svm, "{tol: 0}", "tol");
+    th_assert_rejected(svm, "{kernel: rbff}", "did you mean 'rbf'");
+    th_assert_rejected(svm, "{kernel: poly}", "linear|rbf");
+    th_assert_rejected(svm, "{gamma: scael}", "did you mean 'scale'");
+    th_assert_rejected(svm, "{probability: isotonic}", "platt|sigmoid");
+    th_assert_rejected(svm, "{cache_mb: 0}", "cache_mb");
+    th_assert_rejected(svm, "{C: .inf}", "C");
 
-    ll_params *params = th_params(th_plugin("svm"), "{platt_folds: 1}");
+    ll_params *params = th_params(svm, "{platt_folds: 1}");
     void *state = NULL;
     ll_err err = {{0}};
-    ck_assert_int_eq(th_plugin("svm")->model->create(th_host(), params, &state, &err), LL_EINVAL);
+    ck_assert_int_eq(svm->model->create(th_host(), params, &state, &err), LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "platt_folds") != NULL, "%s", err.msg);
     th_params_free(params);
 }
@@ -448,12 +426,7 @@ END_TEST
  * (bench/svm.py); the bar is 0.674. Skipped without the data. */
 START_TEST(test_real_data_f1)
 {
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return;
-    rcv_result res = rcv_run(path, th_plugin("svm"), "{kernel: rbf, C: 1.0, gamma: scale}", 5,
-                             42, 1);
-    ck_assert_msg(res.f1_mean >= 0.674, "F1 %.4f < 0.674 (%.1f s)", res.f1_mean, res.seconds);
+    rcv_assert_f1_floor("svm", "{kernel: rbf, C: 1.0, gamma: scale}", 1, 0.674);
 }
 END_TEST
 
@@ -480,11 +453,4 @@ static Suite *svm_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(svm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(svm_suite()); }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "binning.h"
+#include "harness.h"
 #include "tree.h"
 
 /* ---- binning ---- */
@@ -437,11 +438,4 @@ static Suite *tree_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(tree_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return th_run_suite(tree_suite()); }

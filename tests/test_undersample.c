@@ -6,20 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "leadlab/rng.h"
-
-typedef struct {
-    double *x;
-    uint8_t *y;
-    ll_data data;
-} fixture;
+#include "real_cv.h"
 
 /* n_minority rows of class 1 spread through n rows of d normal columns, the minority shifted. */
-static fixture make_fixture(size_t n, size_t n_minority, size_t d, uint64_t seed)
+static th_fixture make_fixture(size_t n, size_t n_minority, size_t d, uint64_t seed)
 {
-    fixture f;
+    th_fixture f;
     ll_rng rng;
     ll_rng_seed(&rng, seed);
     f.x = malloc(n * d * sizeof *f.x);
@@ -34,9 +29,9 @@ static fixture make_fixture(size_t n, size_t n_minority, size_t d, uint64_t seed
     return f;
 }
 
-static fixture from_rows(const double (*rows)[3], size_t n)
+static th_fixture from_rows(const double (*rows)[3], size_t n)
 {
-    fixture f;
+    th_fixture f;
     f.x = malloc(n * 2 * sizeof *f.x);
     f.y = malloc(n);
     for (size_t i = 0; i < n; i++) {
@@ -48,35 +43,15 @@ static fixture from_rows(const double (*rows)[3], size_t n)
     return f;
 }
 
-static void fixture_free(fixture *f)
-{
-    free(f->x);
-    free(f->y);
-}
-
-static void owned_free(ll_owned_data *d)
-{
-    free(d->x);
-    free(d->y);
-}
-
 static ll_status run_status(const char *yaml, const ll_data *in, uint64_t seed,
                             ll_owned_data *out, ll_err *err)
 {
-    const ll_plugin *p = th_plugin("undersample");
-    ll_params *params = th_params(p, yaml);
-    ll_status st = p->sampler->resample(th_host(), params, in, seed, out, err);
-    th_params_free(params);
-    return st;
+    return th_resample(th_plugin("undersample"), yaml, in, seed, out, err);
 }
 
 static ll_owned_data run(const char *yaml, const ll_data *in, uint64_t seed)
 {
-    ll_owned_data out;
-    ll_err err = {{0}};
-    ll_status st = run_status(yaml, in, seed, &out, &err);
-    ck_assert_msg(st == LL_OK, "undersample %s: %s", yaml, err.msg);
-    return out;
+    return th_resample_ok(th_plugin("undersample"), yaml, in, seed);
 }
 
 /* Maps every output row to the input row it copies, checking on the way that the output is a
@@ -95,14 +70,6 @@ static size_t kept_input_rows(const ll_data *in, const ll_owned_data *out, size_
     return out->n_rows;
 }
 
-static size_t count_label(const ll_owned_data *d, uint8_t label)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n_rows; i++)
-        n += d->y[i] == label;
-    return n;
-}
-
 /* 60 minority rows among 600 (ratio 60/540 = 0.1111). Majority rows kept are round(60 / ratio),
  * by hand: 1 -> 60, 0.5 -> 120, 0.3 -> 200, 0.25 -> 240; 0.1111 -> 540.05 -> 540 and
  * 0.1112 -> 539.57 -> 540 change nothing. */
@@ -115,21 +82,21 @@ START_TEST(test_exact_counts)
                  {"0.1112", 540}};
     /* NearMiss-3 needs enough candidates for 240 rows: 60 minority x 25 nearest majority */
     static const char *methods[] = {"random", "nearmiss1", "nearmiss2", "nearmiss3, k_ver3: 25"};
-    fixture f = make_fixture(600, 60, 4, 21);
+    th_fixture f = make_fixture(600, 60, 4, 21);
     size_t rows[600];
     for (size_t m = 0; m < 4; m++) {
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             char yaml[96];
             snprintf(yaml, sizeof yaml, "{method: %s, ratio: %s}", methods[m], cases[c].ratio);
             ll_owned_data out = run(yaml, &f.data, 3);
-            ck_assert_msg(count_label(&out, 0) == cases[c].majority, "%s: %zu majority rows",
-                          yaml, count_label(&out, 0));
-            ck_assert_uint_eq(count_label(&out, 1), 60);
+            ck_assert_msg(th_count_label(&out, 0) == cases[c].majority, "%s: %zu majority rows",
+                          yaml, th_count_label(&out, 0));
+            ck_assert_uint_eq(th_count_label(&out, 1), 60);
             kept_input_rows(&f.data, &out, rows);
-            owned_free(&out);
+            th_owned_free(&out);
         }
     }
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
@@ -174,7 +141,7 @@ static const double FIXTURE[12][3] = {
 static void check_kept(const double (*rows)[3], size_t n, const char *yaml, const size_t *want,
                        size_t n_want)
 {
-    fixture f = from_rows(rows, n);
+    th_fixture f = from_rows(rows, n);
     ll_owned_data out = run(yaml, &f.data, 1);
     size_t got[16];
     ck_assert_msg(out.n_rows == n_want, "%s: %zu rows, want %zu", yaml, out.n_rows, n_want);
@@ -182,8 +149,8 @@ static void check_kept(const double (*rows)[3], size_t n, const char *yaml, cons
     for (size_t i = 0; i < n_want; i++)
         ck_assert_msg(got[i] == want[i], "%s: output row %zu is input row %zu, want %zu", yaml,
                       i, got[i], want[i]);
-    owned_free(&out);
-    fixture_free(&f);
+    th_owned_free(&out);
+    th_fixture_free(&f);
 }
 
 START_TEST(test_nearmiss_hand_fixture)
@@ -228,20 +195,14 @@ START_TEST(test_schema_rejects_bad_params)
         {"{ratio: -1}", "ratio"}, {"{ratio: 2}", "ratio"},     {"{method: nearmiss4}", "method"},
     };
     const ll_plugin *p = th_plugin("undersample");
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        ll_params *params;
-        char msg[512] = "";
-        ck_assert_msg(th_params_try(p, cases[c].yaml, &params, msg, sizeof msg) == -1,
-                      "%s was accepted", cases[c].yaml);
-        ck_assert_msg(strstr(msg, cases[c].key) != NULL, "%s: message '%s' does not name %s",
-                      cases[c].yaml, msg, cases[c].key);
-    }
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        th_assert_rejected(p, cases[c].yaml, cases[c].key);
 }
 END_TEST
 
 START_TEST(test_resample_rejects_unreachable)
 {
-    fixture f = from_rows(FIXTURE, 12); /* 4 minority, 8 majority: ratio 0.5 */
+    th_fixture f = from_rows(FIXTURE, 12); /* 4 minority, 8 majority: ratio 0.5 */
     ll_owned_data out;
     ll_err err = {{0}};
     ck_assert_int_eq(run_status("{ratio: 0.4}", &f.data, 1, &out, &err), LL_EINVAL);
@@ -253,19 +214,19 @@ START_TEST(test_resample_rejects_unreachable)
                      LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "k_ver3=9") && strstr(err.msg, "8 majority"), "%s", err.msg);
     ck_assert_int_eq(run_status("{method: nearmiss1, k: 4}", &f.data, 1, &out, &err), LL_OK);
-    owned_free(&out);
+    th_owned_free(&out);
     /* The ratio the data already has changes nothing. */
     ck_assert_int_eq(run_status("{ratio: 0.5}", &f.data, 1, &out, &err), LL_OK);
     ck_assert_uint_eq(out.n_rows, 12);
     ck_assert(memcmp(out.x, f.x, 12 * 2 * sizeof *f.x) == 0);
-    owned_free(&out);
-    fixture_free(&f);
+    th_owned_free(&out);
+    th_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(test_random_is_seeded)
 {
-    fixture f = make_fixture(600, 60, 3, 22);
+    th_fixture f = make_fixture(600, 60, 3, 22);
     ll_owned_data a = run("", &f.data, 42), b = run("", &f.data, 42), c = run("", &f.data, 43);
     ck_assert_uint_eq(a.n_rows, 120);
     ck_assert_uint_eq(b.n_rows, 120);
@@ -273,10 +234,10 @@ START_TEST(test_random_is_seeded)
     ck_assert(memcmp(a.x, b.x, 120 * 3 * sizeof *a.x) == 0);
     ck_assert(memcmp(a.y, b.y, 120) == 0);
     ck_assert(memcmp(a.x, c.x, 120 * 3 * sizeof *a.x) != 0);
-    owned_free(&a);
-    owned_free(&b);
-    owned_free(&c);
-    fixture_free(&f);
+    th_owned_free(&a);
+    th_owned_free(&b);
+    th_owned_free(&c);
+    th_fixture_free(&f);
 }
 END_TEST
 
@@ -285,7 +246,7 @@ END_TEST
  * order-preserving match in kept_input_rows would fail on a repeat). */
 START_TEST(test_random_is_uniform)
 {
-    fixture f = make_fixture(600, 60, 3, 23);
+    th_fixture f = make_fixture(600, 60, 3, 23);
     unsigned hits[600] = {0};
     size_t rows[600];
     for (uint64_t seed = 0; seed < 400; seed++) {
@@ -293,7 +254,7 @@ START_TEST(test_random_is_uniform)
         size_t n = kept_input_rows(&f.data, &out, rows);
         for (size_t i = 0; i < n; i++)
             hits[rows[i]]++;
-        owned_free(&out);
+        th_owned_free(&out);
     }
     for (size_t i = 0; i < 600; i++) {
         if (f.y[i])
@@ -301,7 +262,7 @@ START_TEST(test_random_is_uniform)
         else
             ck_assert_msg(hits[i] >= 15 && hits[i] <= 80, "row %zu kept %u times", i, hits[i]);
     }
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
@@ -310,7 +271,7 @@ START_TEST(test_kept_rows_untouched_and_in_order)
 {
     static const char *methods[] = {"{method: random, ratio: 0.4}", "{method: nearmiss1}",
                                     "{method: nearmiss2}", "{method: nearmiss3}"};
-    fixture f = make_fixture(600, 60, 5, 24);
+    th_fixture f = make_fixture(600, 60, 5, 24);
     size_t rows[600];
     for (size_t m = 0; m < 4; m++) {
         ll_owned_data out = run(methods[m], &f.data, 9);
@@ -319,39 +280,22 @@ START_TEST(test_kept_rows_untouched_and_in_order)
         for (size_t i = 0; i < n; i++)
             minority += f.y[rows[i]];
         ck_assert_uint_eq(minority, 60);
-        owned_free(&out);
+        th_owned_free(&out);
     }
-    fixture_free(&f);
+    th_fixture_free(&f);
 }
 END_TEST
 
-/* train.csv as the benchmark protocol reads it (15 raw features, empty purchases read as 0;
- * not scaled, which changes no selection rule's input order). Returns -1 when it is absent. */
-static int load_real(ll_dataset *ds)
-{
-    const char *path = th_real_data("train.csv");
-    if (!path)
-        return -1;
-    char *drop[] = {"created_at", "signup_date"};
-    ll_column_transform fill = {.column = "products_purchased", .has_fill = 1, .fill = 0.0};
-    ll_feature_spec spec = {.target = "buy", .positive = "1", .id = "id", .drop = drop,
-                            .n_drop = 2, .transforms = &fill, .n_transforms = 1};
-    ll_encoder *enc = NULL;
-    ll_error err;
-    ck_assert_msg(ll_dataset_load_train(path, &spec, &enc, ds, &err) == 0, "%s", err.msg);
-    ll_encoder_free(enc);
-    return 0;
-}
-
-/* The real data (many duplicate rows, so many distance ties): every method keeps all minority
- * rows and as many majority rows, as untouched copies in input order. The first 12,000 rows
- * only, which keeps the sanitizer build quick. */
+/* The real data (tests/support/real_cv.h: the protocol's 15 features, not scaled, which
+ * changes no selection rule's input order; many duplicate rows, so many distance ties): every
+ * method keeps all minority rows and as many majority rows, as untouched copies in input
+ * order. The first 12,000 rows only, which keeps the sanitizer build quick. */
 START_TEST(test_real_data)
 {
     static const char *methods[] = {"{method: random}", "{method: nearmiss1}",
                                     "{method: nearmiss2}", "{method: nearmiss3}"};
     ll_dataset ds;
-    if (load_real(&ds) != 0)
+    if (rcv_load_real(&ds) != 0)
         return; /* no copy of the data here: nothing to check */
     size_t n = ds.n_rows < 12000 ? ds.n_rows : 12000, positive = 0;
     for (size_t i = 0; i < n; i++)
@@ -360,10 +304,10 @@ START_TEST(test_real_data)
     size_t *rows = malloc(n * sizeof *rows);
     for (size_t m = 0; m < 4; m++) {
         ll_owned_data out = run(methods[m], &in, 5);
-        ck_assert_uint_eq(count_label(&out, 1), positive);
-        ck_assert_uint_eq(count_label(&out, 0), positive);
+        ck_assert_uint_eq(th_count_label(&out, 1), positive);
+        ck_assert_uint_eq(th_count_label(&out, 0), positive);
         kept_input_rows(&in, &out, rows);
-        owned_free(&out);
+        th_owned_free(&out);
     }
     free(rows);
     ll_dataset_free(&ds);
@@ -387,11 +331,4 @@ static Suite *undersample_suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(undersample_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return th_run_suite(undersample_suite()); }

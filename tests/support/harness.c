@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixtures.h"
 #include "params.h"
 #include "registry.h"
 #include "yaml_tree.h"
@@ -28,6 +29,15 @@ const ll_plugin *th_plugin(const char *name)
 }
 
 const ll_host *th_host(void) { return ll_host_default(); }
+
+int th_run_suite(Suite *suite)
+{
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
 
 int th_params_try(const ll_plugin *plugin, const char *yaml, ll_params **out, char *msg,
                   size_t msg_len)
@@ -67,6 +77,17 @@ ll_params *th_params(const ll_plugin *plugin, const char *yaml)
 
 void th_params_free(ll_params *params) { ll_params_free(params); }
 
+void th_assert_rejected(const ll_plugin *plugin, const char *yaml, const char *expected)
+{
+    ll_params *params = NULL;
+    char msg[1024] = "";
+    ck_assert_msg(th_params_try(plugin, yaml, &params, msg, sizeof msg) != 0, "%s: %s accepted",
+                  plugin->name, yaml);
+    if (expected)
+        ck_assert_msg(strstr(msg, expected) != NULL, "%s: message '%s' lacks '%s'", yaml, msg,
+                      expected);
+}
+
 ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data *train,
                          const ll_data *test, uint64_t seed, int threads, double *proba,
                          ll_err *err)
@@ -82,6 +103,51 @@ ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data
     model->model->destroy(state);
     th_params_free(params);
     return st;
+}
+
+void th_fit_predict_ok(const ll_plugin *model, const char *yaml, const ll_data *train,
+                       const ll_data *test, uint64_t seed, int threads, double *proba)
+{
+    ll_err err = {{0}};
+    ll_status st = th_fit_predict(model, yaml, train, test, seed, threads, proba, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: %s", model->name, yaml, err.msg);
+}
+
+void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
+                const ll_data *test, uint64_t seed, int threads, double *margin)
+{
+    th_fit_predict_ok(model, yaml, train, test, seed, threads, margin);
+    for (size_t r = 0; r < test->n_rows; r++) {
+        ck_assert_msg(margin[r] > 0.0 && margin[r] < 1.0, "%s: P = %g saturated", yaml,
+                      margin[r]);
+        margin[r] = th_logit(margin[r]);
+    }
+}
+
+ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,
+                      uint64_t seed, ll_owned_data *out, ll_err *err)
+{
+    ck_assert_msg(sampler->sampler != NULL, "%s is not a sampler", sampler->name);
+    ll_params *params = th_params(sampler, yaml);
+    ll_status st = sampler->sampler->resample(th_host(), params, in, seed, out, err);
+    th_params_free(params);
+    return st;
+}
+
+ll_owned_data th_resample_ok(const ll_plugin *sampler, const char *yaml, const ll_data *in,
+                             uint64_t seed)
+{
+    ll_owned_data out;
+    ll_err err = {{0}};
+    ll_status st = th_resample(sampler, yaml, in, seed, &out, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: %s", sampler->name, yaml, err.msg);
+    return out;
+}
+
+void th_owned_free(ll_owned_data *data)
+{
+    free(data->x);
+    free(data->y);
 }
 
 const char *th_real_data(const char *name)

@@ -8,6 +8,10 @@
 
 #include "leadlab/plugin.h"
 
+/* A suite's whole main: runs it (CK_NORMAL), frees the runner, and returns EXIT_SUCCESS when
+ * no test failed, EXIT_FAILURE otherwise. */
+int th_run_suite(Suite *suite);
+
 /* The plugin NAME from the build's plugins/ folder; fails the test if it cannot be loaded. */
 const ll_plugin *th_plugin(const char *name);
 const ll_host *th_host(void);
@@ -21,10 +25,31 @@ int th_params_try(const ll_plugin *plugin, const char *yaml, ll_params **out, ch
                   size_t msg_len);
 void th_params_free(ll_params *params);
 
+/* Fails the test unless `yaml` is refused by the plugin's schema with a message containing
+ * `expected` (NULL: any message). */
+void th_assert_rejected(const ll_plugin *plugin, const char *yaml, const char *expected);
+
 /* create + fit + predict_proba + destroy; returns the first failing status (err says why). */
 ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data *train,
                          const ll_data *test, uint64_t seed, int threads, double *proba,
                          ll_err *err);
+/* Same, but fails the test unless every step succeeds. */
+void th_fit_predict_ok(const ll_plugin *model, const char *yaml, const ll_data *train,
+                       const ll_data *test, uint64_t seed, int threads, double *proba);
+/* The model's decision values through the ABI, for a config whose P is the logistic of its
+ * margin: fits, predicts, and writes logit(P) per test row; fails the test on an error or a
+ * P saturated at 0 or 1 (no margin left to recover). */
+void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
+                const ll_data *test, uint64_t seed, int threads, double *margin);
+
+/* The sampler's resample with `yaml`; returns its status (err says why). Free out with
+ * th_owned_free. */
+ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,
+                      uint64_t seed, ll_owned_data *out, ll_err *err);
+/* Same, but fails the test unless it succeeds. */
+ll_owned_data th_resample_ok(const ll_plugin *sampler, const char *yaml, const ll_data *in,
+                             uint64_t seed);
+void th_owned_free(ll_owned_data *data);
 
 /* Path of a file of the real lead data (../shared/data/NAME), or NULL when it is absent. */
 const char *th_real_data(const char *name);
