@@ -60,6 +60,22 @@ static size_t line_of_offset(const char *text, size_t offset)
     return line;
 }
 
+/* Makes room for one more element in a growable array of `size`-byte elements. */
+static int grow_for_one(void **items, size_t *cap, size_t len, size_t size)
+{
+    if (len < *cap)
+        return 0;
+    size_t new_cap = *cap ? *cap * 2 : 256;
+    if (new_cap > SIZE_MAX / size)
+        return -1;
+    void *grown = realloc(*items, new_cap * size);
+    if (!grown)
+        return -1;
+    *items = grown;
+    *cap = new_cap;
+    return 0;
+}
+
 typedef struct {
     char **items;
     size_t len, cap;
@@ -67,16 +83,10 @@ typedef struct {
 
 static int pointer_list_push(pointer_list *list, char *item)
 {
-    if (list->len == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof *list->items)
-            return -1;
-        char **grown = realloc(list->items, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        list->items = grown;
-        list->cap = cap;
-    }
+    void *items = list->items;
+    if (grow_for_one(&items, &list->cap, list->len, sizeof *list->items) != 0)
+        return -1;
+    list->items = items;
     list->items[list->len++] = item;
     return 0;
 }
@@ -88,16 +98,10 @@ typedef struct {
 
 static int size_list_push(size_list *list, size_t item)
 {
-    if (list->len == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof *list->items)
-            return -1;
-        size_t *grown = realloc(list->items, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        list->items = grown;
-        list->cap = cap;
-    }
+    void *items = list->items;
+    if (grow_for_one(&items, &list->cap, list->len, sizeof *list->items) != 0)
+        return -1;
+    list->items = items;
     list->items[list->len++] = item;
     return 0;
 }

@@ -191,10 +191,12 @@ static void describe_machine(char *buf, size_t len)
              model[0] ? ", " : "", model);
 }
 
-/* "leadlab run SPEC --set a=b": the thread count is left out, as it cannot change results. */
-static void describe_command(char *buf, size_t len, const char *verb, const options *o)
+/* "build/leadlab run SPEC --set a=b", as typed: the thread count is left out, as it cannot
+ * change results. */
+static void describe_command(char *buf, size_t len, const char *exe, const char *verb,
+                             const options *o)
 {
-    size_t used = (size_t)snprintf(buf, len, "leadlab %s %s", verb, o->spec);
+    size_t used = (size_t)snprintf(buf, len, "%s %s %s", exe, verb, o->spec);
     for (size_t i = 0; i < o->n_sets && used < len; i++)
         used += (size_t)snprintf(buf + used, len - used, " --set %s", o->sets[i]);
 }
@@ -242,7 +244,7 @@ static int cmd_run(int argc, char **argv)
         return bad_input(err.msg);
     }
     char command[2048], machine[512];
-    describe_command(command, sizeof command, "run", &o);
+    describe_command(command, sizeof command, argv[0], "run", &o);
     describe_machine(machine, sizeof machine);
     ll_report_context ctx = {command, machine};
     if (ll_report_write(spec, &ex.data, &run, &ctx, &err) != 0) {
