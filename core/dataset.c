@@ -29,11 +29,24 @@ typedef struct {
     size_t n_categories;
 } raw_column;
 
+/* What a count feature learned from the training file: its distinct keys (see count_key),
+ * ascending, and how many rows showed each. */
 typedef struct {
-    char *name, *from, *to;
+    char **keys;
+    double *counts;
+    size_t n;
+} count_table;
+
+typedef struct {
+    char *name;
+    ll_derived_kind kind;
+    char **sources;
+    size_t n_sources;
+    size_t first_source; /* where sources[0] sits in column_map.source_at */
     int has_fill;
     double fill;
     int missing_flag;
+    count_table counts; /* LL_DERIVED_COUNT only */
 } derived_column;
 
 struct ll_encoder {
@@ -42,6 +55,7 @@ struct ll_encoder {
     size_t n_columns;
     derived_column *derived;
     size_t n_derived;
+    size_t n_sources; /* over all derived columns */
     char **feature_names;
     size_t n_features;
 };
@@ -49,9 +63,15 @@ struct ll_encoder {
 /* Where each column the encoder needs sits in one particular file. */
 typedef struct {
     size_t *raw_at;
-    size_t *from_at, *to_at;
+    size_t *source_at; /* every derived column's sources, one after the other */
     size_t target_at, id_at;
 } column_map;
+
+/* A growable text, reused row after row to build count keys without a malloc per row. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} key_buffer;
 
 /* ---- calendar ---------------------------------------------------------------------------- */
 
@@ -88,6 +108,20 @@ int ll_weekday_from_days(long days)
     if (r < 0)
         r += 7;
     return (int)((r + 3) % 7);
+}
+
+static long day_of_year(long days)
+{
+    int year, month, day;
+    ll_civil_from_days(days, &year, &month, &day);
+    return days - ll_days_from_civil(year, 1, 1) + 1;
+}
+
+/* ISO 8601: a Monday-to-Sunday week belongs to the year holding its Thursday. */
+static long iso_week(long days)
+{
+    long thursday = days - ll_weekday_from_days(days) + 3;
+    return (day_of_year(thursday) - 1) / 7 + 1;
 }
 
 static int is_leap_year(int year)
@@ -227,9 +261,15 @@ void ll_encoder_free(ll_encoder *enc)
     }
     free(enc->columns);
     for (size_t d = 0; d < enc->n_derived; d++) {
-        free(enc->derived[d].name);
-        free(enc->derived[d].from);
-        free(enc->derived[d].to);
+        derived_column *dc = &enc->derived[d];
+        free(dc->name);
+        for (size_t j = 0; j < dc->n_sources; j++)
+            free(dc->sources[j]);
+        free(dc->sources);
+        for (size_t k = 0; k < dc->counts.n; k++)
+            free(dc->counts.keys[k]);
+        free(dc->counts.keys);
+        free(dc->counts.counts);
     }
     free(enc->derived);
     for (size_t f = 0; f < enc->n_features; f++)
@@ -269,6 +309,26 @@ static int report_missing(const char *path, const ll_csv *csv, const char *what,
                         columns);
 }
 
+static const char *derived_kind_name(ll_derived_kind kind)
+{
+    switch (kind) {
+    case LL_DERIVED_DAYS_BETWEEN:
+        return "days_between";
+    case LL_DERIVED_SUM:
+        return "sum";
+    case LL_DERIVED_COUNT:
+        return "count";
+    }
+    return NULL;
+}
+
+static const char *source_role(ll_derived_kind kind, size_t j)
+{
+    if (kind == LL_DERIVED_DAYS_BETWEEN)
+        return j == 0 ? "days_between from" : "days_between to";
+    return derived_kind_name(kind);
+}
+
 /* Every column the spec names must be in the file; one error lists all that are not. */
 static int check_spec_columns(const char *path, const ll_csv *csv, const ll_feature_spec *spec,
                               ll_error *err)
@@ -280,10 +340,10 @@ static int check_spec_columns(const char *path, const ll_csv *csv, const ll_feat
         note_if_missing(csv, spec->drop[i], "drop", &missing);
     for (size_t i = 0; i < spec->n_transforms; i++)
         note_if_missing(csv, spec->transforms[i].column, "transform", &missing);
-    for (size_t i = 0; i < spec->n_derived; i++) {
-        note_if_missing(csv, spec->derived[i].from, "days_between from", &missing);
-        note_if_missing(csv, spec->derived[i].to, "days_between to", &missing);
-    }
+    for (size_t i = 0; i < spec->n_derived; i++)
+        for (size_t j = 0; j < spec->derived[i].n_columns; j++)
+            note_if_missing(csv, spec->derived[i].columns[j],
+                            source_role(spec->derived[i].kind, j), &missing);
     if (missing.count == 0)
         return 0;
     return report_missing(path, csv, missing.count > 1 ? "columns named in the spec"
@@ -308,6 +368,9 @@ static int check_spec_shape(const char *path, const ll_feature_spec *spec, ll_er
         if (t->onehot && t->date_parts)
             return ll_error_set(err, "%s: column '%s': onehot and date parts exclude each other",
                                 path, t->column);
+        if (in_list(t->column, spec->drop, spec->n_drop)) /* else the transform does nothing */
+            return ll_error_set(err, "%s: column '%s' is dropped and has a transform", path,
+                                t->column);
         if (t->has_fill && !isfinite(t->fill))
             return ll_error_set(err, "%s: column '%s': fill must be a finite number", path,
                                 t->column);
@@ -320,10 +383,20 @@ static int check_spec_shape(const char *path, const ll_feature_spec *spec, ll_er
                 return ll_error_set(err, "%s: column '%s' has two transforms", path, t->column);
     }
     for (size_t i = 0; i < spec->n_derived; i++) {
-        const ll_days_between *d = &spec->derived[i];
-        if (!d->name || !d->from || !d->to)
-            return ll_error_set(err, "%s: days_between %zu needs a name, from and to", path,
+        const ll_derived *d = &spec->derived[i];
+        const char *kind = derived_kind_name(d->kind);
+        if (!d->name || !kind)
+            return ll_error_set(err, "%s: derived column %zu needs a name and a kind", path,
                                 i + 1);
+        if (d->kind == LL_DERIVED_DAYS_BETWEEN ? d->n_columns != 2 : d->n_columns == 0)
+            return ll_error_set(err, "%s: column '%s': %s needs %s, got %zu", path, d->name,
+                                kind, d->kind == LL_DERIVED_DAYS_BETWEEN ? "two date columns"
+                                                                         : "at least one column",
+                                d->n_columns);
+        for (size_t j = 0; j < d->n_columns; j++)
+            if (!d->columns[j])
+                return ll_error_set(err, "%s: column '%s': source %zu has no name", path,
+                                    d->name, j + 1);
         if (d->has_fill && !isfinite(d->fill))
             return ll_error_set(err, "%s: column '%s': fill must be a finite number", path,
                                 d->name);
@@ -392,16 +465,21 @@ static int build_columns(const char *path, const ll_csv *csv, const ll_feature_s
     if (!enc->derived)
         return ll_error_set(err, "%s: out of memory", path);
     for (size_t i = 0; i < spec->n_derived; i++) {
-        const ll_days_between *d = &spec->derived[i];
+        const ll_derived *d = &spec->derived[i];
         derived_column *out = &enc->derived[enc->n_derived++];
         out->name = copy_string(d->name);
-        out->from = copy_string(d->from);
-        out->to = copy_string(d->to);
+        out->kind = d->kind;
+        out->sources = calloc(d->n_columns, sizeof *out->sources);
+        if (!out->name || !out->sources)
+            return ll_error_set(err, "%s: out of memory", path);
+        for (; out->n_sources < d->n_columns; out->n_sources++)
+            if (!(out->sources[out->n_sources] = copy_string(d->columns[out->n_sources])))
+                return ll_error_set(err, "%s: out of memory", path);
+        out->first_source = enc->n_sources;
+        enc->n_sources += out->n_sources;
         out->has_fill = d->has_fill;
         out->fill = d->fill;
         out->missing_flag = d->missing_flag;
-        if (!out->name || !out->from || !out->to)
-            return ll_error_set(err, "%s: out of memory", path);
     }
     return 0;
 }
@@ -450,9 +528,8 @@ static size_t count_features(const ll_encoder *enc)
         else if (col->kind == RAW_ONEHOT)
             n += col->n_categories;
         else
-            n += (size_t)((col->date_parts & LL_DATE_YEAR) != 0) +
-                 ((col->date_parts & LL_DATE_MONTH) != 0) + ((col->date_parts & LL_DATE_DAY) != 0) +
-                 ((col->date_parts & LL_DATE_DAYOFWEEK) != 0);
+            for (unsigned parts = col->date_parts; parts; parts &= parts - 1)
+                n++;
         n += col->missing_flag != 0;
     }
     for (size_t d = 0; d < enc->n_derived; d++)
@@ -467,7 +544,9 @@ static int name_features(const char *path, ll_encoder *enc, ll_error *err)
         unsigned part;
         const char *suffix;
     } date_suffixes[] = { { LL_DATE_YEAR, "year" }, { LL_DATE_MONTH, "month" },
-                          { LL_DATE_DAY, "day" }, { LL_DATE_DAYOFWEEK, "dayofweek" } };
+                          { LL_DATE_DAY, "day" }, { LL_DATE_DAYOFWEEK, "dayofweek" },
+                          { LL_DATE_DAYOFYEAR, "dayofyear" },
+                          { LL_DATE_WEEKOFYEAR, "weekofyear" } };
     size_t total = count_features(enc);
     if (total == 0)
         return ll_error_set(err, "%s: no feature columns (every column is the target, the id or "
@@ -519,8 +598,7 @@ static int name_features(const char *path, ll_encoder *enc, ll_error *err)
 static void free_column_map(column_map *map)
 {
     free(map->raw_at);
-    free(map->from_at);
-    free(map->to_at);
+    free(map->source_at);
     memset(map, 0, sizeof *map);
 }
 
@@ -538,19 +616,18 @@ static int map_columns(const char *path, const ll_csv *csv, const ll_encoder *en
 {
     memset(map, 0, sizeof *map);
     map->raw_at = malloc((enc->n_columns ? enc->n_columns : 1) * sizeof *map->raw_at);
-    map->from_at = malloc((enc->n_derived ? enc->n_derived : 1) * sizeof *map->from_at);
-    map->to_at = malloc((enc->n_derived ? enc->n_derived : 1) * sizeof *map->to_at);
-    if (!map->raw_at || !map->from_at || !map->to_at) {
+    map->source_at = malloc((enc->n_sources ? enc->n_sources : 1) * sizeof *map->source_at);
+    if (!map->raw_at || !map->source_at) {
         free_column_map(map);
         return ll_error_set(err, "%s: out of memory", path);
     }
     missing_names missing = { .used = 0 };
     for (size_t c = 0; c < enc->n_columns; c++)
         map->raw_at[c] = locate(csv, enc->columns[c].name, &missing);
-    for (size_t d = 0; d < enc->n_derived; d++) {
-        map->from_at[d] = locate(csv, enc->derived[d].from, &missing);
-        map->to_at[d] = locate(csv, enc->derived[d].to, &missing);
-    }
+    for (size_t d = 0; d < enc->n_derived; d++)
+        for (size_t j = 0; j < enc->derived[d].n_sources; j++)
+            map->source_at[enc->derived[d].first_source + j] =
+                locate(csv, enc->derived[d].sources[j], &missing);
     map->id_at = enc->id ? locate(csv, enc->id, &missing) : NOT_FOUND;
     long target_at = ll_csv_column(csv, enc->target);
     map->target_at = target_at < 0 ? NOT_FOUND : (size_t)target_at;
@@ -568,6 +645,7 @@ typedef struct {
     const ll_encoder *enc;
     const column_map *map;
     const char *negative; /* the negative label's text; learned from the first row if NULL */
+    key_buffer key;       /* scratch for count keys; the job's creator frees key.text */
 } encode_job;
 
 static int not_a_number(const encode_job *job, size_t line, const char *column, const char *text,
@@ -611,7 +689,7 @@ static int encode_raw(const encode_job *job, size_t row, const raw_column *col, 
         x[(*k)++] = v;
         break;
     case RAW_DATE: {
-        double parts[4] = { v, v, v, v };
+        double parts[6] = { v, v, v, v, v, v };
         if (missing && !col->has_fill)
             return no_fill(job, line, col->name, err);
         if (!missing) {
@@ -624,8 +702,10 @@ static int encode_raw(const encode_job *job, size_t row, const raw_column *col, 
             parts[1] = month;
             parts[2] = day;
             parts[3] = ll_weekday_from_days(days);
+            parts[4] = (double)day_of_year(days);
+            parts[5] = (double)iso_week(days);
         }
-        for (unsigned p = 0; p < 4; p++) /* LL_DATE_YEAR..DAYOFWEEK are bits 0..3, in order */
+        for (unsigned p = 0; p < 6; p++) /* LL_DATE_YEAR..WEEKOFYEAR are bits 0..5, in order */
             if (col->date_parts & (1u << p))
                 x[(*k)++] = parts[p];
         break;
@@ -649,23 +729,168 @@ static int encode_raw(const encode_job *job, size_t row, const raw_column *col, 
     return 0;
 }
 
-static int encode_derived(const encode_job *job, size_t row, const derived_column *d,
-                          size_t from_at, size_t to_at, double *x, size_t *k, ll_error *err)
+/* The derive_* helpers compute one derived value from the row's sources (at[j] is where
+ * sources[j] sits in the file) and say whether any source was missing, in which case the
+ * value is not used. A malformed source is an error even when another one is missing. */
+
+static int derive_days_between(const encode_job *job, size_t row, const derived_column *d,
+                               const size_t *at, double *value, int *missing, ll_error *err)
 {
-    size_t line = job->csv->lines[row];
-    char *from = ll_trim(ll_csv_field(job->csv, row, from_at));
-    char *to = ll_trim(ll_csv_field(job->csv, row, to_at));
-    int missing = is_missing(from) || is_missing(to);
-    long from_days = 0, to_days = 0;
-    if (!is_missing(from) && ll_parse_date(from, &from_days) != 0)
-        return not_a_date(job, line, d->from, from, err);
-    if (!is_missing(to) && ll_parse_date(to, &to_days) != 0)
-        return not_a_date(job, line, d->to, to, err);
-    if (missing && !d->has_fill)
-        return no_fill(job, line, d->name, err);
-    x[(*k)++] = missing ? d->fill : (double)(to_days - from_days);
+    long days[2] = { 0, 0 };
+    for (size_t j = 0; j < 2; j++) {
+        char *text = ll_trim(ll_csv_field(job->csv, row, at[j]));
+        if (is_missing(text))
+            *missing = 1;
+        else if (ll_parse_date(text, &days[j]) != 0)
+            return not_a_date(job, job->csv->lines[row], d->sources[j], text, err);
+    }
+    *value = (double)(days[1] - days[0]);
+    return 0;
+}
+
+static int derive_sum(const encode_job *job, size_t row, const derived_column *d,
+                      const size_t *at, double *value, int *missing, ll_error *err)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < d->n_sources; j++) {
+        char *text = ll_trim(ll_csv_field(job->csv, row, at[j]));
+        double v;
+        if (is_missing(text))
+            *missing = 1;
+        else if (parse_number(text, &v) != 0)
+            return not_a_number(job, job->csv->lines[row], d->sources[j], text, err);
+        else
+            sum += v;
+    }
+    if (!isfinite(sum))
+        return ll_error_set(err, "%s:%zu: column '%s': the sum overflows", job->path,
+                            job->csv->lines[row], d->name);
+    *value = sum;
+    return 0;
+}
+
+static int key_append(key_buffer *key, const char *text, size_t n)
+{
+    if (key->len + n + 1 > key->cap) {
+        size_t cap = key->cap ? key->cap : 64;
+        while (cap < key->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(key->text, cap);
+        if (!grown)
+            return -1;
+        key->text = grown;
+        key->cap = cap;
+    }
+    memcpy(key->text + key->len, text, n);
+    key->len += n;
+    key->text[key->len] = '\0';
+    return 0;
+}
+
+/* The row's values in d's sources as one text, each prefixed by its length ("4:2021") so no
+ * two tuples share a key whatever the values hold. Numbers are written in their shortest form
+ * (2.0 and 2 agree) and every missing spelling as the empty value. Fails only out of memory. */
+static int count_key(const ll_csv *csv, size_t row, const derived_column *d,
+                     const size_t *source_at, key_buffer *key, int *missing)
+{
+    key->len = 0;
+    for (size_t j = 0; j < d->n_sources; j++) {
+        const char *text = ll_trim(ll_csv_field(csv, row, source_at[d->first_source + j]));
+        char number[32], prefix[24];
+        double v;
+        if (is_missing(text)) {
+            text = "";
+            *missing = 1;
+        } else if (parse_number(text, &v) == 0) {
+            format_number(number, sizeof number, v == 0 ? 0.0 : v); /* -0 is 0 */
+            text = number;
+        }
+        size_t n = strlen(text);
+        int p = snprintf(prefix, sizeof prefix, "%zu:", n);
+        if (key_append(key, prefix, (size_t)p) != 0 || key_append(key, text, n) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int derive_count(encode_job *job, size_t row, const derived_column *d, double *value,
+                        int *missing, ll_error *err)
+{
+    if (count_key(job->csv, row, d, job->map->source_at, &job->key, missing) != 0)
+        return ll_error_set(err, "%s: out of memory", job->path);
+    const char *needle = job->key.text;
+    char **hit = bsearch(&needle, d->counts.keys, d->counts.n, sizeof *d->counts.keys,
+                         compare_keys);
+    *value = hit ? d->counts.counts[hit - d->counts.keys] : 0.0;
+    return 0;
+}
+
+static int encode_derived(encode_job *job, size_t row, const derived_column *d, double *x,
+                          size_t *k, ll_error *err)
+{
+    const size_t *at = job->map->source_at + d->first_source;
+    double value = 0.0;
+    int missing = 0, rc = 0;
+    switch (d->kind) {
+    case LL_DERIVED_DAYS_BETWEEN:
+        rc = derive_days_between(job, row, d, at, &value, &missing, err);
+        break;
+    case LL_DERIVED_SUM:
+        rc = derive_sum(job, row, d, at, &value, &missing, err);
+        break;
+    case LL_DERIVED_COUNT:
+        rc = derive_count(job, row, d, &value, &missing, err);
+        break;
+    }
+    if (rc != 0)
+        return rc;
+    if (missing && d->has_fill)
+        value = d->fill;
+    else if (missing && d->kind != LL_DERIVED_COUNT) /* count keeps missing as a value */
+        return no_fill(job, job->csv->lines[row], d->name, err);
+    x[(*k)++] = value;
     if (d->missing_flag)
         x[(*k)++] = missing;
+    return 0;
+}
+
+/* Counts how often each key of a count column occurs among the training file's rows. */
+static int learn_counts(const char *path, const ll_csv *csv, const column_map *map,
+                        derived_column *d, ll_error *err)
+{
+    count_table *t = &d->counts;
+    t->keys = calloc(csv->n_rows, sizeof *t->keys);
+    t->counts = malloc(csv->n_rows * sizeof *t->counts);
+    if (!t->keys || !t->counts)
+        return ll_error_set(err, "%s: out of memory", path);
+    key_buffer key = { 0 };
+    for (size_t i = 0; i < csv->n_rows; i++) {
+        int missing = 0;
+        if (count_key(csv, i, d, map->source_at, &key, &missing) != 0 ||
+            !(t->keys[i] = strdup(key.text))) {
+            free(key.text);
+            return ll_error_set(err, "%s: out of memory", path);
+        }
+        t->n = i + 1;
+    }
+    free(key.text);
+    qsort(t->keys, t->n, sizeof *t->keys, compare_keys);
+    size_t distinct = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (distinct > 0 && strcmp(t->keys[distinct - 1], t->keys[i]) == 0) {
+            t->counts[distinct - 1] += 1.0;
+            free(t->keys[i]);
+        } else {
+            t->keys[distinct] = t->keys[i];
+            t->counts[distinct++] = 1.0;
+        }
+    }
+    t->n = distinct;
     return 0;
 }
 
@@ -740,8 +965,7 @@ static int encode_file(encode_job *job, ll_dataset *out, ll_error *err)
             if (encode_raw(job, i, &enc->columns[c], job->map->raw_at[c], x, &k, err) != 0)
                 goto fail;
         for (size_t d = 0; d < enc->n_derived; d++)
-            if (encode_derived(job, i, &enc->derived[d], job->map->from_at[d],
-                               job->map->to_at[d], x, &k, err) != 0)
+            if (encode_derived(job, i, &enc->derived[d], x, &k, err) != 0)
                 goto fail;
         if (ds.y) {
             if (encode_label(job, i, &ds.y[i], err) != 0)
@@ -828,9 +1052,15 @@ int ll_dataset_load_train(const char *path, const ll_feature_spec *spec, ll_enco
         goto fail;
     if (map_columns(path, &csv, enc, &map, err) != 0)
         goto fail;
+    for (size_t d = 0; d < enc->n_derived; d++)
+        if (enc->derived[d].kind == LL_DERIVED_COUNT &&
+            learn_counts(path, &csv, &map, &enc->derived[d], err) != 0)
+            goto fail;
 
-    encode_job job = { path, &csv, enc, &map, enc->negative };
-    if (encode_file(&job, out, err) != 0)
+    encode_job job = { path, &csv, enc, &map, enc->negative, { 0 } };
+    int rc = encode_file(&job, out, err);
+    free(job.key.text);
+    if (rc != 0)
         goto fail;
     /* Remember the negative label the file showed, so apply() holds other files to it. */
     if (!enc->negative && job.negative && !(enc->negative = copy_string(job.negative))) {
@@ -862,8 +1092,9 @@ int ll_dataset_load_apply(const char *path, const ll_encoder *encoder, ll_datase
         ll_csv_free(&csv);
         return -1;
     }
-    encode_job job = { path, &csv, encoder, &map, encoder->negative };
+    encode_job job = { path, &csv, encoder, &map, encoder->negative, { 0 } };
     int rc = encode_file(&job, out, err);
+    free(job.key.text);
     free_column_map(&map);
     ll_csv_free(&csv);
     return rc;
@@ -890,8 +1121,10 @@ void ll_feature_spec_free(ll_feature_spec *spec)
     if (spec->derived)
         for (size_t i = 0; i < spec->n_derived; i++) {
             free(spec->derived[i].name);
-            free(spec->derived[i].from);
-            free(spec->derived[i].to);
+            if (spec->derived[i].columns)
+                for (size_t j = 0; j < spec->derived[i].n_columns; j++)
+                    free(spec->derived[i].columns[j]);
+            free(spec->derived[i].columns);
         }
     free(spec->derived);
     memset(spec, 0, sizeof *spec);

@@ -13,7 +13,10 @@ enum {
     LL_DATE_YEAR = 1u,
     LL_DATE_MONTH = 2u,
     LL_DATE_DAY = 4u,
-    LL_DATE_DAYOFWEEK = 8u /* Monday = 0 ... Sunday = 6 */
+    LL_DATE_DAYOFWEEK = 8u,  /* Monday = 0 ... Sunday = 6 */
+    LL_DATE_DAYOFYEAR = 16u, /* 1 ... 366 */
+    LL_DATE_WEEKOFYEAR = 32u /* ISO 8601 week, 1 ... 53: weeks start on Monday and week 1 holds
+                              * the year's first Thursday, so 2021-01-01 is in week 53 */
 };
 
 /* What to do with one raw column. A column without a transform is read as a number. */
@@ -28,13 +31,27 @@ typedef struct {
     unsigned date_parts;   /* LL_DATE_* mask; nonzero = the column holds YYYY-MM-DD dates */
 } ll_column_transform;
 
-/* A derived column: days from `from` to `to` (to - from), both YYYY-MM-DD columns. */
+typedef enum {
+    LL_DERIVED_DAYS_BETWEEN = 1, /* [from, to]: days from `from` to `to`, both YYYY-MM-DD */
+    LL_DERIVED_SUM,              /* [a, b, ...]: a + b + ..., all numbers */
+    LL_DERIVED_COUNT             /* [a, b, ...]: rows of the training file whose values in a, b,
+                                  * ... equal this row's (labels unused; a value the training
+                                  * file never showed counts 0) */
+} ll_derived_kind;
+
+/* A feature computed from several raw columns, which may be dropped or transformed
+ * themselves. count compares values as text, except that numbers compare as numbers (2.0 and
+ * 2 are one value) and every missing spelling is one value of its own. */
 typedef struct {
-    char *name, *from, *to;
-    int has_fill; /* when either date is missing */
+    char *name;
+    ll_derived_kind kind;
+    char **columns; /* the sources, in the order the kind reads them */
+    size_t n_columns;
+    int has_fill; /* the value when any source is missing; without it, missing is an error
+                   * (days_between, sum) or a value like any other (count) */
     double fill;
-    int missing_flag; /* adds NAME_missing */
-} ll_days_between;
+    int missing_flag; /* adds NAME_missing: 1 when any source is missing */
+} ll_derived;
 
 typedef struct {
     char *target;   /* label column */
@@ -45,7 +62,7 @@ typedef struct {
     size_t n_drop;
     ll_column_transform *transforms;
     size_t n_transforms;
-    ll_days_between *derived;
+    ll_derived *derived;
     size_t n_derived;
 } ll_feature_spec;
 

@@ -196,18 +196,23 @@ static int read_date_parts(reader *r, const ll_ynode *node, const char *where, u
     size_t n = 0;
     if (read_string_list(r, node, where, &names, &n) != 0)
         return -1;
-    static const char *const known[] = {"year", "month", "day", "dayofweek"};
+    /* In the order of the LL_DATE_* bits. */
+    static const char *const known[] = {"year",      "month",     "day",
+                                        "dayofweek", "dayofyear", "weekofyear"};
+    const unsigned n_known = sizeof known / sizeof *known;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         unsigned bit = 0;
-        for (unsigned k = 0; k < 4; k++)
+        for (unsigned k = 0; k < n_known; k++)
             if (strcmp(names[i], known[k]) == 0)
                 bit = 1u << k;
         if (!bit) {
             char sugg[64];
-            const char *s = ll_suggest(names[i], "year|month|day|dayofweek", sugg, sizeof sugg);
+            const char *s = ll_suggest(names[i], "year|month|day|dayofweek|dayofyear|weekofyear",
+                                       sugg, sizeof sugg);
             rc = fail_at(r, node->kind == LL_Y_SEQ ? node->items[i] : node, where,
-                         "unknown date part '%s'%s%s%s (expected year, month, day, dayofweek)",
+                         "unknown date part '%s'%s%s%s (expected year, month, day, dayofweek, "
+                         "dayofyear, weekofyear)",
                          names[i], s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         }
         *parts |= bit;
@@ -267,33 +272,51 @@ static int read_column_transform(reader *r, const char *column, const ll_ynode *
     return 0;
 }
 
-static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_days_between *d)
+/* A derived column names exactly one kind: days_between, sum or count, each with a list of
+ * source columns. */
+static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_derived *d)
 {
+    static const struct {
+        const char *key;
+        ll_derived_kind kind;
+    } kinds[] = { { "days_between", LL_DERIVED_DAYS_BETWEEN },
+                  { "sum", LL_DERIVED_SUM },
+                  { "count", LL_DERIVED_COUNT } };
     char where[256];
     snprintf(where, sizeof where, "features.derived.%s", name);
     if (!(d->name = strdup(name)))
         return ll_error_set(r->err, "out of memory");
     if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
-        check_keys(r, node, where, "days_between|fill|missing_flag") != 0)
+        check_keys(r, node, where, "days_between|sum|count|fill|missing_flag") != 0)
         return -1;
-    const ll_ynode *v = ll_ymap_get(node, "days_between");
-    if (!v)
-        return fail_at(r, node, where, "'days_between: [from_column, to_column]' is required");
-    char sub[300];
-    snprintf(sub, sizeof sub, "%s.days_between", where);
-    char **cols = NULL;
-    size_t n = 0;
-    if (read_string_list(r, v, sub, &cols, &n) != 0)
-        return -1;
-    if (n != 2) {
-        for (size_t i = 0; i < n; i++)
-            free(cols[i]);
-        free(cols);
-        return fail_at(r, v, sub, "expected two date columns [from, to], got %zu", n);
+    const ll_ynode *v = NULL;
+    const char *kind_key = NULL;
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        const ll_ynode *found = ll_ymap_get(node, kinds[k].key);
+        if (!found)
+            continue;
+        if (v)
+            return fail_at(r, found, where, "'%s' and '%s' exclude each other", kind_key,
+                           kinds[k].key);
+        v = found;
+        kind_key = kinds[k].key;
+        d->kind = kinds[k].kind;
     }
-    d->from = cols[0];
-    d->to = cols[1];
-    free(cols);
+    if (!v)
+        return fail_at(r, node, where, "one of 'days_between: [from_column, to_column]', "
+                       "'sum: [columns]' or 'count: [columns]' is required");
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s.%s", where, kind_key);
+    if (read_string_list(r, v, sub, &d->columns, &d->n_columns) != 0)
+        return -1;
+    if (d->kind == LL_DERIVED_DAYS_BETWEEN && d->n_columns != 2)
+        return fail_at(r, v, sub, "expected two date columns [from, to], got %zu", d->n_columns);
+    if (d->n_columns == 0)
+        return fail_at(r, v, sub, "name at least one column");
+    for (size_t i = 0; i < d->n_columns; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->columns[i], d->columns[j]) == 0)
+                return fail_at(r, v, sub, "column '%s' is listed twice", d->columns[i]);
     if ((v = ll_ymap_get(node, "fill"))) {
         snprintf(sub, sizeof sub, "%s.fill", where);
         if (read_double(r, v, sub, &d->fill) != 0)

@@ -105,16 +105,28 @@ static ll_column_transform *add_transform(ll_feature_spec *spec, const char *col
     return t;
 }
 
-static ll_days_between *add_days_between(ll_feature_spec *spec, const char *name,
-                                         const char *from, const char *to)
+/* A derived column of KIND over the NULL-terminated source columns. */
+static ll_derived *add_derived(ll_feature_spec *spec, const char *name, ll_derived_kind kind, ...)
 {
     spec->derived = realloc(spec->derived, (spec->n_derived + 1) * sizeof *spec->derived);
-    ll_days_between *d = &spec->derived[spec->n_derived++];
+    ll_derived *d = &spec->derived[spec->n_derived++];
     memset(d, 0, sizeof *d);
     d->name = strdup(name);
-    d->from = strdup(from);
-    d->to = strdup(to);
+    d->kind = kind;
+    va_list ap;
+    va_start(ap, kind);
+    for (const char *column; (column = va_arg(ap, const char *)) != NULL;) {
+        d->columns = realloc(d->columns, (d->n_columns + 1) * sizeof *d->columns);
+        d->columns[d->n_columns++] = strdup(column);
+    }
+    va_end(ap);
     return d;
+}
+
+static ll_derived *add_days_between(ll_feature_spec *spec, const char *name, const char *from,
+                                    const char *to)
+{
+    return add_derived(spec, name, LL_DERIVED_DAYS_BETWEEN, from, to, (const char *)NULL);
 }
 
 /* Loads path as a training file, expects failure and every NULL-terminated needle in the
@@ -270,7 +282,7 @@ static ll_feature_spec all_transforms_spec(void)
     t->has_fill = 1;
     t->fill = -1;
     t->missing_flag = 1;
-    ll_days_between *d = add_days_between(&spec, "tenure", "signup", "created");
+    ll_derived *d = add_days_between(&spec, "tenure", "signup", "created");
     d->has_fill = 1;
     d->fill = -1;
     d->missing_flag = 1;
@@ -566,6 +578,253 @@ START_TEST(date_and_derived_errors)
 }
 END_TEST
 
+START_TEST(day_of_year_and_iso_week)
+{
+    /* Worked out by hand (Python's date.timetuple().tm_yday and isocalendar() agree). An ISO
+     * week runs Monday to Sunday and belongs to the year of its Thursday; week = (day of year of
+     * that Thursday - 1) / 7 + 1.
+     *   2021-01-01 Fri: day 1; Thursday 2020-12-31 is day 366 of 2020 -> 365 / 7 + 1 = week 53.
+     *   2021-01-04 Mon: day 4; Thursday 2021-01-07 is day 7 -> week 1.
+     *   2020-12-31 Thu: day 366 (leap year) -> week 53.
+     *   2024-12-30 Mon: day 365 of leap 2024; Thursday 2025-01-02 is day 2 -> week 1.
+     *   2021-12-31 Fri: day 365; Thursday 2021-12-30 is day 364 -> 363 / 7 + 1 = week 52.
+     *   2021-06-15 Tue: 31 + 28 + 31 + 30 + 31 + 15 = day 166; Thursday is day 168 -> week 24.
+     *   2024-02-29 Thu: 31 + 29 = day 60 -> 59 / 7 + 1 = week 9.
+     * The parts come in bit order whatever order the spec lists them in. */
+    const char *path = write_fixture("doy.csv", "d,buy\n2021-01-01,0\n2021-01-04,1\n"
+                                                "2020-12-31,0\n2024-12-30,0\n2021-12-31,0\n"
+                                                "2021-06-15,0\n2024-02-29,0\n,0\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    ll_column_transform *t = add_transform(&spec, "d");
+    t->date_parts = LL_DATE_WEEKOFYEAR | LL_DATE_YEAR | LL_DATE_DAYOFYEAR;
+    t->has_fill = 1;
+    t->fill = -1;
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    ck_assert_uint_eq(ds.n_cols, 3);
+    ck_assert_str_eq(ds.col_names[0], "d_year");
+    ck_assert_str_eq(ds.col_names[1], "d_dayofyear");
+    ck_assert_str_eq(ds.col_names[2], "d_weekofyear");
+    const double expected[8][3] = { { 2021, 1, 53 },   { 2021, 4, 1 },  { 2020, 366, 53 },
+                                    { 2024, 365, 1 },  { 2021, 365, 52 }, { 2021, 166, 24 },
+                                    { 2024, 60, 9 },   { -1, -1, -1 } };
+    for (size_t i = 0; i < 8; i++)
+        assert_row(&ds, i, expected[i]);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(derived_sum_and_count)
+{
+    const char *path = write_fixture("derived.csv", "id,a,b,tag,d,buy\n"
+                                                    "r1,1,2,x,2021-01-01,0\n"
+                                                    "r2,1.0,2,x,2021-01-01,1\n"
+                                                    "r3,1,3,y,,0\n"
+                                                    "r4,,2,x,2021-01-02,0\n"
+                                                    "r5,NA,2.0,x,2021-01-01,0\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    spec.id = strdup("id");
+    add_drop(&spec, "a");
+    add_drop(&spec, "tag");
+    add_drop(&spec, "d");
+    ll_derived *d = add_derived(&spec, "total", LL_DERIVED_SUM, "a", "b", (const char *)NULL);
+    d->has_fill = 1;
+    d->fill = -1;
+    d->missing_flag = 1;
+    add_derived(&spec, "pair_n", LL_DERIVED_COUNT, "a", "b", (const char *)NULL);
+    d = add_derived(&spec, "tag_day_n", LL_DERIVED_COUNT, "tag", "d", (const char *)NULL);
+    d->has_fill = 1;
+    d->fill = 0;
+    d->missing_flag = 1;
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    static const char *names[] = { "b", "total", "total_missing", "pair_n", "tag_day_n",
+                                   "tag_day_n_missing" };
+    ck_assert_uint_eq(ds.n_cols, 6);
+    for (size_t j = 0; j < 6; j++)
+        ck_assert_str_eq(ds.col_names[j], names[j]);
+    /* Worked out by hand.
+     * total = a + b: 3, 3, 4; a missing in r4 and r5 -> fill -1 and the flag.
+     * pair_n counts (a, b) over the file: 1.0 is 1 and 2.0 is 2, empty and NA are both
+     * "missing", so the keys are (1,2) (1,2) (1,3) (-,2) (-,2): 2, 2, 1, 2, 2. Without a fill a
+     * missing source is a value like any other.
+     * tag_day_n counts (tag, d): (x,01-01) three times (r1, r2, r5), (x,01-02) once; r3 misses
+     * d -> fill 0 and the flag. */
+    const double expected[5][6] = {
+        { 2, 3, 0, 2, 3, 0 }, { 2, 3, 0, 2, 3, 0 }, { 3, 4, 0, 1, 0, 1 },
+        { 2, -1, 1, 2, 1, 0 }, { 2, -1, 1, 2, 3, 0 },
+    };
+    for (size_t i = 0; i < 5; i++)
+        assert_row(&ds, i, expected[i]);
+    ll_dataset_free(&ds);
+    ll_feature_spec_free(&spec);
+
+    /* Another file is counted against the training file's tally, not its own: (1,2) stays 2
+     * although it occurs once here; (7,2) and (z,01-01) were never seen -> 0; a missing d
+     * still takes the fill. */
+    path = write_fixture("derived_apply.csv", "id,a,b,tag,d\n"
+                                              "s1,1,2,x,2021-01-01\n"
+                                              "s2,7,2,z,2021-01-01\n"
+                                              "s3,,2,x,\n");
+    ll_error err = { "" };
+    ck_assert_msg(ll_dataset_load_apply(path, enc, &ds, &err) == 0, "%s", err.msg);
+    const double applied[3][6] = {
+        { 2, 3, 0, 2, 3, 0 }, { 2, 9, 0, 0, 0, 0 }, { 2, -1, 1, 2, 0, 1 },
+    };
+    for (size_t i = 0; i < 3; i++)
+        assert_row(&ds, i, applied[i]);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+}
+END_TEST
+
+START_TEST(count_keys_do_not_collide)
+{
+    /* Joined with a plain separator, ("a,b", "c") and ("a", "b,c") would be one key "a,b,c";
+     * so would ("1:a", "") and ("1", ":a") with a colon. Each tuple occurs once, except the
+     * last, repeated. */
+    const char *path = write_fixture("collide.csv", "p,q,buy\n"
+                                                    "\"a,b\",c,0\n"
+                                                    "a,\"b,c\",1\n"
+                                                    "1:a,,0\n"
+                                                    "1,:a,0\n"
+                                                    "1,:a,0\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "p");
+    add_drop(&spec, "q");
+    add_derived(&spec, "n", LL_DERIVED_COUNT, "p", "q", (const char *)NULL);
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    const double expected[5] = { 1, 1, 1, 2, 2 };
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_double_eq(ds.x[i], expected[i]);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+START_TEST(derived_errors)
+{
+    const char *path = write_fixture("derr.csv", "a,b,tag,buy\n1,2,x,0\n3,,y,1\n");
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "tag");
+    add_transform(&spec, "b")->has_fill = 1;
+    add_derived(&spec, "s", LL_DERIVED_SUM, "a", "tag", (const char *)NULL);
+    expect_train_error(path, &spec, "derr.csv:2: column 'tag': 'x' is not a number", NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "tag");
+    add_transform(&spec, "b")->has_fill = 1;
+    add_derived(&spec, "s", LL_DERIVED_SUM, "a", "b", (const char *)NULL);
+    expect_train_error(path, &spec, "derr.csv:3: column 's': missing value and no fill given",
+                       NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "1", NULL);
+    add_derived(&spec, "n", LL_DERIVED_COUNT, "a", "ghost", (const char *)NULL);
+    add_derived(&spec, "s", LL_DERIVED_SUM, "phantom", (const char *)NULL);
+    expect_train_error(path, &spec, "columns named in the spec not found", "'ghost' (count)",
+                       "'phantom' (sum)", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* A transform on a dropped column would silently do nothing. */
+    spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "tag");
+    add_transform(&spec, "tag")->missing_flag = 1;
+    expect_train_error(path, &spec, "column 'tag' is dropped and has a transform", NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "1", NULL);
+    add_derived(&spec, "gap", LL_DERIVED_DAYS_BETWEEN, "a", "b", "tag", (const char *)NULL);
+    expect_train_error(path, &spec, "column 'gap': days_between needs two date columns, got 3",
+                       NULL);
+    ll_feature_spec_free(&spec);
+
+    spec = new_spec("buy", "1", NULL);
+    add_derived(&spec, "s", LL_DERIVED_SUM, (const char *)NULL);
+    expect_train_error(path, &spec, "column 's': sum needs at least one column, got 0", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+static size_t feature_index(const ll_dataset *ds, const char *name)
+{
+    for (size_t j = 0; j < ds->n_cols; j++)
+        if (strcmp(ds->col_names[j], name) == 0)
+            return j;
+    ck_abort_msg("no feature %s", name);
+    return 0;
+}
+
+/* On the synthetic leads (and the real file when present), sum and count agree with a brute
+ * force tally of the raw columns, which the same encoding also carries. */
+static void check_sum_and_count_invariants(const char *path)
+{
+    ll_feature_spec spec = new_spec("buy", "1", "0");
+    spec.id = strdup("id");
+    add_drop(&spec, "created_at");
+    add_drop(&spec, "signup_date");
+    ll_column_transform *t = add_transform(&spec, "products_purchased");
+    t->has_fill = 1;
+    t->fill = 0;
+    add_derived(&spec, "activity", LL_DERIVED_SUM, "user_activity_var_1", "user_activity_var_5",
+                "user_activity_var_11", (const char *)NULL);
+    add_derived(&spec, "campaign_n", LL_DERIVED_COUNT, "campaign_var_1", "campaign_var_2",
+                (const char *)NULL);
+    add_derived(&spec, "products_n", LL_DERIVED_COUNT, "products_purchased", (const char *)NULL);
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    size_t c1 = feature_index(&ds, "campaign_var_1"), c2 = feature_index(&ds, "campaign_var_2");
+    size_t a1 = feature_index(&ds, "user_activity_var_1"),
+           a5 = feature_index(&ds, "user_activity_var_5"),
+           a11 = feature_index(&ds, "user_activity_var_11");
+    size_t activity = feature_index(&ds, "activity"), campaign_n = feature_index(&ds, "campaign_n");
+    size_t products = feature_index(&ds, "products_purchased"),
+           products_n = feature_index(&ds, "products_n");
+    /* Tally pairs of campaign values 0..63 and products 0..63 (both small integers). */
+    static double pair_tally[64][64], products_tally[64];
+    memset(pair_tally, 0, sizeof pair_tally);
+    memset(products_tally, 0, sizeof products_tally);
+    size_t n = ds.n_rows, k = ds.n_cols;
+    for (size_t i = 0; i < n; i++) {
+        const double *x = ds.x + i * k;
+        ck_assert(x[c1] >= 0 && x[c1] < 64 && x[c2] >= 0 && x[c2] < 64 && x[products] < 64);
+        pair_tally[(int)x[c1]][(int)x[c2]] += 1;
+        products_tally[(int)x[products]] += 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double *x = ds.x + i * k;
+        ck_assert_double_eq(x[activity], x[a1] + x[a5] + x[a11]);
+        ck_assert_double_eq(x[campaign_n], pair_tally[(int)x[c1]][(int)x[c2]]);
+        /* products_purchased is empty in about half the rows: empty is one value of its own,
+         * so the filled 0 and the count of empties agree (no row has a real 0). */
+        ck_assert_double_eq(x[products_n], products_tally[(int)x[products]]);
+    }
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+    ll_feature_spec_free(&spec);
+}
+
+START_TEST(sum_and_count_match_a_brute_force_tally)
+{
+    ll_error err = { "" };
+    const char *synth = fixture_path("synth_counts.csv");
+    ck_assert_msg(ll_synth_write(synth, 3000, 5, &err) == 0, "%s", err.msg);
+    check_sum_and_count_invariants(synth);
+    const char *real = LL_TEST_DATA_DIR "/train.csv";
+    if (access(real, R_OK) == 0)
+        check_sum_and_count_invariants(real);
+}
+END_TEST
+
 START_TEST(onehot_too_many_categories)
 {
     char content[4096] = "k,buy\n";
@@ -606,7 +865,7 @@ static ll_feature_spec lead_spec(void)
     t->missing_flag = 1;
     t = add_transform(&spec, "created_at");
     t->date_parts = LL_DATE_DAYOFWEEK | LL_DATE_MONTH;
-    ll_days_between *d = add_days_between(&spec, "signup_age", "signup_date", "created_at");
+    ll_derived *d = add_days_between(&spec, "signup_age", "signup_date", "created_at");
     d->has_fill = 1;
     d->fill = 0;
     return spec;
@@ -739,6 +998,11 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, target_errors);
     tcase_add_test(tc, spec_column_errors);
     tcase_add_test(tc, date_and_derived_errors);
+    tcase_add_test(tc, day_of_year_and_iso_week);
+    tcase_add_test(tc, derived_sum_and_count);
+    tcase_add_test(tc, count_keys_do_not_collide);
+    tcase_add_test(tc, derived_errors);
+    tcase_add_test(tc, sum_and_count_match_a_brute_force_tally);
     tcase_add_test(tc, onehot_too_many_categories);
     tcase_add_test(tc, synth_is_deterministic_and_realistic);
     tcase_add_test(tc, real_lead_data);

@@ -166,7 +166,7 @@ START_TEST(transforms_are_read)
     ck_assert_int_eq(fs->transforms[0].missing_flag, 1);
     ck_assert_uint_eq(fs->transforms[1].date_parts, LL_DATE_YEAR | LL_DATE_DAYOFWEEK);
     ck_assert_uint_eq(fs->transforms[2].n_onehot_values, 3);
-    ck_assert_str_eq(fs->derived[0].to, "e");
+    ck_assert_str_eq(fs->derived[0].columns[1], "e");
     ck_assert_str_eq(fs->positive, "1");
     ll_spec_free(&spec);
     ll_registry_free(&reg);
@@ -174,6 +174,51 @@ START_TEST(transforms_are_read)
                  "unknown date part 'weekday'");
     expect_error(BASE "models: [logreg]\nfeatures:\n  derived:\n    g: {days_between: [a]}\n",
                  "expected two date columns");
+}
+END_TEST
+
+START_TEST(new_date_parts_and_derived_kinds_are_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models: [logreg]\nfeatures:\n  columns:\n"
+                            "    d: {date: [weekofyear, dayofyear]}\n"
+                            "  derived:\n"
+                            "    total: {sum: [a, b, c], fill: -1, missing_flag: true}\n"
+                            "    pattern_n: {count: [a, b]}\n"
+                            "    a_n: {count: a}\n"
+                            "    gap: {days_between: [d, e]}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    const ll_feature_spec *fs = &spec.features;
+    ck_assert_uint_eq(fs->transforms[0].date_parts, LL_DATE_WEEKOFYEAR | LL_DATE_DAYOFYEAR);
+    ck_assert_uint_eq(fs->n_derived, 4);
+    ck_assert_int_eq(fs->derived[0].kind, LL_DERIVED_SUM);
+    ck_assert_uint_eq(fs->derived[0].n_columns, 3);
+    ck_assert_str_eq(fs->derived[0].columns[2], "c");
+    ck_assert_int_eq(fs->derived[0].has_fill, 1);
+    ck_assert_double_eq(fs->derived[0].fill, -1);
+    ck_assert_int_eq(fs->derived[0].missing_flag, 1);
+    ck_assert_int_eq(fs->derived[1].kind, LL_DERIVED_COUNT);
+    ck_assert_uint_eq(fs->derived[1].n_columns, 2);
+    ck_assert_int_eq(fs->derived[1].has_fill, 0);
+    ck_assert_int_eq(fs->derived[2].kind, LL_DERIVED_COUNT); /* a scalar is a one-item list */
+    ck_assert_uint_eq(fs->derived[2].n_columns, 1);
+    ck_assert_str_eq(fs->derived[2].columns[0], "a");
+    ck_assert_int_eq(fs->derived[3].kind, LL_DERIVED_DAYS_BETWEEN);
+    ck_assert_str_eq(fs->derived[3].columns[0], "d");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+
+#define DERIVED BASE "models: [logreg]\nfeatures:\n  derived:\n"
+    expect_error(BASE "models: [logreg]\nfeatures:\n  columns:\n    d: {date: [weekofyr]}\n",
+                 "did you mean 'weekofyear'");
+    expect_error(DERIVED "    g: {sum: [a], count: [b]}\n", "'sum' and 'count' exclude each other");
+    expect_error(DERIVED "    g: {fill: 0}\n", "'count: [columns]' is required");
+    expect_error(DERIVED "    g: {count: []}\n", "features.derived.g.count: name at least one column");
+    expect_error(DERIVED "    g: {sum: [a, b, a]}\n", "column 'a' is listed twice");
+    expect_error(DERIVED "    g: {count: [a], fil: 0}\n", "did you mean 'fill'");
+#undef DERIVED
 }
 END_TEST
 
@@ -202,6 +247,7 @@ int main(void)
     tcase_add_test(tc, set_overrides_values_and_grids);
     tcase_add_test(tc, paths_resolve_relative_to_the_spec);
     tcase_add_test(tc, transforms_are_read);
+    tcase_add_test(tc, new_date_parts_and_derived_kinds_are_read);
     tcase_add_test(tc, edit_distance_and_suggestions);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
