@@ -65,16 +65,19 @@ static ll_status check_resampled(const ll_config *sampler, const ll_owned_data *
     return LL_OK;
 }
 
-ll_status ll_fit_predict(const ll_config *sampler, const ll_config *model, int zscore,
-                         double *x_train, const uint8_t *y_train, size_t n_train, double *x_test,
-                         size_t n_test, size_t n_cols, const uint8_t *col_binary, uint64_t seed,
-                         int threads, double *scores, ll_fit_stats *stats, ll_err *err)
+ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows test_rows,
+                         double *scores, ll_fit_stats *stats, ll_err *err)
 {
+    const ll_config *sampler = setup->sampler, *model = setup->model;
+    size_t n_cols = setup->n_cols, n_train = train_rows.n, n_test = test_rows.n;
+    double *x_train = train_rows.x, *x_test = test_rows.x;
+    const uint8_t *y_train = train_rows.y, *col_binary = setup->col_binary;
+    uint64_t seed = setup->seed;
     memset(stats, 0, sizeof *stats);
     err->msg[0] = '\0';
     stats->rows_before = n_train;
     stats->positives_before = count_positive(y_train, n_train);
-    if (zscore) {
+    if (setup->zscore) {
         ll_scaler scaler;
         if (ll_scaler_fit(&scaler, x_train, n_train, n_cols) != 0)
             return ll_fail(err, LL_ENOMEM, "out of memory while scaling");
@@ -104,7 +107,7 @@ ll_status ll_fit_predict(const ll_config *sampler, const ll_config *model, int z
     if (st == LL_OK)
         st = vt->create(host, model->params, &state, err);
     if (st == LL_OK)
-        st = vt->fit(state, &train, ll_seed_mix(seed, 2), threads, err);
+        st = vt->fit(state, &train, ll_seed_mix(seed, 2), setup->threads, err);
     double t1 = now_seconds();
     if (st == LL_OK) {
         ll_data test = {x_test, NULL, n_test, n_cols, col_binary};
@@ -128,11 +131,13 @@ ll_status ll_fit_predict(const ll_config *sampler, const ll_config *model, int z
     return LL_OK;
 }
 
-ll_status ll_tune_threshold(const ll_config *sampler, const ll_config *model, int zscore,
-                            const double *x_train, const uint8_t *y_train, size_t n_train,
-                            size_t n_cols, const uint8_t *col_binary, size_t folds, uint64_t seed,
-                            int threads, double *threshold, ll_err *err)
+ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,
+                            double *threshold, ll_err *err)
 {
+    const double *x_train = train.x;
+    const uint8_t *y_train = train.y;
+    size_t n_train = train.n, n_cols = setup->n_cols;
+    uint64_t seed = setup->seed;
     uint32_t *fold_of = malloc((n_train ? n_train : 1) * sizeof *fold_of);
     size_t *rows = malloc((n_train ? n_train : 1) * sizeof *rows);
     double *oof = malloc((n_train ? n_train : 1) * sizeof *oof);
@@ -163,8 +168,10 @@ ll_status ll_tune_threshold(const ll_config *sampler, const ll_config *model, in
             st = ll_fail(err, LL_ENOMEM, "out of memory");
         } else {
             ll_fit_stats stats;
-            st = ll_fit_predict(sampler, model, zscore, xi, yi, n_in, xo, n_out, n_cols,
-                                col_binary, ll_seed_mix(seed, 100 + f), threads, so, &stats, err);
+            ll_fit_setup inner = *setup;
+            inner.seed = ll_seed_mix(seed, 100 + f);
+            st = ll_fit_predict(&inner, (ll_rows){xi, yi, n_in}, (ll_rows){xo, NULL, n_out}, so,
+                                &stats, err);
             for (size_t j = 0; st == LL_OK && j < n_out; j++)
                 oof[rows[n_in + j]] = so[j];
         }

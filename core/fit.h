@@ -8,27 +8,41 @@
 
 #include "spec.h"
 
+/* What one fit is: the pair of plugins, the preprocessing, the seed every draw derives from
+ * and the thread budget handed to the plugins. Borrowed pointers. */
+typedef struct {
+    const ll_config *sampler, *model;
+    int zscore;                /* scale with statistics of the training rows */
+    size_t n_cols;
+    const uint8_t *col_binary; /* may be NULL */
+    uint64_t seed;
+    int threads;
+} ll_fit_setup;
+
+/* Rows of one side of a split: x is n * n_cols, row-major; y is NULL for rows to score. */
+typedef struct {
+    double *x;
+    const uint8_t *y;
+    size_t n;
+} ll_rows;
+
 typedef struct {
     size_t rows_before, positives_before; /* training rows handed to the sampler */
     size_t rows_after, positives_after;   /* what the model was trained on */
     double fit_seconds, predict_seconds;  /* sampler + model fit; model predict */
 } ll_fit_stats;
 
-/* Trains on (x_train, y_train) and writes P(y = 1) for each test row into scores. Both
- * matrices are scaled in place when zscore is set (statistics from x_train only). Every
- * random draw derives from seed. Returns LL_OK, or the failing status with err filled
- * (including a model that returns non-finite or out-of-range scores). */
-ll_status ll_fit_predict(const ll_config *sampler, const ll_config *model, int zscore,
-                         double *x_train, const uint8_t *y_train, size_t n_train, double *x_test,
-                         size_t n_test, size_t n_cols, const uint8_t *col_binary, uint64_t seed,
-                         int threads, double *scores, ll_fit_stats *stats, ll_err *err);
+/* Trains on `train` and writes P(y = 1) for each test row into scores. Both matrices are
+ * scaled in place when setup->zscore is set (statistics from the training rows only).
+ * Returns LL_OK, or the failing status with err filled (including a model that returns
+ * non-finite or out-of-range scores). */
+ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train, ll_rows test, double *scores,
+                         ll_fit_stats *stats, ll_err *err);
 
 /* The cut maximising F1 on inner out-of-fold scores: `folds`-fold stratified CV inside the
- * given training rows only (x_train is not modified). */
-ll_status ll_tune_threshold(const ll_config *sampler, const ll_config *model, int zscore,
-                            const double *x_train, const uint8_t *y_train, size_t n_train,
-                            size_t n_cols, const uint8_t *col_binary, size_t folds, uint64_t seed,
-                            int threads, double *threshold, ll_err *err);
+ * given training rows only (train.x is not modified). */
+ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,
+                            double *threshold, ll_err *err);
 
 /* Copies the listed rows of x (n_cols wide) and y into fresh buffers (y_out may be NULL). */
 int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,

@@ -1,7 +1,9 @@
 /* leadlab command line: the only place that prints results and decides exit codes
  * (0 success, 1 some cells failed, 2 bad input or usage). */
 #include <errno.h>
+#include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,12 @@
 
 #include "dataset.h"
 #include "fit.h"
+#include "mpi_link.h"
 #include "report.h"
 #include "runner.h"
+#include "session.h"
 #include "spec.h"
+#include "store.h"
 #include "text.h"
 
 #ifndef LL_VERSION
@@ -21,12 +26,22 @@
 
 enum { EXIT_CELLS_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
+/* The world of this process: NULL, or the MPI job it belongs to (set once in main). */
+static ll_mpi *mpi_world;
+
 static void usage(FILE *out)
 {
     fputs("usage: leadlab COMMAND [options]\n"
           "\n"
-          "  run SPEC.yaml [-j N] [--set key.path=value]... [-v]\n"
-          "        cross-validate every model x sampler of the spec, write the leaderboard\n"
+          "  run SPEC.yaml [-j N] [--set key.path=value]... [--fresh]\n"
+          "      [--isolation process|none] [-v]\n"
+          "        cross-validate every model x sampler of the spec, write the leaderboard;\n"
+          "        cells already in the output folder's results.db are not run again\n"
+          "        (--fresh starts over). Ctrl-C stops handing out cells, waits for the\n"
+          "        running ones and writes what is done; a second Ctrl-C abandons them.\n"
+          "        Under mpirun/srun the cells spread over the ranks.\n"
+          "  status OUTDIR\n"
+          "        done / failed / pending cells per row of the newest run in OUTDIR\n"
           "  validate SPEC.yaml [--set key.path=value]...\n"
           "        check the spec and its data, print the expanded cell grid\n"
           "  predict SPEC.yaml --config MODEL --sampler SAMPLER --test FILE.csv --out FILE.csv\n"
@@ -38,7 +53,8 @@ static void usage(FILE *out)
           "  --version, --help\n"
           "\n"
           "Plugins are searched in the spec's plugin_path, $LEADLAB_PLUGIN_PATH, then the\n"
-          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input.\n",
+          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input,\n"
+          "130 / 143 interrupted by SIGINT / SIGTERM (outputs hold what finished).\n",
           out);
 }
 
@@ -53,7 +69,8 @@ typedef struct {
     const char *spec;
     const char *sets[64];
     size_t n_sets;
-    int threads, verbose;
+    int threads, verbose, fresh;
+    const char *isolation; /* --isolation: overrides the spec's, like -j it changes no result */
     const char *config, *sampler, *test, *out;
 } options;
 
@@ -89,6 +106,15 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
             i++;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = 1;
+        } else if (!strcmp(a, "--fresh") && !allow_predict) {
+            o->fresh = 1;
+        } else if (!strcmp(a, "--isolation") && !allow_predict) {
+            if (!next || (strcmp(next, "process") && strcmp(next, "none"))) {
+                fprintf(stderr, "leadlab: --isolation expects process or none\n");
+                return -1;
+            }
+            o->isolation = next;
+            i++;
         } else if (allow_predict && next && (!strcmp(a, "--config") || !strcmp(a, "--sampler") ||
                                              !strcmp(a, "--test") || !strcmp(a, "--out"))) {
             const char **slot = !strcmp(a, "--config") ? &o->config
@@ -143,6 +169,15 @@ static int open_experiment(int argc, char **argv, int allow_predict, experiment 
         return bad_input(err.msg); /* spec and registry already freed */
     ll_spec *spec = &ex->spec;
     int rc = 0;
+    if (o->isolation) {
+        spec->isolation = strcmp(o->isolation, "none") == 0 ? LL_ISOLATION_NONE
+                                                             : LL_ISOLATION_PROCESS;
+        if (spec->isolation == LL_ISOLATION_NONE &&
+            (spec->cell_seconds > 0 || spec->cell_memory_mb > 0)) {
+            close_experiment(ex);
+            return bad_input("--isolation none: the spec's limits need isolation: process");
+        }
+    }
     if (spec->synth) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", spec->train_path);
@@ -205,15 +240,20 @@ typedef struct {
     int tty, verbose;
 } progress_state;
 
-static void on_cell_done(size_t done, size_t total, double elapsed, void *ctx)
+static void on_progress(const ll_progress *p, void *ctx)
 {
-    const progress_state *p = ctx;
-    double eta = done ? elapsed * (double)(total - done) / (double)done : 0.0;
-    if (p->tty)
-        fprintf(stderr, "\rcells %zu/%zu  elapsed %.1fs  eta %.1fs   %s", done, total, elapsed,
-                eta, done == total ? "\n" : "");
-    else if (p->verbose)
-        fprintf(stderr, "cells %zu/%zu  elapsed %.1fs  eta %.1fs\n", done, total, elapsed, eta);
+    const progress_state *ps = ctx;
+    if (!ps->tty && !ps->verbose)
+        return;
+    char eta[32] = "--";
+    if (!isnan(p->eta_seconds))
+        snprintf(eta, sizeof eta, "%.0fs", p->eta_seconds);
+    char failed[32] = "";
+    if (p->failed)
+        snprintf(failed, sizeof failed, " (%zu failed)", p->failed);
+    fprintf(stderr, "%scells %zu/%zu%s  running %zu  elapsed %.1fs  eta %s   %s",
+            ps->tty ? "\r" : "", p->done, p->total, failed, p->running, p->elapsed_seconds, eta,
+            ps->tty && p->done < p->total ? "" : "\n");
 }
 
 static int resolve_threads(const options *o, const ll_spec *spec)
@@ -223,6 +263,27 @@ static int resolve_threads(const options *o, const ll_spec *spec)
     if (spec->threads > 0)
         return spec->threads;
     return omp_get_num_procs();
+}
+
+/* SIGINT / SIGTERM: the first stops handing out cells, the second abandons the running ones. */
+static volatile sig_atomic_t stop_requests, stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    if (stop_requests < 2)
+        stop_requests++;
+}
+
+static void install_stop_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: the scheduler's wait returns and looks at the flag */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -235,34 +296,76 @@ static int cmd_run(int argc, char **argv)
     const ll_spec *spec = &ex.spec;
     if (o.verbose)
         ll_host_set_log_level(LL_LOG_INFO);
-    progress_state progress = {isatty(STDERR_FILENO), o.verbose};
-    ll_run_options ropt = {resolve_threads(&o, spec), on_cell_done, &progress};
-    ll_run_result run;
-    ll_error err;
-    if (ll_run_cv(spec, &ex.data, &ropt, &run, &err) != 0) {
-        close_experiment(&ex);
-        return bad_input(err.msg);
-    }
+    int rank = ll_mpi_rank(mpi_world);
+    progress_state progress = {rank == 0 && isatty(STDERR_FILENO), rank == 0 && o.verbose};
     char command[2048], machine[512];
     describe_command(command, sizeof command, argv[0], "run", &o);
     describe_machine(machine, sizeof machine);
-    ll_report_context ctx = {command, machine};
-    if (ll_report_write(spec, &ex.data, &run, &ctx, &err) != 0) {
+    install_stop_handlers();
+    ll_session_options sopt = {resolve_threads(&o, spec), o.fresh, &stop_requests, on_progress,
+                               &progress, mpi_world, command, machine};
+    ll_session_result res;
+    ll_error err;
+    if (ll_session_run(spec, &ex.data, &sopt, &res, &err) != 0) {
         fprintf(stderr, "leadlab: %s\n", err.msg);
-        rc = EXIT_BAD_INPUT;
-    } else {
-        ll_report_markdown(stdout, spec, &ex.data, &run, &ctx);
-        fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads)\n", spec->out_dir, run.wall_seconds,
-                run.threads);
-        if (run.n_failed) {
-            fprintf(stderr, "leadlab: %zu cell%s failed; see %s/cells.csv\n", run.n_failed,
-                    run.n_failed == 1 ? "" : "s", spec->out_dir);
+        rc = res.bad_input ? EXIT_BAD_INPUT : EXIT_CELLS_FAILED;
+    } else if (!res.serving) {
+        const ll_run_result *run = &res.run;
+        ll_report_context ctx = {command, machine, NULL};
+        ll_report_markdown(stdout, spec, &ex.data, run, &ctx);
+        fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads; %zu cells run, %zu reused from "
+                        "results.db)\n", spec->out_dir, res.engine.wall_seconds, run->threads,
+                res.engine.ran, res.reused);
+        if (run->n_failed) {
+            fprintf(stderr, "leadlab: %zu cell%s failed; see %s/cells.csv\n", run->n_failed,
+                    run->n_failed == 1 ? "" : "s", spec->out_dir);
             rc = EXIT_CELLS_FAILED;
         }
+        if (res.engine.interrupted) {
+            fprintf(stderr, "leadlab: interrupted by %s: %zu of %zu cells done%s; rerun the same "
+                            "command to resume\n", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                    run->n_cells - run->n_pending, run->n_cells,
+                    res.engine.abandoned ? " (running cells abandoned)" : "");
+            rc = 128 + (stop_signal ? (int)stop_signal : SIGINT);
+        }
     }
-    ll_run_result_free(&run);
+    int abandoned_threads = res.engine.abandoned && spec->isolation == LL_ISOLATION_NONE;
+    ll_run_result_free(&res.run);
     close_experiment(&ex);
+    if (abandoned_threads) {
+        /* Cells abandoned in threads of this process are still running plugin code: leave
+         * without the exit handlers they could race with. */
+        fflush(NULL);
+        _exit(rc);
+    }
     return rc;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-')
+        return bad_input("usage: leadlab status OUTDIR");
+    ll_store_status st;
+    ll_error err;
+    if (ll_store_read_status(argv[2], &st, &err) != 0)
+        return bad_input(err.msg);
+    printf("%s: run %lld, %s (started %s%s%s)\n", argv[2], (long long)st.run_id, st.status,
+           st.started_at, st.ended_at[0] ? ", ended " : "", st.ended_at);
+    printf("data: %s\n", st.data_file);
+    printf("cells: %zu done, %zu failed, %zu pending, of %zu\n\n", st.done, st.failed,
+           st.pending, st.done + st.failed + st.pending);
+    printf("%6s %6s %7s %8s %9s  %s\n", "done", "failed", "pending", "mean F1", "seconds",
+           "config | sampler");
+    for (size_t i = 0; i < st.n_rows; i++) {
+        const ll_status_row *r = &st.rows[i];
+        char f1[16] = "–";
+        if (r->done)
+            snprintf(f1, sizeof f1, "%.4f", r->f1_sum / (double)r->done);
+        printf("%6zu %6zu %7zu %8s %9.1f  %s | %s\n", r->done, r->failed, r->pending, f1,
+               r->seconds, r->config, r->sampler);
+    }
+    ll_store_status_free(&st);
+    return 0;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -354,9 +457,10 @@ static int cmd_predict(int argc, char **argv)
     double cut = spec.threshold;
     ll_err perr = {{0}};
     ll_status st = LL_OK;
+    ll_fit_setup setup = {sampler, model, spec.scale_zscore, train.n_cols, train.col_binary, seed,
+                          threads};
     if (spec.tune_threshold)
-        st = ll_tune_threshold(sampler, model, spec.scale_zscore, train.x, train.y, train.n_rows,
-                               train.n_cols, train.col_binary, spec.tune_folds, seed, threads,
+        st = ll_tune_threshold(&setup, spec.tune_folds, (ll_rows){train.x, train.y, train.n_rows},
                                &cut, &perr);
     ll_fit_stats stats;
     x_train = malloc(train.n_rows * train.n_cols * sizeof *x_train);
@@ -367,9 +471,8 @@ static int cmd_predict(int argc, char **argv)
     }
     memcpy(x_train, train.x, train.n_rows * train.n_cols * sizeof *x_train);
     if (st == LL_OK)
-        st = ll_fit_predict(sampler, model, spec.scale_zscore, x_train, train.y, train.n_rows,
-                            test.x, test.n_rows, train.n_cols, train.col_binary, seed, threads,
-                            scores, &stats, &perr);
+        st = ll_fit_predict(&setup, (ll_rows){x_train, train.y, train.n_rows},
+                            (ll_rows){test.x, NULL, test.n_rows}, scores, &stats, &perr);
     if (st != LL_OK) {
         fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label, perr.msg);
         rc = EXIT_CELLS_FAILED;
@@ -496,8 +599,16 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc, argv);
+    if (!strcmp(cmd, "run")) {
+        ll_error err;
+        if (ll_mpi_init(&argc, &argv, &mpi_world, &err) != 0)
+            return bad_input(err.msg);
+        int rc = cmd_run(argc, argv);
+        ll_mpi_finalize(mpi_world, rc == EXIT_BAD_INPUT);
+        return rc;
+    }
+    if (!strcmp(cmd, "status"))
+        return cmd_status(argc, argv);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc, argv);
     if (!strcmp(cmd, "predict"))

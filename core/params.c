@@ -428,6 +428,24 @@ uint64_t ll_params_hash(const ll_params *params)
     return h;
 }
 
+void ll_params_hash_into(const ll_params *params, ll_hash *h)
+{
+    ll_hash_str(h, params->plugin->name);
+    ll_hash_u64(h, params->plugin->n_params);
+    for (size_t i = 0; i < params->plugin->n_params; i++) {
+        ll_hash_str(h, params->plugin->params[i].name);
+        const param_value *v = &params->values[i];
+        ll_param_type type = params->plugin->params[i].type;
+        if ((type == LL_P_INT || type == LL_P_REAL) && !isnan(v->real)) {
+            ll_hash_u64(h, 1);
+            ll_hash_f64(h, v->real); /* "1" and "1.0" are one value */
+        } else {
+            ll_hash_u64(h, 2);
+            ll_hash_str(h, v->text);
+        }
+    }
+}
+
 static const param_value *lookup(const ll_params *params, const char *key)
 {
     for (size_t i = 0; i < params->plugin->n_params; i++)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "hash.h"
 #include "leadlab/plugin.h"
 #include "yaml_tree.h"
 
@@ -24,6 +25,9 @@ const char *ll_params_label(const ll_params *params);
 /* A hash of the plugin name and every parameter value (given or default) in schema order:
  * the same configuration gets the same hash however the spec orders its keys. */
 uint64_t ll_params_hash(const ll_params *params);
+/* Feeds the same canonical content (name, every value in schema order) into a 128-bit hash,
+ * for cell keys. */
+void ll_params_hash_into(const ll_params *params, ll_hash *h);
 /* Writes every parameter (given or default) as a JSON object. */
 void ll_params_write_json(const ll_params *params, FILE *out);
 

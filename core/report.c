@@ -103,7 +103,14 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     ll_summary_row *rows = ll_summarise(run, &n_rows);
     if (!rows)
         return -1;
-    fprintf(out, "# Leaderboard: %s\n\n", spec->name);
+    size_t finished = run->n_cells - run->n_pending;
+    if (run->n_pending)
+        fprintf(out, "# Leaderboard: %s (incomplete: %zu of %zu cells)\n\n"
+                     "**incomplete: %zu of %zu cells.** The run stopped before every cell ran; "
+                     "rows marked partial average the cells that did. Rerun the same command "
+                     "to resume.\n\n", spec->name, finished, run->n_cells, finished, run->n_cells);
+    else
+        fprintf(out, "# Leaderboard: %s\n\n", spec->name);
     if (ctx && ctx->command) {
         fprintf(out, "Regenerate with `%s`", ctx->command);
         if (ctx->machine)
@@ -151,6 +158,8 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         if (row->failed)
             fprintf(out, " FAILED %zu/%zu cells: %s |\n", row->failed, row->cells,
                     row->first_error);
+        else if (row->pending)
+            fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);
         else if (i == 0)
             fputs(" best |\n", out);
         else if (isnan(row->p_vs_best))
@@ -176,7 +185,7 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
     for (int k = 0; k < 7; k++)
         fprintf(out, ",%s_mean,%s_sd", metric_keys[k], metric_keys[k]);
     fputs(",fit_seconds,predict_seconds,f1_fixed_mean,f1_fixed_sd,threshold_mean,"
-          "p_vs_best,error\n", out);
+          "p_vs_best,error,pending\n", out);
     for (size_t i = 0; i < n_rows; i++) {
         const ll_summary_row *row = &rows[i];
         fprintf(out, "%zu,", i + 1);
@@ -200,7 +209,7 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
         csv_number(out, row->p_vs_best);
         fputc(',', out);
         ll_csv_field(out, row->first_error ? row->first_error : "");
-        fputc('\n', out);
+        fprintf(out, ",%zu\n", row->pending);
     }
     free(rows);
     return 0;
@@ -216,22 +225,26 @@ static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result 
         for (size_t s = 0; s < run->n_samplers; s++)
             for (size_t rep = 0; rep < run->repeats; rep++)
                 for (size_t f = 0; f < run->folds; f++) {
-                    const ll_cell_result *c = &run->cells[ll_cell_index(run, m, s, rep, f)];
+                    const ll_cell *c = &run->cells[ll_cell_index(run, m, s, rep, f)];
                     ll_csv_field(out, spec->models[m].label);
                     fputc(',', out);
                     ll_csv_field(out, spec->samplers[s].label);
                     fprintf(out, ",%zu,%zu,%s,%llu,%zu,%zu,%zu,%zu,%zu,%zu,", rep, f,
-                            c->failed ? "failed" : "ok", (unsigned long long)c->seed,
+                            c->status == LL_CELL_OK       ? "ok"
+                            : c->status == LL_CELL_FAILED ? "failed"
+                                                          : "pending",
+                            (unsigned long long)c->seed,
                             c->fit.rows_before, c->fit.positives_before, c->fit.rows_after,
                             c->fit.positives_after, c->n_test, c->positives_test);
-                    csv_number(out, c->threshold);
+                    if (c->status == LL_CELL_OK)
+                        csv_number(out, c->threshold);
                     const ll_metrics *mt = &c->metrics;
                     fprintf(out, ",%zu,%zu,%zu,%zu", mt->cm.tp, mt->cm.fp, mt->cm.tn, mt->cm.fn);
                     double v[] = {mt->precision, mt->recall, mt->f1, c->f1_fixed, mt->roc_auc,
                                   mt->pr_auc, mt->mcc, mt->balanced_accuracy};
                     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
                         fputc(',', out);
-                        if (!c->failed)
+                        if (c->status == LL_CELL_OK)
                             csv_number(out, v[k]);
                     }
                     fprintf(out, ",%.6f,%.6f,", c->fit.fit_seconds, c->fit.predict_seconds);
@@ -276,7 +289,8 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
                     if (v >= 0.0)
                         fprintf(out, ",%.9g", v);
                     else
-                        fputc(',', out); /* the cell that should have scored it failed */
+                        fputc(',', out); /* the cell that should have scored it failed or
+                                            did not run */
                 }
             fputc('\n', out);
         }
@@ -293,10 +307,13 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
     ll_json_string(out, ctx && ctx->command ? ctx->command : "");
     fputs(",\n  \"machine\": ", out);
     ll_json_string(out, ctx && ctx->machine ? ctx->machine : "");
-    fprintf(out, ",\n  \"threads\": %d,\n  \"wall_seconds\": %.3f,\n  \"cells\": %zu,\n"
-                 "  \"failed_cells\": %zu,\n  \"cv_seed\": %llu,\n  \"spec\": ",
-            run->threads, run->wall_seconds, run->n_models * run->n_samplers * run->repeats *
-            run->folds, run->n_failed, (unsigned long long)spec->seed);
+    fprintf(out, ",\n  \"status\": \"%s\",\n  \"threads\": %d,\n  \"wall_seconds\": %.3f,\n"
+                 "  \"cells\": %zu,\n  \"failed_cells\": %zu,\n  \"pending_cells\": %zu,\n"
+                 "  \"cv_seed\": %llu,\n  \"data_hash\": ",
+            run->n_pending ? "incomplete" : "complete", run->threads, run->wall_seconds,
+            run->n_cells, run->n_failed, run->n_pending, (unsigned long long)spec->seed);
+    ll_json_string(out, ctx && ctx->data_hash ? ctx->data_hash : "");
+    fputs(",\n  \"spec\": ", out);
     ll_ynode_write_json(spec->tree, out);
     fputs(",\n  \"data\": {\"file\": ", out);
     ll_json_string(out, spec->train_path);

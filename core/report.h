@@ -12,6 +12,7 @@
 typedef struct {
     const char *command; /* how to regenerate the run, e.g. "leadlab run experiments/x.yaml" */
     const char *machine; /* one line on the machine, e.g. "x86_64, 2 cores, Intel ..." */
+    const char *data_hash; /* hex content hash of the data file (may be NULL) */
 } ll_report_context;
 
 /* Writes every output the spec asks for into spec->out_dir (created if needed). */

@@ -1,12 +1,15 @@
-/* leadlab CV engine (see runner.h). */
+/* leadlab engine (see runner.h): the scheduling loop that hands pending cells to local worker
+ * slots and, under MPI, to the other ranks, and passes every finished cell to the sink. */
 #include "runner.h"
 
-#include <omp.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cv.h"
+#include "mpi_link.h"
+#include "schedule.h"
+#include "slots.h"
 
 static double now_seconds(void)
 {
@@ -15,143 +18,252 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void ll_run_result_free(ll_run_result *r)
+static ll_digest plan_digest(const ll_run_result *run)
 {
-    free(r->fold_of_row);
-    free(r->cells);
-    free(r->oof);
-    memset(r, 0, sizeof *r);
+    ll_hash h;
+    ll_hash_init(&h);
+    ll_hash_u64(&h, run->n_cells);
+    for (size_t c = 0; c < run->n_cells; c++) {
+        ll_hash_u64(&h, run->cells[c].key.hi);
+        ll_hash_u64(&h, run->cells[c].key.lo);
+    }
+    return ll_hash_final(&h);
 }
 
-/* The seed of one cell depends on what the cell is (its configurations, not their labels or
- * places in the lists), so adding a model to a spec, or writing a config's keys in another
- * order, leaves every other row of the leaderboard unchanged. */
-static uint64_t cell_seed(const ll_spec *spec, size_t repeat, size_t fold,
-                          const ll_config *sampler, const ll_config *model)
+/* The scheduling state of one ll_run_pending call. */
+typedef struct {
+    const ll_run_options *opt;
+    ll_run_result *run;
+    ll_schedule sched;
+    ll_pool *pool;
+    ll_mpi *mpi;
+    size_t n_ranks;
+    size_t *capacity, *outstanding; /* per rank; [0] unused (local slots are the pool's) */
+    double *started;                /* per cell: when it was handed out */
+    int *remote;                    /* per cell: handed to another rank and not back yet */
+    size_t total_slots, done;
+    double start;
+    ll_engine_stats *stats;
+} engine;
+
+static void report_progress(engine *e)
 {
-    uint64_t s = ll_seed_mix(spec->seed, repeat);
-    s = ll_seed_mix(s, fold);
-    s = ll_seed_mix(s, ll_params_hash(sampler->params));
-    return ll_seed_mix(s, ll_params_hash(model->params));
+    if (!e->opt->on_progress)
+        return;
+    size_t n_slots = ll_pool_slots(e->pool) + e->n_ranks; /* upper bound of running cells */
+    size_t *cells = malloc(n_slots * sizeof *cells + e->run->n_cells * sizeof *cells);
+    double *elapsed = malloc((n_slots + e->run->n_cells) * sizeof *elapsed);
+    if (!cells || !elapsed) {
+        free(cells);
+        free(elapsed);
+        return;
+    }
+    size_t n = ll_pool_running(e->pool, cells, elapsed);
+    double now = now_seconds();
+    for (size_t c = 0; c < e->run->n_cells; c++)
+        if (e->remote[c]) {
+            cells[n] = c;
+            elapsed[n++] = now - e->started[c];
+        }
+    ll_progress p = {e->done, e->stats->failed, e->run->n_cells, n, now - e->start,
+                     ll_schedule_eta(&e->sched, cells, elapsed, n, e->total_slots)};
+    e->opt->on_progress(&p, e->opt->progress_ctx);
+    free(cells);
+    free(elapsed);
 }
 
-static void run_cell(const ll_spec *spec, const ll_dataset *data, ll_run_result *r, size_t m,
-                     size_t s, size_t rep, size_t fold, int threads)
+/* Takes a finished cell's outcome into the plan and hands it to the sink. */
+static int finish_cell(engine *e, size_t index, ll_cell *outcome, ll_error *err)
 {
-    ll_cell_result *cell = &r->cells[ll_cell_index(r, m, s, rep, fold)];
-    const ll_config *model = &spec->models[m], *sampler = &spec->samplers[s];
-    const uint32_t *fold_of = r->fold_of_row + rep * r->n_rows;
-    size_t n = data->n_rows, n_cols = data->n_cols, n_test = 0;
-    cell->seed = cell_seed(spec, rep, fold, sampler, model);
-    size_t *rows = malloc(n * sizeof *rows);
-    double *x_train = NULL, *x_test = NULL, *scores = NULL;
-    uint8_t *y_train = NULL, *y_test = NULL;
-    ll_err err = {{0}};
-    ll_status st = LL_OK;
-    if (!rows) {
-        st = ll_fail(&err, LL_ENOMEM, "out of memory");
+    ll_cell *cell = &e->run->cells[index];
+    free(cell->scores);
+    /* The identity stays the plan's; only the outcome comes from the worker. */
+    ll_cell identity = *cell;
+    *cell = *outcome;
+    cell->model = identity.model;
+    cell->sampler = identity.sampler;
+    cell->repeat = identity.repeat;
+    cell->fold = identity.fold;
+    cell->seed = identity.seed;
+    cell->key = identity.key;
+    cell->expected_seconds = identity.expected_seconds;
+    outcome->scores = NULL;
+    e->stats->ran++;
+    e->stats->failed += cell->status != LL_CELL_OK;
+    e->done++;
+    ll_schedule_learn(&e->sched, cell);
+    if (e->opt->on_cell && e->opt->on_cell(cell, e->opt->cell_ctx, err) != 0)
+        return -1;
+    report_progress(e);
+    return 0;
+}
+
+/* Hands out cells while there are free slots here or on other ranks. */
+static int hand_out(engine *e, ll_error *err)
+{
+    int slot;
+    while ((slot = ll_pool_idle_slot(e->pool)) >= 0 && e->sched.n_pending) {
+        size_t c = ll_schedule_next(&e->sched);
+        if (ll_pool_submit(e->pool, slot, c, err) != 0)
+            return -1;
+        e->started[c] = now_seconds();
+    }
+    for (size_t r = 1; r < e->n_ranks; r++)
+        while (e->outstanding[r] < e->capacity[r] && e->sched.n_pending) {
+            size_t c = ll_schedule_next(&e->sched);
+            if (ll_mpi_send_cell(e->mpi, (int)r, c, err) != 0)
+                return -1;
+            e->outstanding[r]++;
+            e->remote[c] = 1;
+            e->started[c] = now_seconds();
+        }
+    return 0;
+}
+
+static size_t remote_outstanding(const engine *e)
+{
+    size_t n = 0;
+    for (size_t r = 1; r < e->n_ranks; r++)
+        n += e->outstanding[r];
+    return n;
+}
+
+static int schedule_loop(engine *e, int *abandon, ll_error *err)
+{
+    for (;;) {
+        int stop = e->opt->stop ? (int)*e->opt->stop : 0;
+        if (stop >= 2) {
+            *abandon = 1;
+            size_t *cells = malloc(ll_pool_slots(e->pool) * sizeof *cells);
+            double *elapsed = malloc(ll_pool_slots(e->pool) * sizeof *elapsed);
+            e->stats->abandoned = cells && elapsed ? ll_pool_running(e->pool, cells, elapsed) : 0;
+            e->stats->abandoned += remote_outstanding(e);
+            free(cells);
+            free(elapsed);
+            e->stats->interrupted = 1;
+            return 0;
+        }
+        if (!stop) {
+            if (hand_out(e, err) != 0)
+                return -1;
+        } else if (e->sched.n_pending) {
+            e->stats->interrupted = 1;
+        }
+        size_t remote = remote_outstanding(e);
+        size_t *cells = NULL;
+        double *elapsed = NULL;
+        size_t local = 0;
+        if ((cells = malloc(ll_pool_slots(e->pool) * sizeof *cells)) &&
+            (elapsed = malloc(ll_pool_slots(e->pool) * sizeof *elapsed)))
+            local = ll_pool_running(e->pool, cells, elapsed);
+        free(cells);
+        free(elapsed);
+        if (!local && !remote)
+            return 0;
+        size_t index;
+        ll_cell outcome;
+        /* A wait is cut short by a signal; with other ranks to listen to, it stays short. */
+        int got = local ? ll_pool_wait(e->pool, remote ? 2 : 200, &index, &outcome, err) : 0;
+        if (got < 0)
+            return -1;
+        if (got == 1 && finish_cell(e, index, &outcome, err) != 0)
+            return -1;
+        if (remote) {
+            int rank;
+            while ((got = ll_mpi_poll_cell(e->mpi, &rank, &index, &outcome, err)) == 1) {
+                if (rank <= 0 || (size_t)rank >= e->n_ranks || index >= e->run->n_cells ||
+                    !e->remote[index]) {
+                    free(outcome.scores);
+                    return ll_error_set(err, "MPI rank %d sent back cell %zu it was not given",
+                                        rank, index);
+                }
+                e->outstanding[rank]--;
+                e->remote[index] = 0;
+                if (finish_cell(e, index, &outcome, err) != 0)
+                    return -1;
+            }
+            if (got < 0)
+                return -1;
+            if (!local) {
+                struct timespec pause = {0, 2000000}; /* nothing local to wait on: 2 ms */
+                nanosleep(&pause, NULL);
+            }
+        }
+    }
+}
+
+int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *run,
+                   const ll_run_options *opt, ll_engine_stats *stats, ll_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    engine e = {.opt = opt, .run = run, .mpi = opt->mpi, .stats = stats};
+    e.n_ranks = (size_t)ll_mpi_size(e.mpi);
+    int rank = ll_mpi_rank(e.mpi);
+    if (ll_schedule_init(&e.sched, run) != 0)
+        return ll_error_set(err, "out of memory");
+    int threads = opt->threads > 0 ? opt->threads : 1;
+    size_t n_slots = (size_t)threads;
+    /* Fewer cells than threads on one machine: hand each cell a share of the budget. */
+    if (e.n_ranks == 1 && e.sched.n_pending < n_slots)
+        n_slots = e.sched.n_pending ? e.sched.n_pending : 1;
+    int per_cell = threads / (int)n_slots;
+    ll_pool_config cfg = {spec, data, run, per_cell > 1 ? per_cell : 1, opt->isolation,
+                          opt->cell_seconds, opt->cell_memory_mb};
+    run->threads = threads;
+    e.start = now_seconds();
+    int rc = -1, abandon = 0;
+    if (e.n_ranks == 1 && !e.sched.n_pending) {
+        ll_schedule_free(&e.sched);
+        return 0;
+    }
+    e.capacity = calloc(e.n_ranks, sizeof *e.capacity);
+    e.outstanding = calloc(e.n_ranks, sizeof *e.outstanding);
+    e.started = calloc(run->n_cells, sizeof *e.started);
+    e.remote = calloc(run->n_cells, sizeof *e.remote);
+    if (!e.capacity || !e.outstanding || !e.started || !e.remote) {
+        ll_error_set(err, "out of memory");
         goto out;
     }
-    size_t n_train = 0;
-    for (size_t i = 0; i < n; i++)
-        if (fold_of[i] != fold)
-            rows[n_train++] = i;
-    for (size_t i = 0; i < n; i++)
-        if (fold_of[i] == fold)
-            rows[n_train + n_test++] = i;
-    if (ll_gather_rows(data->x, data->y, n_cols, rows, n_train, &x_train, &y_train) != 0 ||
-        ll_gather_rows(data->x, data->y, n_cols, rows + n_train, n_test, &x_test, &y_test) != 0 ||
-        !(scores = malloc((n_test ? n_test : 1) * sizeof *scores))) {
-        st = ll_fail(&err, LL_ENOMEM, "out of memory");
+    if (ll_pool_start(&cfg, n_slots, &e.pool, err) != 0)
+        goto out;
+    if (e.mpi && ll_mpi_handshake(e.mpi, plan_digest(run), n_slots, e.capacity, err) != 0)
+        goto out;
+    if (rank != 0) {
+        rc = ll_mpi_serve(e.mpi, e.pool, run, err);
         goto out;
     }
-    cell->n_test = n_test;
-    for (size_t i = 0; i < n_test; i++)
-        cell->positives_test += y_test[i];
-    cell->threshold = spec->threshold;
-    if (spec->tune_threshold)
-        st = ll_tune_threshold(sampler, model, spec->scale_zscore, x_train, y_train, n_train,
-                               n_cols, data->col_binary, spec->tune_folds, cell->seed, threads,
-                               &cell->threshold, &err);
-    if (st == LL_OK)
-        st = ll_fit_predict(sampler, model, spec->scale_zscore, x_train, y_train, n_train, x_test,
-                            n_test, n_cols, data->col_binary, cell->seed, threads, scores,
-                            &cell->fit, &err);
-    if (st == LL_OK) {
-        ll_metrics fixed;
-        if (ll_metrics_compute(y_test, scores, n_test, cell->threshold, &cell->metrics) != 0 ||
-            ll_metrics_compute(y_test, scores, n_test, spec->threshold, &fixed) != 0)
-            st = ll_fail(&err, LL_ENOMEM, "out of memory");
-        cell->f1_fixed = fixed.f1;
-        double *oof = ll_oof_scores(r, m, s, rep);
-        for (size_t i = 0; i < n_test; i++)
-            oof[rows[n_train + i]] = scores[i];
+    e.total_slots = n_slots;
+    e.done = run->n_cells - e.sched.n_pending; /* reused from the store */
+    for (size_t r = 1; r < e.n_ranks; r++)
+        e.total_slots += e.capacity[r];
+    rc = schedule_loop(&e, &abandon, err);
+    ll_error stop_err;
+    if (e.mpi && ll_mpi_send_stop(e.mpi, abandon || rc != 0, &stop_err) != 0 && rc == 0) {
+        *err = stop_err;
+        rc = -1;
     }
 out:
-    if (st != LL_OK) {
-        cell->failed = 1;
-        snprintf(cell->error, sizeof cell->error, "%s", err.msg[0] ? err.msg : "failed");
-    }
-    free(rows);
-    free(x_train);
-    free(y_train);
-    free(x_test);
-    free(y_test);
-    free(scores);
+    ll_pool_stop(e.pool, abandon || rc != 0);
+    stats->wall_seconds = now_seconds() - e.start;
+    run->wall_seconds = stats->wall_seconds;
+    ll_schedule_free(&e.sched);
+    free(e.capacity);
+    free(e.outstanding);
+    free(e.started);
+    free(e.remote);
+    return rc;
 }
 
 int ll_run_cv(const ll_spec *spec, const ll_dataset *data, const ll_run_options *opt,
               ll_run_result *out, ll_error *err)
 {
-    memset(out, 0, sizeof *out);
-    ll_run_result *r = out;
-    r->n_rows = data->n_rows;
-    r->n_models = spec->n_models;
-    r->n_samplers = spec->n_samplers;
-    r->repeats = spec->repeats;
-    r->folds = spec->folds;
-    size_t n_series = r->n_models * r->n_samplers * r->repeats;
-    size_t n_cells = n_series * r->folds;
-    r->fold_of_row = malloc(r->repeats * r->n_rows * sizeof *r->fold_of_row);
-    r->cells = calloc(n_cells, sizeof *r->cells);
-    r->oof = malloc(n_series * r->n_rows * sizeof *r->oof);
-    if (!r->fold_of_row || !r->cells || !r->oof) {
-        ll_run_result_free(r);
-        return ll_error_set(err, "out of memory for %zu cells", n_cells);
+    ll_digest none = {0, 0};
+    if (ll_plan_build(spec, data, none, out, err) != 0)
+        return -1;
+    ll_engine_stats stats;
+    if (ll_run_pending(spec, data, out, opt, &stats, err) != 0 || ll_run_collect(out, err) != 0) {
+        ll_run_result_free(out);
+        return -1;
     }
-    for (size_t i = 0; i < n_series * r->n_rows; i++)
-        r->oof[i] = -1.0; /* stays negative only where a cell failed */
-    for (size_t rep = 0; rep < r->repeats; rep++)
-        if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
-                                   ll_cv_repeat_seed(spec->seed, rep),
-                                   r->fold_of_row + rep * r->n_rows, err) != 0) {
-            ll_run_result_free(r);
-            return -1;
-        }
-    int threads = opt->threads > 0 ? opt->threads : 1;
-    r->threads = threads;
-    /* Fewer cells than threads: hand each cell a share of the budget to use inside. */
-    int per_cell = n_cells >= (size_t)threads ? 1 : threads / (int)n_cells;
-    if (per_cell > 1)
-        omp_set_max_active_levels(2);
-    double start = now_seconds();
-    size_t done = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (size_t c = 0; c < n_cells; c++) {
-        size_t fold = c % r->folds, rest = c / r->folds;
-        size_t rep = rest % r->repeats;
-        rest /= r->repeats;
-        size_t s = rest % r->n_samplers, m = rest / r->n_samplers;
-        run_cell(spec, data, r, m, s, rep, fold, per_cell);
-#pragma omp critical(ll_progress)
-        {
-            done++;
-            if (opt->on_cell_done)
-                opt->on_cell_done(done, n_cells, now_seconds() - start, opt->ctx);
-        }
-    }
-    r->wall_seconds = now_seconds() - start;
-    for (size_t c = 0; c < n_cells; c++)
-        r->n_failed += r->cells[c].failed != 0;
     return 0;
 }

@@ -1,45 +1,32 @@
-/* leadlab CV engine: every (model config, sampler config, repeat, fold) is a cell; cells run in
- * an OpenMP loop with a dynamic schedule, each from its own derived seed, so results are
- * identical at any thread count. */
+/* leadlab run: the plan of a run (folds, one cell per model config x sampler x repeat x fold,
+ * each with its content key and seed) and the engine that executes the pending cells on
+ * worker slots (threads, or processes that a crashing plugin cannot take down), longest
+ * expected first, handing each finished cell to a sink (the result store). */
 #ifndef LL_CORE_RUNNER_H
 #define LL_CORE_RUNNER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cell.h"
 #include "dataset.h"
-#include "fit.h"
+#include "hash.h"
 #include "metrics.h"
 #include "spec.h"
-
-typedef struct {
-    int failed;
-    char error[256];
-    uint64_t seed;
-    size_t n_test, positives_test;
-    ll_fit_stats fit;
-    double threshold;    /* the cut applied: fixed, or tuned on inner folds */
-    ll_metrics metrics;  /* at `threshold` */
-    double f1_fixed;     /* F1 at the spec's fixed cut (equal to metrics.f1 when not tuning) */
-} ll_cell_result;
 
 typedef struct {
     size_t n_rows;
     size_t n_models, n_samplers, repeats, folds;
     uint32_t *fold_of_row; /* repeats x n_rows */
-    ll_cell_result *cells; /* indexed by ll_cell_index */
-    double *oof;           /* (model, sampler, repeat) x n_rows out-of-fold scores */
-    size_t n_failed;
+    ll_cell *cells;        /* n_cells, indexed by ll_cell_index */
+    size_t n_cells;
+    double *oof;           /* (model, sampler, repeat) x n_rows scores, built by
+                              ll_run_collect; -1 where the cell failed or is pending */
+    size_t n_ok, n_failed, n_pending; /* set by ll_run_collect */
     double wall_seconds;
     int threads;
 } ll_run_result;
-
-typedef struct {
-    int threads; /* >= 1 */
-    /* Called (serialised) after each cell; may be NULL. */
-    void (*on_cell_done)(size_t done, size_t total, double elapsed_seconds, void *ctx);
-    void *ctx;
-} ll_run_options;
 
 static inline size_t ll_cell_index(const ll_run_result *r, size_t model, size_t sampler,
                                    size_t repeat, size_t fold)
@@ -53,10 +40,59 @@ static inline double *ll_oof_scores(const ll_run_result *r, size_t model, size_t
     return r->oof + ((model * r->n_samplers + sampler) * r->repeats + repeat) * r->n_rows;
 }
 
-/* Runs every cell. Returns 0 when the run completed (cells may have failed: see n_failed),
- * -1 when it could not start (err says why). The caller frees *out with ll_run_result_free. */
+/* Builds the plan: stratified folds of every repeat and every cell's identity. `data_hash`
+ * (of the data file's bytes) enters every cell key. Cells start pending. */
+int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
+                  ll_run_result *out, ll_error *err);
+/* The test rows of a cell in row order (n of them, *n_out); malloc'd, NULL when out of memory. */
+uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out);
+/* Counts ok / failed / pending cells and scatters their scores into run->oof. */
+int ll_run_collect(ll_run_result *run, ll_error *err);
+void ll_run_result_free(ll_run_result *r);
+
+enum { LL_ISOLATION_PROCESS = 0, LL_ISOLATION_NONE = 1 };
+
+/* Progress after each finished cell, from the engine's (single) scheduling thread. */
+typedef struct {
+    size_t done, failed, total;  /* cells of this run finished / failed so far, and planned */
+    size_t running;
+    double elapsed_seconds;
+    double eta_seconds;          /* NaN until a first cell has finished */
+} ll_progress;
+
+typedef struct {
+    int threads;                 /* >= 1: total budget of this process */
+    int isolation;               /* LL_ISOLATION_* */
+    double cell_seconds;         /* 0 = no limit (process isolation only) */
+    double cell_memory_mb;       /* 0 = no limit (process isolation only) */
+    /* Incremented by the caller's signal handler: 1 = stop handing out cells and wait for
+     * the running ones, 2 = abandon them too. May be NULL. */
+    volatile sig_atomic_t *stop;
+    /* Called for every finished cell, in the scheduling thread; a nonzero return aborts
+     * the run (err filled). The cell's scores are valid during the call. May be NULL. */
+    int (*on_cell)(const ll_cell *cell, void *ctx, ll_error *err);
+    void *cell_ctx;
+    void (*on_progress)(const ll_progress *p, void *ctx);
+    void *progress_ctx;
+    struct ll_mpi *mpi;          /* NULL, or the MPI world this run spreads over */
+} ll_run_options;
+
+typedef struct {
+    size_t ran, failed;   /* cells executed by this call, and how many of those failed */
+    size_t abandoned;     /* still running when a second stop request came */
+    int interrupted;      /* a stop request came before every cell was handed out */
+    double wall_seconds;
+} ll_engine_stats;
+
+/* Executes every pending cell of `run` (cells already ok or failed are left alone), filling
+ * their outcomes in place. Returns 0 when the engine ran (cells may have failed; a stop may
+ * have interrupted it: see stats), -1 when it could not (err says why). */
+int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *run,
+                   const ll_run_options *opt, ll_engine_stats *stats, ll_error *err);
+
+/* The whole CV in memory, for tests and callers without a store: plan, run every cell,
+ * collect. The caller frees *out with ll_run_result_free. */
 int ll_run_cv(const ll_spec *spec, const ll_dataset *data, const ll_run_options *opt,
               ll_run_result *out, ll_error *err);
-void ll_run_result_free(ll_run_result *r);
 
 #endif

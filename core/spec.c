@@ -576,6 +576,43 @@ static int read_output(reader *r, const ll_ynode *node, ll_spec *spec)
     return 0;
 }
 
+/* isolation: process | none, and limits: {cell_seconds, cell_memory_mb}. Limits are enforced
+ * by killing a worker process, so they need process isolation. */
+static int read_execution(reader *r, const ll_ynode *root, ll_spec *spec)
+{
+    const ll_ynode *v = ll_ymap_get(root, "isolation");
+    if (v) {
+        if (expect_kind(r, v, LL_Y_SCALAR, "isolation") != 0)
+            return -1;
+        if (strcmp(v->text, "process") && strcmp(v->text, "none"))
+            return fail_at(r, v, "isolation", "'%s' is not one of process, none", v->text);
+        spec->isolation = strcmp(v->text, "none") == 0;
+    }
+    const ll_ynode *limits = ll_ymap_get(root, "limits");
+    if (!limits)
+        return 0;
+    if (expect_kind(r, limits, LL_Y_MAP, "limits") != 0 ||
+        check_keys(r, limits, "limits", "cell_seconds|cell_memory_mb") != 0)
+        return -1;
+    const char *names[] = {"cell_seconds", "cell_memory_mb"};
+    double *slots[] = {&spec->cell_seconds, &spec->cell_memory_mb};
+    for (int i = 0; i < 2; i++) {
+        const ll_ynode *n = ll_ymap_get(limits, names[i]);
+        char where[64];
+        snprintf(where, sizeof where, "limits.%s", names[i]);
+        if (!n)
+            continue;
+        if (read_double(r, n, where, slots[i]) != 0)
+            return -1;
+        if (!isfinite(*slots[i]) || *slots[i] <= 0)
+            return fail_at(r, n, where, "expected a positive number, got '%s'", n->text);
+        if (spec->isolation == 1)
+            return fail_at(r, n, where, "limits need isolation: process (a thread cannot be "
+                           "stopped from outside)");
+    }
+    return 0;
+}
+
 /* ---- overrides ---- */
 
 /* The item of a samplers/models list that `seg` names: an index, or a plugin name. For a
@@ -728,7 +765,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path") != 0)
+                   "threads|plugin_path|isolation|limits") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -773,6 +810,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
             goto out;
         spec->threads = (int)threads;
     }
+    if (read_execution(&r, root, spec) != 0)
+        goto out;
     if ((v = ll_ymap_get(root, "output")) && read_output(&r, v, spec) != 0)
         goto out;
     if (!spec->out_dir) {

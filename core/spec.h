@@ -55,6 +55,9 @@ typedef struct {
     unsigned formats;   /* LL_OUT_* */
     int write_predictions;
     int threads;        /* 0 = all processors */
+    int isolation;      /* LL_ISOLATION_PROCESS (default) or LL_ISOLATION_NONE (runner.h) */
+    double cell_seconds;   /* limits.cell_seconds: 0 = none */
+    double cell_memory_mb; /* limits.cell_memory_mb: 0 = none */
     ll_ynode *tree;     /* the spec after overrides, for run.json */
 } ll_spec;
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double cell_value(const ll_cell_result *c, int which)
+static double cell_value(const ll_cell *c, int which)
 {
     switch (which) {
     case LL_SUM_F1: return c->metrics.f1;
@@ -23,7 +23,7 @@ static double cell_value(const ll_cell_result *c, int which)
 static int better_row(const void *a, const void *b)
 {
     const ll_summary_row *x = a, *y = b;
-    int x_dead = x->failed == x->cells, y_dead = y->failed == y->cells;
+    int x_dead = x->failed + x->pending == x->cells, y_dead = y->failed + y->pending == y->cells;
     if (x_dead != y_dead)
         return x_dead - y_dead;
     double fx = x->mean[LL_SUM_F1], fy = y->mean[LL_SUM_F1];
@@ -59,30 +59,35 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
                 size_t k = 0;
                 for (size_t rep = 0; rep < r->repeats; rep++)
                     for (size_t f = 0; f < r->folds; f++) {
-                        const ll_cell_result *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
-                        values[k++] = c->failed ? NAN : cell_value(c, w);
+                        const ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
+                        values[k++] = c->status != LL_CELL_OK ? NAN : cell_value(c, w);
                     }
                 ll_mean_sd(values, k, &row->mean[w], &row->sd[w]);
             }
             for (size_t rep = 0; rep < r->repeats; rep++)
                 for (size_t f = 0; f < r->folds; f++) {
-                    const ll_cell_result *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
+                    const ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
+                    if (c->status == LL_CELL_PENDING) {
+                        row->pending++;
+                        continue;
+                    }
                     row->fit_seconds += c->fit.fit_seconds;
                     row->predict_seconds += c->fit.predict_seconds;
-                    if (c->failed) {
+                    if (c->status == LL_CELL_FAILED) {
                         row->failed++;
                         if (!row->first_error)
                             row->first_error = c->error;
                     }
                 }
-            if (row->failed) /* a row with a failed fold has no comparable mean */
-                row->mean[LL_SUM_F1] = row->failed == row->cells ? NAN : row->mean[LL_SUM_F1];
+            if (row->failed + row->pending == row->cells) /* nothing to average */
+                row->mean[LL_SUM_F1] = NAN;
         }
     qsort(rows, n, sizeof *rows, better_row);
     /* Per-fold F1 of the best row, paired with every other row's on the same folds. */
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
-        int complete = rows[i].failed == 0 && rows[0].failed == 0;
+        int complete = rows[i].failed + rows[i].pending == 0 &&
+                       rows[0].failed + rows[0].pending == 0;
         for (size_t rep = 0; rep < r->repeats; rep++)
             for (size_t f = 0; f < r->folds; f++, k++) {
                 best_f1[k] = r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)]

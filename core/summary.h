@@ -11,7 +11,7 @@ enum { LL_SUM_F1, LL_SUM_PRECISION, LL_SUM_RECALL, LL_SUM_ROC_AUC, LL_SUM_PR_AUC
 
 typedef struct {
     size_t model, sampler;
-    size_t cells, failed;
+    size_t cells, failed, pending; /* pending: not run yet (an interrupted run) */
     const char *first_error; /* borrowed from the run result */
     double mean[LL_SUM_N], sd[LL_SUM_N];
     double fit_seconds, predict_seconds; /* sums over the cells */
@@ -19,7 +19,8 @@ typedef struct {
     int worse_than_best; /* p < 0.05 and lower mean F1 */
 } ll_summary_row;
 
-/* Rows sorted by mean F1 (at the applied cut), descending; rows whose every cell failed last.
+/* Rows sorted by mean F1 (at the applied cut), descending; rows without any finished cell
+ * last. Means are over the cells that finished ok.
  * Ties keep spec order. The caller frees the array. NULL on allocation failure. */
 ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows);
 

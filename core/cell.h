@@ -1,0 +1,50 @@
+/* leadlab cell: one (model config, sampler config, repeat, fold) of a run. The struct travels
+ * from the scheduler to a worker (thread, process or MPI rank) and back with its outcome, and
+ * is what the result store keeps. */
+#ifndef LL_CORE_CELL_H
+#define LL_CORE_CELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "fit.h"
+#include "hash.h"
+#include "metrics.h"
+#include "spec.h"
+
+typedef enum { LL_CELL_PENDING = 0, LL_CELL_OK = 1, LL_CELL_FAILED = 2 } ll_cell_status;
+
+typedef struct {
+    /* What the cell is (set by the plan, never changed by a worker). */
+    uint32_t model, sampler, repeat, fold; /* indexes into the spec's lists */
+    uint64_t seed;                         /* every random draw of the cell derives from it */
+    ll_digest key;                         /* hash of everything that determines the outcome */
+    double expected_seconds;               /* the scheduler's estimate */
+
+    /* What came of it (set by the worker, or read back from the store). */
+    ll_cell_status status;
+    char error[256];                       /* one line, NUL-terminated, when failed */
+    size_t n_test, positives_test;
+    ll_fit_stats fit;
+    double threshold;                      /* the cut applied: fixed, or tuned on inner folds */
+    ll_metrics metrics;                    /* at `threshold` */
+    double f1_fixed;                       /* F1 at the spec's fixed cut */
+    double seconds;                        /* wall time of the whole cell, tuning included */
+    double *scores;                        /* n_test out-of-fold scores, test rows in row order;
+                                              owned by the cell (ll_cell_clear frees them) */
+} ll_cell;
+
+/* Runs the cell: splits by fold_of_row (this repeat's fold of every row), tunes the cut when
+ * the spec asks, fits and scores. Fills the outcome fields; never fails as a call (a failure
+ * is the cell's status). `threads` is the budget handed to the plugins. */
+void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
+                 ll_cell *cell, int threads);
+
+/* Frees the scores and resets the outcome to pending; the identity is kept. */
+void ll_cell_clear(ll_cell *cell);
+
+/* Marks the cell failed with a formatted one-line error (newlines become spaces). */
+void ll_cell_fail(ll_cell *cell, const char *fmt, ...) LL_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,188 @@
+/* leadlab plan (see runner.h): the folds and every cell's identity, key and seed, and the
+ * out-of-fold matrix assembled from finished cells. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cv.h"
+#include "params.h"
+#include "runner.h"
+
+/* Bumped when a change to the core (splits, scaling, tuning, metrics) changes cell outcomes,
+ * so stored cells of an older leadlab are recomputed rather than reused. */
+#define LL_RESULTS_EPOCH 1u
+
+void ll_run_result_free(ll_run_result *r)
+{
+    if (r->cells)
+        for (size_t c = 0; c < r->n_cells; c++)
+            free(r->cells[c].scores);
+    free(r->fold_of_row);
+    free(r->cells);
+    free(r->oof);
+    memset(r, 0, sizeof *r);
+}
+
+/* The seed of one cell depends on what the cell is (its configurations, not their labels or
+ * places in the lists), so adding a model to a spec, or writing a config's keys in another
+ * order, leaves every other row of the leaderboard unchanged. */
+static uint64_t cell_seed(const ll_spec *spec, size_t repeat, size_t fold,
+                          const ll_config *sampler, const ll_config *model)
+{
+    uint64_t s = ll_seed_mix(spec->seed, repeat);
+    s = ll_seed_mix(s, fold);
+    s = ll_seed_mix(s, ll_params_hash(sampler->params));
+    return ll_seed_mix(s, ll_params_hash(model->params));
+}
+
+/* Everything about the run that every cell's outcome depends on: the data file, the feature
+ * matrix the spec's transforms made of it, preprocessing, the fold scheme and the cut. */
+static void hash_run_context(ll_hash *h, const ll_spec *spec, const ll_dataset *data,
+                             ll_digest data_hash)
+{
+    ll_hash_str(h, "leadlab cell");
+    ll_hash_u64(h, LL_RESULTS_EPOCH);
+    ll_hash_u64(h, data_hash.hi);
+    ll_hash_u64(h, data_hash.lo);
+    ll_hash_u64(h, data->n_rows);
+    ll_hash_u64(h, data->n_cols);
+    for (size_t j = 0; j < data->n_cols; j++) {
+        ll_hash_str(h, data->col_names[j]);
+        ll_hash_u64(h, data->col_binary ? data->col_binary[j] : 0);
+    }
+    for (size_t i = 0; i < data->n_rows * data->n_cols; i++)
+        ll_hash_f64(h, data->x[i]);
+    ll_hash_bytes(h, data->y, data->n_rows);
+    ll_hash_u64(h, (uint64_t)spec->scale_zscore);
+    ll_hash_u64(h, spec->folds);
+    ll_hash_u64(h, spec->seed);
+    ll_hash_f64(h, spec->threshold);
+    ll_hash_u64(h, (uint64_t)spec->tune_threshold);
+    ll_hash_u64(h, spec->tune_threshold ? spec->tune_folds : 0);
+}
+
+static void hash_config(ll_hash *h, const ll_config *c)
+{
+    ll_hash_str(h, c->plugin->name);
+    ll_hash_str(h, c->plugin->version);
+    ll_params_hash_into(c->params, h);
+}
+
+/* A rough relative cost per plugin, for the order of cells before any has finished; the
+ * scheduler rescales it by what it measures. Unknown plugins get the middle value. */
+static double prior_cost(const ll_config *model, const ll_config *sampler, size_t n_train)
+{
+    static const struct {
+        const char *name;
+        double cost;
+    } models[] = {{"ridge", 0.3}, {"logreg", 1},  {"knn", 8},  {"sgb", 10},
+                  {"bagging", 12}, {"dnn", 20},   {"svm", 30}},
+      samplers[] = {{"none", 1}, {"smote", 1.8}, {"undersample", 0.15}};
+    double m = 5, s = 1;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (!strcmp(model->plugin->name, models[i].name))
+            m = models[i].cost;
+    for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++)
+        if (!strcmp(sampler->plugin->name, samplers[i].name))
+            s = samplers[i].cost;
+    return m * s * (double)n_train * 1e-4;
+}
+
+int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
+                  ll_run_result *out, ll_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ll_run_result *r = out;
+    r->n_rows = data->n_rows;
+    r->n_models = spec->n_models;
+    r->n_samplers = spec->n_samplers;
+    r->repeats = spec->repeats;
+    r->folds = spec->folds;
+    r->n_cells = r->n_models * r->n_samplers * r->repeats * r->folds;
+    if (r->n_cells == 0)
+        return ll_error_set(err, "the spec plans no cells");
+    r->fold_of_row = malloc(r->repeats * (r->n_rows ? r->n_rows : 1) * sizeof *r->fold_of_row);
+    r->cells = calloc(r->n_cells, sizeof *r->cells);
+    if (!r->fold_of_row || !r->cells) {
+        ll_run_result_free(r);
+        return ll_error_set(err, "out of memory for %zu cells", r->n_cells);
+    }
+    for (size_t rep = 0; rep < r->repeats; rep++)
+        if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
+                                   ll_cv_repeat_seed(spec->seed, rep),
+                                   r->fold_of_row + rep * r->n_rows, err) != 0) {
+            ll_run_result_free(r);
+            return -1;
+        }
+    ll_hash context;
+    ll_hash_init(&context);
+    hash_run_context(&context, spec, data, data_hash);
+    size_t n_train = data->n_rows - data->n_rows / spec->folds;
+    for (size_t m = 0; m < r->n_models; m++)
+        for (size_t s = 0; s < r->n_samplers; s++) {
+            ll_hash pair = context;
+            hash_config(&pair, &spec->samplers[s]);
+            hash_config(&pair, &spec->models[m]);
+            double prior = prior_cost(&spec->models[m], &spec->samplers[s], n_train);
+            for (size_t rep = 0; rep < r->repeats; rep++)
+                for (size_t f = 0; f < r->folds; f++) {
+                    ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
+                    c->model = (uint32_t)m;
+                    c->sampler = (uint32_t)s;
+                    c->repeat = (uint32_t)rep;
+                    c->fold = (uint32_t)f;
+                    c->seed = cell_seed(spec, rep, f, &spec->samplers[s], &spec->models[m]);
+                    ll_hash h = pair;
+                    ll_hash_u64(&h, rep);
+                    ll_hash_u64(&h, f);
+                    c->key = ll_hash_final(&h);
+                    c->expected_seconds = prior;
+                }
+        }
+    return 0;
+}
+
+uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out)
+{
+    const uint32_t *fold_of = run->fold_of_row + (size_t)cell->repeat * run->n_rows;
+    size_t n = 0;
+    for (size_t i = 0; i < run->n_rows; i++)
+        n += fold_of[i] == cell->fold;
+    uint32_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    if (!rows)
+        return NULL;
+    n = 0;
+    for (size_t i = 0; i < run->n_rows; i++)
+        if (fold_of[i] == cell->fold)
+            rows[n++] = (uint32_t)i;
+    *n_out = n;
+    return rows;
+}
+
+int ll_run_collect(ll_run_result *r, ll_error *err)
+{
+    size_t n_series = r->n_models * r->n_samplers * r->repeats;
+    free(r->oof);
+    r->oof = malloc(n_series * (r->n_rows ? r->n_rows : 1) * sizeof *r->oof);
+    if (!r->oof)
+        return ll_error_set(err, "out of memory");
+    for (size_t i = 0; i < n_series * r->n_rows; i++)
+        r->oof[i] = -1.0; /* stays negative only where a cell failed or is pending */
+    r->n_ok = r->n_failed = r->n_pending = 0;
+    for (size_t c = 0; c < r->n_cells; c++) {
+        const ll_cell *cell = &r->cells[c];
+        if (cell->status == LL_CELL_FAILED)
+            r->n_failed++;
+        if (cell->status != LL_CELL_OK) {
+            r->n_pending += cell->status == LL_CELL_PENDING;
+            continue;
+        }
+        r->n_ok++;
+        double *oof = ll_oof_scores(r, cell->model, cell->sampler, cell->repeat);
+        const uint32_t *fold_of = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
+        size_t k = 0;
+        for (size_t i = 0; i < r->n_rows && k < cell->n_test; i++)
+            if (fold_of[i] == cell->fold)
+                oof[i] = cell->scores[k++];
+    }
+    return 0;
+}

@@ -1,0 +1,162 @@
+/* leadlab session (see session.h). */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi_link.h"
+#include "params.h"
+#include "report.h"
+#include "store.h"
+
+#ifndef LL_VERSION
+#define LL_VERSION "0"
+#endif
+
+typedef struct {
+    ll_store *store;
+    int64_t run_id;
+    const ll_spec *spec;
+    const ll_run_result *run;
+} commit_ctx;
+
+static int commit_cell(const ll_cell *cell, void *ctx, ll_error *err)
+{
+    const commit_ctx *c = ctx;
+    size_t n = 0;
+    uint32_t *rows = ll_plan_test_rows(c->run, cell, &n);
+    if (!rows)
+        return ll_error_set(err, "out of memory");
+    int rc = ll_store_commit_cell(c->store, c->run_id, c->spec, cell, rows, err);
+    free(rows);
+    return rc;
+}
+
+/* The resolved spec and the plugins' names and versions, as JSON text for the runs table. */
+static char *spec_json(const ll_spec *spec)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    ll_ynode_write_json(spec->tree, f);
+    return fclose(f) == 0 ? text : (free(text), NULL);
+}
+
+static char *plugins_json(const ll_spec *spec)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fputc('[', f);
+    for (int kind = 0; kind < 2; kind++) {
+        const ll_config *list = kind ? spec->models : spec->samplers;
+        size_t n = kind ? spec->n_models : spec->n_samplers;
+        for (size_t i = 0; i < n; i++) {
+            fprintf(f, "%s{\"kind\": \"%s\", \"label\": ", ftell(f) > 1 ? ", " : "",
+                    kind ? "model" : "sampler");
+            ll_json_string(f, list[i].label);
+            fputs(", \"plugin\": ", f);
+            ll_json_string(f, list[i].plugin->name);
+            fputs(", \"version\": ", f);
+            ll_json_string(f, list[i].plugin->version);
+            fputs(", \"params\": ", f);
+            ll_params_write_json(list[i].params, f);
+            fputc('}', f);
+        }
+    }
+    fputc(']', f);
+    return fclose(f) == 0 ? text : (free(text), NULL);
+}
+
+/* What the runs table says of how the run ended. */
+static const char *run_status(const ll_session_result *r, int engine_failed)
+{
+    if (engine_failed)
+        return "failed";
+    if (r->engine.interrupted)
+        return "incomplete";
+    return "complete";
+}
+
+int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session_options *opt,
+                   ll_session_result *result, ll_error *err)
+{
+    memset(result, 0, sizeof *result);
+    ll_digest data_hash;
+    if (ll_hash_file(spec->train_path, &data_hash, err) != 0) {
+        result->bad_input = 1;
+        return -1;
+    }
+    char hash_hex[33];
+    ll_digest_hex(data_hash, hash_hex);
+    if (ll_plan_build(spec, data, data_hash, &result->run, err) != 0)
+        return -1;
+    ll_run_options ropt = {opt->threads, spec->isolation, spec->cell_seconds,
+                           spec->cell_memory_mb, opt->stop, NULL, NULL, opt->on_progress,
+                           opt->ctx, opt->mpi};
+    if (ll_mpi_rank(opt->mpi) != 0) {
+        /* Another rank writes the store and the reports; this one only computes. */
+        result->serving = 1;
+        return ll_run_pending(spec, data, &result->run, &ropt, &result->engine, err);
+    }
+    /* The store opens before any compute, so an unusable output folder costs nothing. */
+    ll_store *store = NULL;
+    if (ll_store_open(spec->out_dir, hash_hex, spec->train_path, opt->fresh, &store, err) != 0) {
+        result->bad_input = 1;
+        if (opt->mpi)
+            ll_mpi_finalize(opt->mpi, 1);
+        return -1;
+    }
+    int rc = -1, engine_failed = 0;
+    int64_t run_id = 0;
+    char *spec_text = spec_json(spec), *plugins_text = plugins_json(spec);
+    if (!spec_text || !plugins_text) {
+        ll_error_set(err, "out of memory");
+        goto out;
+    }
+    if (ll_store_load_cells(store, &result->run, 1, err) != 0)
+        goto out;
+    for (size_t c = 0; c < result->run.n_cells; c++)
+        result->reused += result->run.cells[c].status == LL_CELL_OK;
+    ll_run_info info = {LL_VERSION,        opt->command, opt->machine, spec->train_path,
+                        hash_hex,          spec_text,    plugins_text, result->run.n_cells};
+    if (ll_store_begin_run(store, &info, spec, &result->run, &run_id, err) != 0)
+        goto out;
+    commit_ctx cctx = {store, run_id, spec, &result->run};
+    ropt.on_cell = commit_cell;
+    ropt.cell_ctx = &cctx;
+    ll_error run_err;
+    if (ll_run_pending(spec, data, &result->run, &ropt, &result->engine, &run_err) != 0) {
+        engine_failed = 1;
+        *err = run_err;
+    }
+    ll_error end_err;
+    if (ll_store_end_run(store, run_id, run_status(result, engine_failed), result->engine.ran,
+                         result->engine.failed, result->engine.wall_seconds, &end_err) != 0 &&
+        !engine_failed) {
+        *err = end_err;
+        engine_failed = 1;
+    }
+    if (engine_failed)
+        goto out;
+    /* The reports come from the store, so a resumed run renders what an uninterrupted one
+     * would, byte for byte. */
+    if (ll_store_load_cells(store, &result->run, 0, err) != 0 ||
+        ll_run_collect(&result->run, err) != 0)
+        goto out;
+    ll_report_context rctx = {opt->command, opt->machine, hash_hex};
+    if (ll_report_write(spec, data, &result->run, &rctx, err) != 0) {
+        result->bad_input = 1;
+        goto out;
+    }
+    rc = 0;
+out:
+    free(spec_text);
+    free(plugins_text);
+    ll_store_close(store);
+    return rc;
+}
