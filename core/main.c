@@ -238,11 +238,12 @@ static void describe_command(char *buf, size_t len, const char *exe, const char 
 
 typedef struct {
     int tty, verbose;
+    int line_open; /* a progress line without its newline is on the terminal */
 } progress_state;
 
 static void on_progress(const ll_progress *p, void *ctx)
 {
-    const progress_state *ps = ctx;
+    progress_state *ps = ctx;
     if (!ps->tty && !ps->verbose)
         return;
     char eta[32] = "--";
@@ -254,6 +255,7 @@ static void on_progress(const ll_progress *p, void *ctx)
     fprintf(stderr, "%scells %zu/%zu%s  running %zu  elapsed %.1fs  eta %s   %s",
             ps->tty ? "\r" : "", p->done, p->total, failed, p->running, p->elapsed_seconds, eta,
             ps->tty && p->done < p->total ? "" : "\n");
+    ps->line_open = ps->tty && p->done < p->total;
 }
 
 static int resolve_threads(const options *o, const ll_spec *spec)
@@ -297,7 +299,7 @@ static int cmd_run(int argc, char **argv)
     if (o.verbose)
         ll_host_set_log_level(LL_LOG_INFO);
     int rank = ll_mpi_rank(mpi_world);
-    progress_state progress = {rank == 0 && isatty(STDERR_FILENO), rank == 0 && o.verbose};
+    progress_state progress = {rank == 0 && isatty(STDERR_FILENO), rank == 0 && o.verbose, 0};
     char command[2048], machine[512];
     describe_command(command, sizeof command, argv[0], "run", &o);
     describe_machine(machine, sizeof machine);
@@ -306,7 +308,10 @@ static int cmd_run(int argc, char **argv)
                                &progress, mpi_world, command, machine};
     ll_session_result res;
     ll_error err;
-    if (ll_session_run(spec, &ex.data, &sopt, &res, &err) != 0) {
+    int session_rc = ll_session_run(spec, &ex.data, &sopt, &res, &err);
+    if (progress.line_open)
+        fputc('\n', stderr);
+    if (session_rc != 0) {
         fprintf(stderr, "leadlab: %s\n", err.msg);
         rc = res.bad_input ? EXIT_BAD_INPUT : EXIT_CELLS_FAILED;
     } else if (!res.serving) {
@@ -396,7 +401,13 @@ static int cmd_validate(int argc, char **argv)
     printf("cells: %zu configs x %zu samplers x %zu repeats x %zu folds = %zu\n", spec.n_models,
            spec.n_samplers, spec.repeats, spec.folds,
            spec.n_models * spec.n_samplers * spec.repeats * spec.folds);
-    printf("output: %s\n", spec.out_dir);
+    printf("isolation: %s", spec.isolation == LL_ISOLATION_NONE ? "none (threads)"
+                                                                  : "process (worker processes)");
+    if (spec.cell_seconds > 0)
+        printf("; limit %g s per cell", spec.cell_seconds);
+    if (spec.cell_memory_mb > 0)
+        printf("; limit %g MB per cell", spec.cell_memory_mb);
+    printf("\noutput: %s\n", spec.out_dir);
     close_experiment(&ex);
     return 0;
 }

@@ -33,9 +33,11 @@ int ll_mpi_send_stop(ll_mpi *mpi, int abandon, ll_error *err)
     (void)mpi, (void)abandon, (void)err;
     return 0;
 }
-int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error *err)
+int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, int *abandon,
+                 ll_error *err)
 {
     (void)mpi, (void)pool, (void)run;
+    *abandon = 0;
     return ll_error_set(err, "this leadlab was built without MPI");
 }
 
@@ -79,8 +81,7 @@ static int mpi_fail(ll_mpi *mpi, ll_error *err, const char *what, int code)
     if (MPI_Error_string(code, text, &len) != MPI_SUCCESS)
         len = 0;
     text[len] = '\0';
-    if (mpi)
-        mpi->phase = PHASE_BROKEN;
+    mpi->phase = PHASE_BROKEN;
     return ll_error_set(err, "MPI %s failed: %s", what, len ? text : "unknown error");
 }
 
@@ -130,16 +131,18 @@ int ll_mpi_init(int *argc, char ***argv, ll_mpi **out, ll_error *err)
         return ll_error_set(err, "out of memory");
     int provided = MPI_THREAD_SINGLE;
     int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    /* MPI_Error_string is not callable outside an initialised MPI, so these failures give
+     * the bare code (the default MPI error handler aborts before they are seen anyway). */
     if (rc != MPI_SUCCESS) {
         free(mpi);
-        return mpi_fail(NULL, err, "initialisation", rc);
+        return ll_error_set(err, "MPI initialisation failed (MPI error %d)", rc);
     }
     /* Every rank reaches the same verdicts below, so each may simply finalize on failure. */
     if ((rc = MPI_Comm_size(MPI_COMM_WORLD, &mpi->size)) != MPI_SUCCESS ||
         (rc = MPI_Comm_rank(MPI_COMM_WORLD, &mpi->rank)) != MPI_SUCCESS) {
         MPI_Finalize();
         free(mpi);
-        return mpi_fail(NULL, err, "world query", rc);
+        return ll_error_set(err, "MPI world query failed (MPI error %d)", rc);
     }
     if (mpi->size == 1) {
         MPI_Finalize();
@@ -162,7 +165,7 @@ int ll_mpi_init(int *argc, char ***argv, ll_mpi **out, ll_error *err)
     if ((rc = MPI_Comm_dup(MPI_COMM_WORLD, &mpi->comm)) != MPI_SUCCESS) {
         MPI_Finalize();
         free(mpi);
-        return mpi_fail(NULL, err, "communicator duplication", rc);
+        return ll_error_set(err, "MPI communicator duplication failed (MPI error %d)", rc);
     }
     mpi->phase = PHASE_JOINED;
     *out = mpi;
@@ -373,9 +376,11 @@ static int send_result(ll_mpi *mpi, size_t index, const ll_cell *cell, ll_error 
     return rc == MPI_SUCCESS ? 0 : mpi_fail(mpi, err, "send", rc);
 }
 
-int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error *err)
+int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, int *abandon,
+                 ll_error *err)
 {
     size_t running = 0;
+    *abandon = 0;
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -404,6 +409,7 @@ int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error 
                 if ((rc = MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_DONE, mpi->comm)) != MPI_SUCCESS)
                     return mpi_fail(mpi, err, "send", rc);
                 mpi->phase = PHASE_SETTLED;
+                *abandon = value != 0;
                 return 0;
             }
             if (value >= run->n_cells) {
@@ -426,15 +432,11 @@ int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error 
         }
         if (rc != MPI_SUCCESS)
             return mpi_fail(mpi, err, "probe", rc);
-        if (!running) {
-            /* MPI's own blocking waits spin a core; a short sleep keeps an idle rank idle. */
-            struct timespec pause = {0, 1000000};
-            nanosleep(&pause, NULL);
-            continue;
-        }
+        /* A zero timeout: ll_pool_wait spins through the last millisecond of a short timeout
+         * (its poll rounds the remainder down to 0 ms), which starves the cells of a core. */
         size_t index;
         ll_cell cell;
-        int got = ll_pool_wait(pool, 2, &index, &cell, err);
+        int got = running ? ll_pool_wait(pool, 0, &index, &cell, err) : 0;
         if (got < 0) {
             mpi->phase = PHASE_BROKEN;
             return -1;
@@ -445,7 +447,11 @@ int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error 
             free(cell.scores);
             if (rc != 0)
                 return -1;
+            continue; /* another cell may be done too */
         }
+        /* MPI's own blocking waits spin a core; a short sleep keeps a waiting rank idle. */
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
     }
 }
 

@@ -37,7 +37,9 @@ int ll_mpi_poll_cell(ll_mpi *mpi, int *rank, size_t *index, ll_cell *out, ll_err
 /* Rank 0: tells every other rank the run is over (abandon: kill what they run). */
 int ll_mpi_send_stop(ll_mpi *mpi, int abandon, ll_error *err);
 
-/* Ranks other than 0: serve cells from rank 0 on `pool` until rank 0 says stop. */
-int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, ll_error *err);
+/* Ranks other than 0: serve cells from rank 0 on `pool` until rank 0 says stop; *abandon
+ * tells whether rank 0 abandoned the run (the caller then kills the cells still running). */
+int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, int *abandon,
+                 ll_error *err);
 
 #endif

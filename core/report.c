@@ -158,6 +158,8 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         if (row->failed)
             fprintf(out, " FAILED %zu/%zu cells: %s |\n", row->failed, row->cells,
                     row->first_error);
+        else if (row->pending == row->cells)
+            fputs(" not run yet |\n", out);
         else if (row->pending)
             fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);
         else if (i == 0)

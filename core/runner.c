@@ -42,6 +42,7 @@ typedef struct {
     double *started;                /* per cell: when it was handed out */
     int *remote;                    /* per cell: handed to another rank and not back yet */
     size_t total_slots, done;
+    int progress_due; /* a cell finished since the last progress report */
     double start;
     ll_engine_stats *stats;
 } engine;
@@ -94,7 +95,7 @@ static int finish_cell(engine *e, size_t index, ll_cell *outcome, ll_error *err)
     ll_schedule_learn(&e->sched, cell);
     if (e->opt->on_cell && e->opt->on_cell(cell, e->opt->cell_ctx, err) != 0)
         return -1;
-    report_progress(e);
+    e->progress_due = 1;
     return 0;
 }
 
@@ -148,6 +149,11 @@ static int schedule_loop(engine *e, int *abandon, ll_error *err)
                 return -1;
         } else if (e->sched.n_pending) {
             e->stats->interrupted = 1;
+        }
+        /* Reported after the hand-out, so "running" counts the cells that replaced it. */
+        if (e->progress_due) {
+            report_progress(e);
+            e->progress_due = 0;
         }
         size_t remote = remote_outstanding(e);
         size_t *cells = NULL;
@@ -229,7 +235,7 @@ int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *r
     if (e.mpi && ll_mpi_handshake(e.mpi, plan_digest(run), n_slots, e.capacity, err) != 0)
         goto out;
     if (rank != 0) {
-        rc = ll_mpi_serve(e.mpi, e.pool, run, err);
+        rc = ll_mpi_serve(e.mpi, e.pool, run, &abandon, err);
         goto out;
     }
     e.total_slots = n_slots;

@@ -107,8 +107,6 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     ll_store *store = NULL;
     if (ll_store_open(spec->out_dir, hash_hex, spec->train_path, opt->fresh, &store, err) != 0) {
         result->bad_input = 1;
-        if (opt->mpi)
-            ll_mpi_finalize(opt->mpi, 1);
         return -1;
     }
     int rc = -1, engine_failed = 0;

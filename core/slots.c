@@ -396,7 +396,8 @@ int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_
             }
         if (n == 0)
             break;
-        int wait_ms = timeout_ms < 0 ? -1 : (int)((deadline - now_seconds()) * 1000.0);
+        /* Rounded up: rounding down would spin on poll(0) for the last millisecond. */
+        int wait_ms = timeout_ms < 0 ? -1 : (int)((deadline - now_seconds()) * 1000.0 + 0.999);
         if (timeout_ms >= 0 && wait_ms < 0)
             wait_ms = 0;
         /* Limits are checked every 20 ms: a cell cannot overshoot its memory by much more
