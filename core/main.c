@@ -252,9 +252,10 @@ static void on_progress(const ll_progress *p, void *ctx)
     char failed[32] = "";
     if (p->failed)
         snprintf(failed, sizeof failed, " (%zu failed)", p->failed);
-    fprintf(stderr, "%scells %zu/%zu%s  running %zu  elapsed %.1fs  eta %s   %s",
+    /* On a terminal the line rewrites itself; the padding wipes a longer previous one. */
+    fprintf(stderr, "%scells %zu/%zu%s  running %zu  elapsed %.1fs  eta %s%s",
             ps->tty ? "\r" : "", p->done, p->total, failed, p->running, p->elapsed_seconds, eta,
-            ps->tty && p->done < p->total ? "" : "\n");
+            !ps->tty ? "\n" : p->done < p->total ? "   " : "   \n");
     ps->line_open = ps->tty && p->done < p->total;
 }
 

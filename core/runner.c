@@ -41,6 +41,8 @@ typedef struct {
     size_t *capacity, *outstanding; /* per rank; [0] unused (local slots are the pool's) */
     double *started;                /* per cell: when it was handed out */
     int *remote;                    /* per cell: handed to another rank and not back yet */
+    size_t *running;                /* scratch for the ETA: running cells ... */
+    double *elapsed;                /* ... and their seconds so far (slots + n_cells each) */
     size_t total_slots, done;
     int progress_due; /* a cell finished since the last progress report */
     double start;
@@ -51,14 +53,8 @@ static void report_progress(engine *e)
 {
     if (!e->opt->on_progress)
         return;
-    size_t n_slots = ll_pool_slots(e->pool) + e->n_ranks; /* upper bound of running cells */
-    size_t *cells = malloc(n_slots * sizeof *cells + e->run->n_cells * sizeof *cells);
-    double *elapsed = malloc((n_slots + e->run->n_cells) * sizeof *elapsed);
-    if (!cells || !elapsed) {
-        free(cells);
-        free(elapsed);
-        return;
-    }
+    size_t *cells = e->running;
+    double *elapsed = e->elapsed;
     size_t n = ll_pool_running(e->pool, cells, elapsed);
     double now = now_seconds();
     for (size_t c = 0; c < e->run->n_cells; c++)
@@ -69,8 +65,6 @@ static void report_progress(engine *e)
     ll_progress p = {e->done, e->stats->failed, e->run->n_cells, n, now - e->start,
                      ll_schedule_eta(&e->sched, cells, elapsed, n, e->total_slots)};
     e->opt->on_progress(&p, e->opt->progress_ctx);
-    free(cells);
-    free(elapsed);
 }
 
 /* Takes a finished cell's outcome into the plan and hands it to the sink. */
@@ -135,12 +129,7 @@ static int schedule_loop(engine *e, int *abandon, ll_error *err)
         int stop = e->opt->stop ? (int)*e->opt->stop : 0;
         if (stop >= 2) {
             *abandon = 1;
-            size_t *cells = malloc(ll_pool_slots(e->pool) * sizeof *cells);
-            double *elapsed = malloc(ll_pool_slots(e->pool) * sizeof *elapsed);
-            e->stats->abandoned = cells && elapsed ? ll_pool_running(e->pool, cells, elapsed) : 0;
-            e->stats->abandoned += remote_outstanding(e);
-            free(cells);
-            free(elapsed);
+            e->stats->abandoned = ll_pool_busy(e->pool) + remote_outstanding(e);
             e->stats->interrupted = 1;
             return 0;
         }
@@ -155,15 +144,7 @@ static int schedule_loop(engine *e, int *abandon, ll_error *err)
             report_progress(e);
             e->progress_due = 0;
         }
-        size_t remote = remote_outstanding(e);
-        size_t *cells = NULL;
-        double *elapsed = NULL;
-        size_t local = 0;
-        if ((cells = malloc(ll_pool_slots(e->pool) * sizeof *cells)) &&
-            (elapsed = malloc(ll_pool_slots(e->pool) * sizeof *elapsed)))
-            local = ll_pool_running(e->pool, cells, elapsed);
-        free(cells);
-        free(elapsed);
+        size_t remote = remote_outstanding(e), local = ll_pool_busy(e->pool);
         if (!local && !remote)
             return 0;
         size_t index;
@@ -226,7 +207,9 @@ int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *r
     e.outstanding = calloc(e.n_ranks, sizeof *e.outstanding);
     e.started = calloc(run->n_cells, sizeof *e.started);
     e.remote = calloc(run->n_cells, sizeof *e.remote);
-    if (!e.capacity || !e.outstanding || !e.started || !e.remote) {
+    e.running = calloc(n_slots + run->n_cells, sizeof *e.running);
+    e.elapsed = calloc(n_slots + run->n_cells, sizeof *e.elapsed);
+    if (!e.capacity || !e.outstanding || !e.started || !e.remote || !e.running || !e.elapsed) {
         ll_error_set(err, "out of memory");
         goto out;
     }
@@ -257,19 +240,7 @@ out:
     free(e.outstanding);
     free(e.started);
     free(e.remote);
+    free(e.running);
+    free(e.elapsed);
     return rc;
-}
-
-int ll_run_cv(const ll_spec *spec, const ll_dataset *data, const ll_run_options *opt,
-              ll_run_result *out, ll_error *err)
-{
-    ll_digest none = {0, 0};
-    if (ll_plan_build(spec, data, none, out, err) != 0)
-        return -1;
-    ll_engine_stats stats;
-    if (ll_run_pending(spec, data, out, opt, &stats, err) != 0 || ll_run_collect(out, err) != 0) {
-        ll_run_result_free(out);
-        return -1;
-    }
-    return 0;
 }

@@ -90,9 +90,4 @@ typedef struct {
 int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *run,
                    const ll_run_options *opt, ll_engine_stats *stats, ll_error *err);
 
-/* The whole CV in memory, for tests and callers without a store: plan, run every cell,
- * collect. The caller frees *out with ll_run_result_free. */
-int ll_run_cv(const ll_spec *spec, const ll_dataset *data, const ll_run_options *opt,
-              ll_run_result *out, ll_error *err);
-
 #endif

@@ -446,6 +446,14 @@ int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_
     return result;
 }
 
+size_t ll_pool_busy(const ll_pool *pool)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pool->n; i++)
+        n += pool->slots[i].cell >= 0;
+    return n;
+}
+
 size_t ll_pool_running(const ll_pool *pool, size_t *cells, double *elapsed)
 {
     size_t n = 0;

@@ -44,6 +44,8 @@ int ll_pool_submit(ll_pool *pool, int slot, size_t index, ll_error *err);
  * failed with the reason. */
 int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_error *err);
 
+/* How many cells are running now. */
+size_t ll_pool_busy(const ll_pool *pool);
 /* The cells running now and how long each has run (arrays of ll_pool_slots entries);
  * returns how many. */
 size_t ll_pool_running(const ll_pool *pool, size_t *cells, double *elapsed);
