@@ -298,6 +298,28 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
         }
 }
 
+void ll_report_configs_json(FILE *out, const ll_spec *spec, const char *separator)
+{
+    fputc('[', out);
+    for (int kind = 0; kind < 2; kind++) {
+        const ll_config *list = kind ? spec->samplers : spec->models;
+        size_t n = kind ? spec->n_samplers : spec->n_models;
+        for (size_t i = 0; i < n; i++) {
+            fprintf(out, "%s%s{\"kind\": \"%s\", \"label\": ", kind || i ? "," : "", separator,
+                    kind ? "sampler" : "model");
+            ll_json_string(out, list[i].label);
+            fputs(", \"plugin\": ", out);
+            ll_json_string(out, list[i].plugin->name);
+            fputs(", \"plugin_version\": ", out);
+            ll_json_string(out, list[i].plugin->version);
+            fputs(", \"params\": ", out);
+            ll_params_write_json(list[i].params, out);
+            fputc('}', out);
+        }
+    }
+    fputs(separator[0] == '\n' ? "\n  ]" : "]", out);
+}
+
 static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *data,
                            const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -326,24 +348,9 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
             fputs(", ", out);
         ll_json_string(out, data->col_names[j]);
     }
-    fputs("]},\n  \"configs\": [", out);
-    for (int kind = 0; kind < 2; kind++) {
-        const ll_config *list = kind ? spec->samplers : spec->models;
-        size_t n = kind ? spec->n_samplers : spec->n_models;
-        for (size_t i = 0; i < n; i++) {
-            fputs(kind || i ? ",\n    " : "\n    ", out);
-            fprintf(out, "{\"kind\": \"%s\", \"label\": ", kind ? "sampler" : "model");
-            ll_json_string(out, list[i].label);
-            fputs(", \"plugin\": ", out);
-            ll_json_string(out, list[i].plugin->name);
-            fputs(", \"plugin_version\": ", out);
-            ll_json_string(out, list[i].plugin->version);
-            fputs(", \"params\": ", out);
-            ll_params_write_json(list[i].params, out);
-            fputc('}', out);
-        }
-    }
-    fputs("\n  ]\n}\n", out);
+    fputs("]},\n  \"configs\": ", out);
+    ll_report_configs_json(out, spec, "\n    ");
+    fputs("\n}\n", out);
 }
 
 typedef enum { OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON } output_kind;

@@ -23,6 +23,10 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx);
 
+/* Every model and sampler config (kind, label, plugin, plugin_version, full params) as a JSON
+ * array; `separator` goes before each item ("\n    " in run.json, "" for one line). */
+void ll_report_configs_json(FILE *out, const ll_spec *spec, const char *separator);
+
 /* mkdir -p */
 int ll_make_dirs(const char *path, ll_error *err);
 

@@ -32,45 +32,21 @@ static int commit_cell(const ll_cell *cell, void *ctx, ll_error *err)
     return rc;
 }
 
-/* The resolved spec and the plugins' names and versions, as JSON text for the runs table. */
-static char *spec_json(const ll_spec *spec)
+/* What `write` prints about the spec, as a malloc'd string (NULL when out of memory). */
+static char *spec_text(const ll_spec *spec, void (*write)(FILE *, const ll_spec *))
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f)
         return NULL;
-    ll_ynode_write_json(spec->tree, f);
+    write(f, spec);
     return fclose(f) == 0 ? text : (free(text), NULL);
 }
 
-static char *plugins_json(const ll_spec *spec)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    fputc('[', f);
-    for (int kind = 0; kind < 2; kind++) {
-        const ll_config *list = kind ? spec->models : spec->samplers;
-        size_t n = kind ? spec->n_models : spec->n_samplers;
-        for (size_t i = 0; i < n; i++) {
-            fprintf(f, "%s{\"kind\": \"%s\", \"label\": ", ftell(f) > 1 ? ", " : "",
-                    kind ? "model" : "sampler");
-            ll_json_string(f, list[i].label);
-            fputs(", \"plugin\": ", f);
-            ll_json_string(f, list[i].plugin->name);
-            fputs(", \"version\": ", f);
-            ll_json_string(f, list[i].plugin->version);
-            fputs(", \"params\": ", f);
-            ll_params_write_json(list[i].params, f);
-            fputc('}', f);
-        }
-    }
-    fputc(']', f);
-    return fclose(f) == 0 ? text : (free(text), NULL);
-}
+/* The resolved spec and every config's plugin, version and parameters, for the runs table. */
+static void write_spec_json(FILE *f, const ll_spec *spec) { ll_ynode_write_json(spec->tree, f); }
+static void write_plugins_json(FILE *f, const ll_spec *spec) { ll_report_configs_json(f, spec, ""); }
 
 /* What the runs table says of how the run ended. */
 static const char *run_status(const ll_session_result *r, int engine_failed)
@@ -111,8 +87,9 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     int rc = -1, engine_failed = 0;
     int64_t run_id = 0;
-    char *spec_text = spec_json(spec), *plugins_text = plugins_json(spec);
-    if (!spec_text || !plugins_text) {
+    char *spec_json = spec_text(spec, write_spec_json);
+    char *plugins_json = spec_text(spec, write_plugins_json);
+    if (!spec_json || !plugins_json) {
         ll_error_set(err, "out of memory");
         goto out;
     }
@@ -121,7 +98,7 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     for (size_t c = 0; c < result->run.n_cells; c++)
         result->reused += result->run.cells[c].status == LL_CELL_OK;
     ll_run_info info = {LL_VERSION,        opt->command, opt->machine, spec->train_path,
-                        hash_hex,          spec_text,    plugins_text, result->run.n_cells};
+                        hash_hex,          spec_json,    plugins_json, result->run.n_cells};
     if (ll_store_begin_run(store, &info, spec, &result->run, &run_id, err) != 0)
         goto out;
     commit_ctx cctx = {store, run_id, spec, &result->run};
@@ -153,8 +130,8 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     rc = 0;
 out:
-    free(spec_text);
-    free(plugins_text);
+    free(spec_json);
+    free(plugins_json);
     ll_store_close(store);
     return rc;
 }
