@@ -3,7 +3,7 @@ BUILD ?= build
 BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEBIAN_DEPS := cmake make gcc pkg-config libyaml-dev check
+DEBIAN_DEPS := cmake make gcc pkg-config libyaml-dev check libsqlite3-dev libopenmpi-dev openmpi-bin
 
 .PHONY: all deps configure build run test leaderboard install clean
 

@@ -146,10 +146,16 @@ typedef struct {
     ll_spec spec;
     ll_encoder *enc;
     ll_dataset data;
+    /* Synthetic data is generated next to its final place and moved there only by a run the
+     * result store accepted, so a refused run never replaces the data of a folder's results. */
+    char *synth_file;
 } experiment;
 
 static void close_experiment(experiment *ex)
 {
+    if (ex->synth_file)
+        remove(ex->synth_file); /* gone already when a run moved it into place */
+    free(ex->synth_file);
     ll_dataset_free(&ex->data);
     ll_encoder_free(ex->enc);
     ll_spec_free(&ex->spec);
@@ -184,11 +190,14 @@ static int open_experiment(int argc, char **argv, int allow_predict, experiment 
         char *slash = strrchr(dir, '/');
         if (slash)
             *slash = '\0';
-        if ((slash && ll_make_dirs(dir, &err) != 0) ||
-            ll_synth_write(spec->train_path, spec->synth_rows, spec->synth_seed, &err) != 0)
+        if (!(ex->synth_file = ll_format("%s.%ld.tmp", spec->train_path, (long)getpid())))
+            rc = bad_input("out of memory");
+        else if ((slash && ll_make_dirs(dir, &err) != 0) ||
+                 ll_synth_write(ex->synth_file, spec->synth_rows, spec->synth_seed, &err) != 0)
             rc = bad_input(err.msg);
     }
-    if (rc == 0 && ll_dataset_load_train(spec->train_path, &spec->features, &ex->enc, &ex->data,
+    const char *data_file = ex->synth_file ? ex->synth_file : spec->train_path;
+    if (rc == 0 && ll_dataset_load_train(data_file, &spec->features, &ex->enc, &ex->data,
                                          &err) != 0)
         rc = bad_input(err.msg);
     size_t pos = ex->data.n_positive, neg = ex->data.n_rows - pos;
@@ -305,8 +314,9 @@ static int cmd_run(int argc, char **argv)
     describe_command(command, sizeof command, argv[0], "run", &o);
     describe_machine(machine, sizeof machine);
     install_stop_handlers();
-    ll_session_options sopt = {resolve_threads(&o, spec), o.fresh, &stop_requests, on_progress,
-                               &progress, mpi_world, command, machine};
+    ll_session_options sopt = {resolve_threads(&o, spec), o.fresh,  &stop_requests,
+                               on_progress,             &progress, mpi_world,
+                               command,                 machine,   ex.synth_file};
     ll_session_result res;
     ll_error err;
     int session_rc = ll_session_run(spec, &ex.data, &sopt, &res, &err);

@@ -1,6 +1,8 @@
 /* leadlab session (see session.h). */
 #include "session.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +65,8 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
 {
     memset(result, 0, sizeof *result);
     ll_digest data_hash;
-    if (ll_hash_file(spec->train_path, &data_hash, err) != 0) {
+    const char *source = opt->data_source ? opt->data_source : spec->train_path;
+    if (ll_hash_file(source, &data_hash, err) != 0) {
         result->bad_input = 1;
         return -1;
     }
@@ -86,6 +89,13 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
         return -1;
     }
     int rc = -1, engine_failed = 0;
+    if (opt->data_source && rename(opt->data_source, spec->train_path) != 0) {
+        ll_error_set(err, "%s: cannot move the generated data into place: %s", spec->train_path,
+                     strerror(errno));
+        result->bad_input = 1;
+        ll_store_close(store);
+        return -1;
+    }
     int64_t run_id = 0;
     char *spec_json = spec_text(spec, write_spec_json);
     char *plugins_json = spec_text(spec, write_plugins_json);

@@ -20,6 +20,10 @@ typedef struct {
     void *ctx;
     struct ll_mpi *mpi;               /* NULL for one process */
     const char *command, *machine;    /* provenance for the reports and the store */
+    /* The file the data was read from when it is not yet spec->train_path (synthetic data
+     * generated for this run): hashed in its place, and renamed to spec->train_path once the
+     * store has accepted the run. NULL: the data was read from spec->train_path. */
+    const char *data_source;
 } ll_session_options;
 
 typedef struct {

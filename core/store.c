@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,9 +193,15 @@ int ll_store_open(const char *dir, const char *data_hash, const char *data_file,
         ll_error_set(err, "output.dir %s: cannot write there: %s", dir, strerror(errno));
         goto fail;
     }
-    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        ll_error_set(err, "output.dir %s is in use by another leadlab run (wait for it, or "
-                     "choose another output.dir)", dir);
+    /* A POSIX record lock, not flock: forked workers do not inherit it, so a killed run's
+     * folder is free the moment its scheduler is gone. */
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(s->lock_fd, F_SETLK, &lk) != 0) {
+        struct flock holder = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        long pid = fcntl(s->lock_fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK
+                       ? (long)holder.l_pid : 0;
+        ll_error_set(err, "output.dir %s is in use by another leadlab run (pid %ld): wait for "
+                     "it, or choose another output.dir", dir, pid);
         goto fail;
     }
     if (fresh && remove_store_files(s->path, err) != 0)
@@ -213,6 +218,9 @@ int ll_store_open(const char *dir, const char *data_hash, const char *data_file,
      * cells, never consistency. */
     if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err) != 0 ||
         check_format(s, err) != 0 || check_data(s, data_hash, data_file, err) != 0)
+        goto fail;
+    /* This process holds the folder's lock: a run still marked running died without a word. */
+    if (exec(s, "UPDATE runs SET status = 'killed' WHERE status = 'running'", err) != 0)
         goto fail;
     if (prepare(s, "INSERT OR REPLACE INTO cells VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
@@ -550,6 +558,20 @@ void ll_store_status_free(ll_store_status *st)
     memset(st, 0, sizeof *st);
 }
 
+/* Whether a run holds DIR's lock now (asked, not taken: a starting run is never refused). */
+static int folder_locked(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.leadlab.lock", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int locked = fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
+    close(fd);
+    return locked;
+}
+
 int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -586,6 +608,10 @@ int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err)
     }
     out->run_id = sqlite3_column_int64(st, 0);
     out->status = column_strdup(st, 1);
+    if (out->status && !strcmp(out->status, "running") && !folder_locked(dir)) {
+        free(out->status); /* nobody holds the folder: the run was killed */
+        out->status = strdup("killed");
+    }
     out->started_at = column_strdup(st, 2);
     out->ended_at = column_strdup(st, 3);
     out->data_file = column_strdup(st, 4);

@@ -62,7 +62,8 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
                         const ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
                         values[k++] = c->status != LL_CELL_OK ? NAN : cell_value(c, w);
                     }
-                ll_mean_sd(values, k, &row->mean[w], &row->sd[w]);
+                if (ll_mean_sd(values, k, &row->mean[w], &row->sd[w]) == 0)
+                    row->sd[w] = NAN; /* no value at all: no spread either */
             }
             for (size_t rep = 0; rep < r->repeats; rep++)
                 for (size_t f = 0; f < r->folds; f++) {
@@ -96,7 +97,9 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
                                 .metrics.f1;
             }
         if (i == 0 || !complete) {
-            rows[i].p_vs_best = i == 0 ? 1.0 : NAN;
+            /* The best row against itself: p = 1, unless it has nothing to compare. */
+            int best_ran = rows[0].failed + rows[0].pending < rows[0].cells;
+            rows[i].p_vs_best = i == 0 && best_ran ? 1.0 : NAN;
             continue;
         }
         double t;

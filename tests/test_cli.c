@@ -140,19 +140,29 @@ START_TEST(failing_plugin_fails_its_cells_only)
 }
 END_TEST
 
-/* Runs the same spec at two thread counts into the same folder (the command line is part of
- * leaderboard.md); every deterministic output must be identical. */
+/* Runs the same spec at two thread counts, then at the second in threads (--isolation none),
+ * into the same folder (the command line is part of leaderboard.md, and neither -j nor
+ * --isolation is in it); every deterministic output must be identical. Each run is --fresh:
+ * a rerun would otherwise reuse every cell from results.db and compare the store with
+ * itself. */
 static void expect_same_at(const char *spec_text, int threads_a, int threads_b)
 {
     char path[512], args[1024];
     th_write_file(dir, "spec.yaml", spec_text, path, sizeof path);
     const char *files[] = {"leaderboard.md", "predictions.csv", "folds.csv"};
+    /* the first two in worker processes (the default), the third in threads */
+    const char *isolation[] = {"", "", " --isolation none"};
+    const int threads[] = {threads_a, threads_b, threads_b};
     char *first[3] = {0};
-    for (int run = 0; run < 2; run++) {
-        snprintf(args, sizeof args, "run %s -j %d", path, run ? threads_b : threads_a);
-        char *err = NULL;
-        int rc = th_run_leadlab(args, NULL, &err);
+    for (int run = 0; run < 3; run++) {
+        snprintf(args, sizeof args, "run %s -j %d --fresh%s", path, threads[run], isolation[run]);
+        char *out = NULL, *err = NULL;
+        int rc = th_run_leadlab(args, &out, &err);
         ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+        /* every cell computed by this run, none reused from the previous one's store */
+        ck_assert_msg(out && strstr(out, " 0 reused from results.db)"), "%s: %s", args,
+                      out ? out : "(no output)");
+        free(out);
         free(err);
         for (int f = 0; f < 3; f++) {
             char file[600];
@@ -161,14 +171,15 @@ static void expect_same_at(const char *spec_text, int threads_a, int threads_b)
             ck_assert_msg(text != NULL, "missing %s", file);
             if (run == 0) {
                 first[f] = text;
-            } else {
-                ck_assert_msg(strcmp(first[f], text) == 0, "%s differs between -j %d and -j %d",
-                              files[f], threads_a, threads_b);
-                free(text);
-                free(first[f]);
+                continue;
             }
+            ck_assert_msg(strcmp(first[f], text) == 0, "%s differs between -j %d and -j %d%s",
+                          files[f], threads_a, threads[run], isolation[run]);
+            free(text);
         }
     }
+    for (int f = 0; f < 3; f++)
+        free(first[f]);
 }
 
 START_TEST(identical_at_one_and_many_threads)
