@@ -345,15 +345,15 @@ static int cmd_run(int argc, char **argv)
             rc = 128 + (stop_signal ? (int)stop_signal : SIGINT);
         }
     }
-    int abandoned_threads = res.engine.abandoned && spec->isolation == LL_ISOLATION_NONE;
-    ll_run_result_free(&res.run);
-    close_experiment(&ex);
-    if (abandoned_threads) {
-        /* Cells abandoned in threads of this process are still running plugin code: leave
-         * without the exit handlers they could race with. */
+    if (res.engine.abandoned && spec->isolation == LL_ISOLATION_NONE) {
+        /* Cells abandoned in threads of this process are still running plugin code on the
+         * data and plan: leave now, freeing nothing, and run no exit handler they could race
+         * with. */
         fflush(NULL);
         _exit(rc);
     }
+    ll_run_result_free(&res.run);
+    close_experiment(&ex);
     return rc;
 }
 

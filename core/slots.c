@@ -76,8 +76,9 @@ static int read_full(int fd, void *buf, size_t n)
 
 /* ---- the worker side ---- */
 
+/* A copy, not a pointer into the pool: an abandoned thread outlives ll_pool_stop. */
 typedef struct {
-    const ll_pool_config *cfg;
+    ll_pool_config cfg;
     int fd;
 } worker_args;
 
@@ -112,7 +113,7 @@ static void *worker_thread(void *arg)
 {
     worker_args a = *(worker_args *)arg;
     free(arg);
-    worker_loop(a.cfg, a.fd);
+    worker_loop(&a.cfg, a.fd);
     close(a.fd);
     return NULL;
 }
@@ -140,7 +141,7 @@ static int spawn(ll_pool *pool, slot *s, ll_error *err)
             close(sv[1]);
             return ll_error_set(err, "out of memory");
         }
-        a->cfg = &pool->cfg;
+        a->cfg = pool->cfg;
         a->fd = sv[1];
         /* Signals are the scheduling thread's to handle, so its wait is the one interrupted. */
         sigset_t all, old;

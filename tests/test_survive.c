@@ -663,28 +663,36 @@ static void interrupt_slow_run(const char *folder)
 START_TEST(sigint_writes_partial_leaderboard)
 {
     interrupt_slow_run(dir);
-    /* A second SIGINT abandons the running cells: the run ends well before a 5 s cell. */
-    char path[600], out_dir[600];
-    th_write_file(dir, "slow.yaml", SPEC_DATA SLOW_MODELS("500"), path, sizeof path);
-    path_in(out_dir, sizeof out_dir, dir, "out");
-    pid_t pid = start_leadlab(dir, "abandoned", "run", "slow.yaml", "-j", "2", "--fresh", NULL);
-    wait_for_count(pid, out_dir, "SELECT count(*) FROM runs", 1, 120);
-    sleep_ms(500);
-    double start = now_seconds();
-    ck_assert_int_eq(kill(pid, SIGINT), 0);
-    sleep_ms(200);
-    ck_assert_int_eq(kill(pid, SIGINT), 0);
-    int rc = wait_exit_within(pid, 20);
-    double took = now_seconds() - start;
-    char *err = read_in(dir, "abandoned.err");
-    ck_assert_msg(rc == 130, "exit %d after two SIGINTs (expected 130): %s", rc, err);
-    ck_assert_msg(took < 3.0, "the run took %.1f s to end after two SIGINTs", took);
-    ck_assert_msg(strstr(err, "running cells abandoned"), "%s", err);
-    free(err);
-    char *md = read_in(out_dir, "leaderboard.md");
-    ck_assert_msg(strstr(md, "(incomplete: 0 of 36 cells)"), "%s", md);
-    free(md);
-    ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM cells"), 0);
+    /* A second SIGINT abandons the running cells: the run ends well before a 5 s cell, with
+     * worker processes (killed) and with worker threads (left behind as the process exits). */
+    const char *modes[] = {"process", "none"};
+    for (size_t m = 0; m < 2; m++) {
+        char path[600], out_dir[600];
+        th_write_file(dir, "slow.yaml", SPEC_DATA SLOW_MODELS("500"), path, sizeof path);
+        path_in(out_dir, sizeof out_dir, dir, "out");
+        pid_t pid = start_leadlab(dir, "abandoned", "run", "slow.yaml", "-j", "2", "--fresh",
+                                  "--isolation", modes[m], NULL);
+        wait_for_count(pid, out_dir, "SELECT count(*) FROM runs", 1, 120);
+        sleep_ms(500);
+        double start = now_seconds();
+        ck_assert_int_eq(kill(pid, SIGINT), 0);
+        sleep_ms(200);
+        ck_assert_int_eq(kill(pid, SIGINT), 0);
+        int rc = wait_exit_within(pid, 20);
+        double took = now_seconds() - start;
+        char *err = read_in(dir, "abandoned.err");
+        ck_assert_msg(rc == 130, "isolation %s: exit %d after two SIGINTs (expected 130): %s",
+                      modes[m], rc, err);
+        ck_assert_msg(took < 3.0, "isolation %s: the run took %.1f s to end after two SIGINTs",
+                      modes[m], took);
+        ck_assert_msg(strstr(err, "running cells abandoned"), "%s", err);
+        free(err);
+        char *md = read_in(out_dir, "leaderboard.md");
+        ck_assert_msg(strstr(md, "(incomplete: 0 of 36 cells)"), "%s", md);
+        free(md);
+        ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM cells"), 0);
+        wait_lock_free(out_dir);
+    }
 }
 END_TEST
 
