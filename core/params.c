@@ -2,6 +2,7 @@
 #include "params.h"
 #include "text.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -165,7 +166,11 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
             v = (double)iv;
             pv->integer = iv;
         } else {
-            pv->integer = (long)v;
+            if (!isfinite(v) && !(def->flags & LL_P_NONFINITE))
+                return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected a finite number, got '%s'",
+                                    file, node->line, node->col, where, def->name, node->text);
+            /* The integer view of a real saturates: a cast beyond long is undefined. */
+            pv->integer = isnan(v) ? 0 : v >= 0x1p63 ? LONG_MAX : v < -0x1p63 ? LONG_MIN : (long)v;
         }
         if (!in_range(def, v))
             return range_error(def, v, file, where, node, err);

@@ -101,6 +101,21 @@ START_TEST(bad_specs)
                      "cv.folds: expected an integer, got 'three'");
     expect_bad_input(SPEC_HEAD "models:\n  - logreg: {C: 0}\n",
                      "models.logreg.C: 0 is out of range");
+    /* Beyond long (cast UB before, found by float-cast-overflow) and non-finite reals: refused
+     * centrally with the spec's line, exit 2, not at run time. */
+    expect_bad_input(SPEC_HEAD "models:\n  - logreg: {C: .inf}\n",
+                     "models.logreg.C: expected a finite number, got '.inf'");
+    expect_bad_input(SPEC_HEAD "models:\n  - ridge: {alpha: .nan}\n",
+                     "spec.yaml:3:20: models.ridge.alpha: expected a number, got '.nan'");
+    /* A finite real beyond long is a valid C: accepted, its integer view saturated. */
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml", SPEC_HEAD SPEC_FEATURES "models:\n  - logreg: {C: 1e30}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "validate %s", path);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 0, "C: 1e30: exit %d: %s", rc, err);
+    free(err);
     expect_bad_input(SPEC_HEAD "models: [logregg]\n", "unknown plugin 'logregg'");
     expect_bad_input(SPEC_HEAD "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
                                "models: [no_entry]\n",

@@ -66,6 +66,7 @@ typedef enum {
 /* flags */
 #define LL_P_MIN_EXCLUSIVE 1u /* value must be > min rather than >= min */
 #define LL_P_MAX_EXCLUSIVE 2u /* value must be < max rather than <= max */
+#define LL_P_NONFINITE 4u     /* REAL: .inf and .nan are meaningful (refused otherwise) */
 
 typedef struct {
     const char *name;
