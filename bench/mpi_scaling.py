@@ -1,6 +1,6 @@
 """leadlab under MPI at 1, 2 and 3 ranks on one grid: wall times and parallel efficiency.
 
-The grid (bench/specs/mpi.yaml: 8 configs x 2 samplers x 5 folds = 80 cells on the real data)
+The grid (bench/specs/mpi.yaml: 10 configs x 2 samplers x 5 folds = 100 cells on the real data)
 runs once per rank count with -j 1 per rank, into a fresh folder each time,
 and the leaderboards are checked to be byte-identical to the single-process run. On a 2-core
 machine 3 ranks oversubscribe the cores (rank 0 also schedules): report, don't assert.
