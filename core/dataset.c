@@ -167,11 +167,11 @@ static int is_missing(const char *text)
            strcmp(text, "nan") == 0;
 }
 
-/* The whole text must be a finite number: "2.0" yes, "2 kg", "inf" and "" no. */
+/* The whole text must be a finite decimal number: "2.0" yes, "2 kg", "inf", "0x10" and "" no. */
 static int parse_number(const char *text, double *value)
 {
     char *end;
-    if (text[0] == '\0')
+    if (!ll_is_decimal(text))
         return -1;
     double v = strtod(text, &end);
     if (*end != '\0' || !isfinite(v))

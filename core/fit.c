@@ -1,7 +1,9 @@
 /* leadlab one fit (see fit.h). */
 #include "fit.h"
 
+#include <malloc.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,8 @@ static double now_seconds(void)
 int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,
                    size_t n_rows, double **x_out, uint8_t **y_out)
 {
+    if (n_cols && n_rows > SIZE_MAX / sizeof(double) / n_cols)
+        return -1;
     size_t cells = n_rows * n_cols;
     double *xs = malloc((cells ? cells : 1) * sizeof *xs);
     uint8_t *ys = y_out ? malloc(n_rows ? n_rows : 1) : NULL;
@@ -54,6 +58,13 @@ static ll_status check_resampled(const ll_config *sampler, const ll_owned_data *
     if (!out->x || !out->y || out->n_cols != n_cols || out->n_rows == 0)
         return ll_fail(err, LL_EFAIL, "sampler %s returned %zu rows x %zu columns (expected %zu)",
                        sampler->label, out->n_rows, out->n_cols, n_cols);
+    /* The ABI has the sampler malloc its output: what malloc really gave bounds every read, so
+     * a sampler that claims more rows than it allocated fails instead of being over-read. */
+    if ((n_cols && out->n_rows > SIZE_MAX / sizeof(double) / n_cols) ||
+        malloc_usable_size(out->x) < out->n_rows * n_cols * sizeof(double) ||
+        malloc_usable_size(out->y) < out->n_rows)
+        return ll_fail(err, LL_EFAIL, "sampler %s reported %zu rows but allocated fewer",
+                       sampler->label, out->n_rows);
     for (size_t i = 0; i < out->n_rows; i++)
         if (out->y[i] > 1)
             return ll_fail(err, LL_EFAIL, "sampler %s returned label %u", sampler->label,
@@ -119,6 +130,8 @@ ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows 
     free(resampled.y);
     stats->fit_seconds = t1 - t0;
     stats->predict_seconds = t2 - t1;
+    /* Plugins write the message: bound it, whether or not they terminated it. */
+    err->msg[sizeof err->msg - 1] = '\0';
     if (st != LL_OK) {
         if (!err->msg[0])
             ll_fail(err, st, "%s failed without a message", model->label);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -419,8 +420,12 @@ static int cmd_validate(int argc, char **argv)
     if (spec.cell_memory_mb > 0)
         printf("; limit %g MB per cell", spec.cell_memory_mb);
     printf("\noutput: %s\n", spec.out_dir);
+    ll_error err;
+    if (ll_output_dir_ready(spec.out_dir, &err) != 0 ||
+        ll_outputs_spare_inputs(&spec, &err) != 0)
+        rc = bad_input(err.msg);
     close_experiment(&ex);
-    return 0;
+    return rc;
 }
 
 static const ll_config *find_config(const ll_config *list, size_t n, const char *label)
@@ -429,6 +434,14 @@ static const ll_config *find_config(const ll_config *list, size_t n, const char 
         if (!strcmp(list[i].label, label))
             return &list[i];
     return NULL;
+}
+
+/* Whether two paths name one existing file (the same inode, whatever the spelling). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -462,6 +475,13 @@ static int cmd_predict(int argc, char **argv)
             used += (size_t)snprintf(msg + used, sizeof msg - used, " %s", list[i].label);
         if (used < sizeof msg)
             snprintf(msg + used, sizeof msg - used, ")");
+        rc = bad_input(msg);
+        goto out;
+    }
+    if (same_file(o.out, o.test) || same_file(o.out, spec.train_path) ||
+        same_file(o.out, o.spec)) {
+        snprintf(msg, sizeof msg, "predict: --out %s is one of the inputs; choose another file",
+                 o.out);
         rc = bad_input(msg);
         goto out;
     }

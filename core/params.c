@@ -325,12 +325,13 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
         }
         ll_ynode_free(dnode);
     }
+    /* Multiplied with a cap, so no product of list lengths can wrap around to a small one. */
     size_t total = 1;
-    for (size_t k = 0; k < n_given; k++)
-        total *= options[k];
+    for (size_t k = 0; k < n_given && total <= 100000; k++)
+        total = options[k] > 100000 ? 100001 : total * options[k];
     if (total > 100000) {
-        ll_error_set(err, "%s:%zu:%zu: %s: the grid has %zu configurations, more than 100000",
-                     file, map->line, map->col, where, total);
+        ll_error_set(err, "%s:%zu:%zu: %s: the grid has more than 100000 configurations", file,
+                     map->line, map->col, where);
         goto out;
     }
     ll_params **sets = calloc(total, sizeof *sets);

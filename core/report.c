@@ -14,6 +14,52 @@
 #define LL_VERSION "0"
 #endif
 
+int ll_output_dir_ready(const char *dir, ll_error *err)
+{
+    ll_error why;
+    if (ll_make_dirs(dir, &why) != 0)
+        return ll_error_set(err, "output.dir %s: cannot create it (%s)", dir, why.msg);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ll_error_set(err, "output.dir %s: not a folder", dir);
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.leadlab-probe-%ld", dir, (long)getpid());
+    FILE *f = fopen(probe, "w");
+    if (!f || fputs("probe\n", f) < 0 || fclose(f) != 0) {
+        int e = errno;
+        if (f)
+            remove(probe);
+        return ll_error_set(err, "output.dir %s: cannot write there: %s", dir, strerror(e));
+    }
+    remove(probe);
+    return 0;
+}
+
+/* Every file a run writes into its output folder. */
+static const char *const output_files[] = {
+    "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
+    "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock"};
+
+int ll_outputs_spare_inputs(const ll_spec *spec, ll_error *err)
+{
+    const char *inputs[] = {spec->path, spec->synth ? NULL : spec->train_path};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        struct stat in;
+        if (!inputs[i] || stat(inputs[i], &in) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof output_files / sizeof output_files[0]; k++) {
+            char path[4200];
+            struct stat out;
+            snprintf(path, sizeof path, "%s/%s", spec->out_dir, output_files[k]);
+            if (stat(path, &out) == 0 && out.st_dev == in.st_dev && out.st_ino == in.st_ino)
+                return ll_error_set(err, "output.dir %s: the run would overwrite its input %s "
+                                    "(as %s): choose another output.dir", spec->out_dir,
+                                    inputs[i], output_files[k]);
+        }
+    }
+    return 0;
+}
+
 int ll_make_dirs(const char *path, ll_error *err)
 {
     char buf[4096];
@@ -88,6 +134,19 @@ static const char *const metric_labels[] = {"F1", "precision", "recall", "ROC-AU
 static const char *const metric_keys[] = {"f1", "precision", "recall", "roc_auc",
                                           "pr_auc", "mcc", "balanced_accuracy"};
 
+/* Text inside a Markdown table cell: a '|' would end the cell and a newline the row. */
+static void md_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", out);
+        else if (*s == '\n' || *s == '\r')
+            fputc(' ', out);
+        else
+            fputc(*s, out);
+    }
+}
+
 static void md_mean_sd(FILE *out, const ll_summary_row *row, int which)
 {
     if (isnan(row->mean[which]))
@@ -145,8 +204,11 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     fputc('\n', out);
     for (size_t i = 0; i < n_rows; i++) {
         const ll_summary_row *row = &rows[i];
-        fprintf(out, "| %zu | %s | %s |", i + 1, spec->models[row->model].label,
-                spec->samplers[row->sampler].label);
+        fprintf(out, "| %zu | ", i + 1);
+        md_cell(out, spec->models[row->model].label);
+        fputs(" | ", out);
+        md_cell(out, spec->samplers[row->sampler].label);
+        fputs(" |", out);
         md_mean_sd(out, row, LL_SUM_F1);
         if (spec->tune_threshold) {
             md_mean_sd(out, row, LL_SUM_F1_FIXED);
@@ -155,10 +217,11 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         for (int k = 1; k < 7; k++)
             if (spec->metrics & (1u << k))
                 md_mean_sd(out, row, k);
-        if (row->failed)
-            fprintf(out, " FAILED %zu/%zu cells: %s |\n", row->failed, row->cells,
-                    row->first_error);
-        else if (row->pending == row->cells)
+        if (row->failed) {
+            fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
+            md_cell(out, row->first_error);
+            fputs(" |\n", out);
+        } else if (row->pending == row->cells)
             fputs(" not run yet |\n", out);
         else if (row->pending)
             fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);

@@ -27,6 +27,14 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
  * array; `separator` goes before each item ("\n    " in run.json, "" for one line). */
 void ll_report_configs_json(FILE *out, const ll_spec *spec, const char *separator);
 
+/* Creates the output folder when needed and test-writes a file in it, so an unusable
+ * output.dir is found before any compute; errors name output.dir. */
+int ll_output_dir_ready(const char *dir, ll_error *err);
+
+/* Refuses (-1, err naming both) an output folder where one of the files a run writes is the
+ * spec or the training data itself (same inode), which the run would overwrite. */
+int ll_outputs_spare_inputs(const ll_spec *spec, ll_error *err);
+
 /* mkdir -p */
 int ll_make_dirs(const char *path, ll_error *err);
 

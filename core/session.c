@@ -84,6 +84,10 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     /* The store opens before any compute, so an unusable output folder costs nothing. */
     ll_store *store = NULL;
+    if (ll_outputs_spare_inputs(spec, err) != 0) {
+        result->bad_input = 1;
+        return -1;
+    }
     if (ll_store_open(spec->out_dir, hash_hex, spec->train_path, opt->fresh, &store, err) != 0) {
         result->bad_input = 1;
         return -1;

@@ -775,6 +775,10 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
             fail_at(&r, v, "name", "use letters, digits, '_', '-', '.' only (it names files)");
             goto out;
         }
+    if (spec->name[0] == '.') { /* ".." would name the folder above results/ */
+        fail_at(&r, v, "name", "must not start with '.' (it names the output folder)");
+        goto out;
+    }
     if (!(v = ll_ymap_get(root, "data"))) {
         fail_at(&r, root, "spec", "the 'data' section is required");
         goto out;

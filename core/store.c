@@ -186,7 +186,7 @@ int ll_store_open(const char *dir, const char *data_hash, const char *data_file,
     snprintf(s->path, sizeof s->path, "%s/results.db", dir);
     char lock_path[4200];
     snprintf(lock_path, sizeof lock_path, "%s/.leadlab.lock", dir);
-    if (ll_make_dirs(dir, err) != 0)
+    if (ll_output_dir_ready(dir, err) != 0)
         goto fail;
     s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s->lock_fd < 0) {

@@ -1,9 +1,37 @@
 /* leadlab leaderboard rows (see summary.h). */
 #include "summary.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+static const char *const metric_keys[LL_SUM_N] = {"f1", "precision", "recall", "roc_auc",
+                                                   "pr_auc", "mcc", "balanced_accuracy",
+                                                   "f1_fixed", "threshold"};
+static const char *const metric_labels[LL_SUM_N] = {"F1", "precision", "recall", "ROC-AUC",
+                                                     "PR-AUC", "MCC", "bal. acc.", "F1 @fixed",
+                                                     "cut"};
+
+const char *ll_metric_key(int which) { return metric_keys[which]; }
+const char *ll_metric_label(int which) { return metric_labels[which]; }
+
+int ll_metric_index(const char *name)
+{
+    for (int k = 0; k <= LL_SUM_BALANCED_ACCURACY; k++) {
+        if (!strcasecmp(name, metric_keys[k]) || !strcasecmp(name, metric_labels[k]))
+            return k;
+        /* "PR-AUC" and "pr-auc" for pr_auc, "balanced-accuracy" for balanced_accuracy */
+        size_t i = 0;
+        while (name[i] && metric_keys[k][i] &&
+               (name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i])) == metric_keys[k][i])
+            i++;
+        if (!name[i] && !metric_keys[k][i])
+            return k;
+    }
+    return -1;
+}
 
 static double cell_value(const ll_cell *c, int which)
 {
@@ -20,13 +48,27 @@ static double cell_value(const ll_cell *c, int which)
     }
 }
 
+/* 0: every cell finished ok; 1: some did not (failed or not run), so its mean rests on fewer
+ * folds and is not comparable; 2: none did. */
+static int row_class(const ll_summary_row *r)
+{
+    size_t missing = r->failed + r->pending;
+    return missing == 0 ? 0 : missing < r->cells ? 1 : 2;
+}
+
+/* A row and the metric it is ranked by: qsort passes no context, so each row carries it. */
+typedef struct {
+    ll_summary_row row;
+    int metric;
+} ranked_row;
+
 static int better_row(const void *a, const void *b)
 {
-    const ll_summary_row *x = a, *y = b;
-    int x_dead = x->failed + x->pending == x->cells, y_dead = y->failed + y->pending == y->cells;
-    if (x_dead != y_dead)
-        return x_dead - y_dead;
-    double fx = x->mean[LL_SUM_F1], fy = y->mean[LL_SUM_F1];
+    const ll_summary_row *x = &((const ranked_row *)a)->row, *y = &((const ranked_row *)b)->row;
+    int metric = ((const ranked_row *)a)->metric;
+    if (row_class(x) != row_class(y))
+        return row_class(x) - row_class(y);
+    double fx = x->mean[metric], fy = y->mean[metric];
     if (!isnan(fx) && !isnan(fy) && fx != fy)
         return fx > fy ? -1 : 1;
     if (isnan(fx) != isnan(fy))
@@ -37,21 +79,29 @@ static int better_row(const void *a, const void *b)
 
 ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
 {
+    return ll_summarise_by(r, LL_SUM_F1, n_rows);
+}
+
+ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_rows)
+{
     size_t n = r->n_models * r->n_samplers, per_row = r->repeats * r->folds;
+    ranked_row *ranked = calloc(n ? n : 1, sizeof *ranked);
     ll_summary_row *rows = calloc(n ? n : 1, sizeof *rows);
     double *values = malloc((per_row ? per_row : 1) * sizeof *values);
-    double *best_f1 = malloc((per_row ? per_row : 1) * sizeof *best_f1);
-    double *row_f1 = malloc((per_row ? per_row : 1) * sizeof *row_f1);
-    if (!rows || !values || !best_f1 || !row_f1) {
+    double *best_v = malloc((per_row ? per_row : 1) * sizeof *best_v);
+    double *row_v = malloc((per_row ? per_row : 1) * sizeof *row_v);
+    if (!ranked || !rows || !values || !best_v || !row_v) {
+        free(ranked);
         free(rows);
         free(values);
-        free(best_f1);
-        free(row_f1);
+        free(best_v);
+        free(row_v);
         return NULL;
     }
     for (size_t m = 0; m < r->n_models; m++)
         for (size_t s = 0; s < r->n_samplers; s++) {
-            ll_summary_row *row = &rows[m * r->n_samplers + s];
+            ranked[m * r->n_samplers + s].metric = metric;
+            ll_summary_row *row = &ranked[m * r->n_samplers + s].row;
             row->model = m;
             row->sampler = s;
             row->cells = per_row;
@@ -81,20 +131,23 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
                     }
                 }
             if (row->failed + row->pending == row->cells) /* nothing to average */
-                row->mean[LL_SUM_F1] = NAN;
+                row->mean[metric] = NAN;
         }
-    qsort(rows, n, sizeof *rows, better_row);
-    /* Per-fold F1 of the best row, paired with every other row's on the same folds. */
+    qsort(ranked, n, sizeof *ranked, better_row);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = ranked[i].row;
+    free(ranked);
+    /* Per-fold values of the best row, paired with every other row's on the same folds. */
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         int complete = rows[i].failed + rows[i].pending == 0 &&
                        rows[0].failed + rows[0].pending == 0;
         for (size_t rep = 0; rep < r->repeats; rep++)
             for (size_t f = 0; f < r->folds; f++, k++) {
-                best_f1[k] = r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)]
-                                 .metrics.f1;
-                row_f1[k] = r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)]
-                                .metrics.f1;
+                best_v[k] = cell_value(
+                    &r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)], metric);
+                row_v[k] = cell_value(
+                    &r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)], metric);
             }
         if (i == 0 || !complete) {
             /* The best row against itself: p = 1, unless it has nothing to compare. */
@@ -105,13 +158,13 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
         double t;
         /* each test fold holds 1/k of the rows, its training part (k-1)/k */
         double ratio = 1.0 / (double)(r->folds - 1);
-        rows[i].p_vs_best = ll_corrected_ttest_p(best_f1, row_f1, per_row, ratio, &t);
+        rows[i].p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row, ratio, &t);
         rows[i].worse_than_best = rows[i].p_vs_best < 0.05 &&
-                                  rows[i].mean[LL_SUM_F1] < rows[0].mean[LL_SUM_F1];
+                                  rows[i].mean[metric] < rows[0].mean[metric];
     }
     free(values);
-    free(best_f1);
-    free(row_f1);
+    free(best_v);
+    free(row_v);
     *n_rows = n;
     return rows;
 }

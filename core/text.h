@@ -17,4 +17,9 @@ char *ll_trim(char *s);
 #define LL_HASH_INIT 0xcbf29ce484222325ull
 uint64_t ll_hash_text(uint64_t h, const char *s);
 
+/* Whether s is a plain decimal number: [+-] digits [. digits] [e [+-] digits], at least one
+ * digit. strtod also reads hex ("0x10"), hex floats, "inf" and "nan", which leadlab's documented
+ * number format excludes. */
+int ll_is_decimal(const char *s);
+
 #endif

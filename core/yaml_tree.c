@@ -1,6 +1,7 @@
 /* leadlab YAML reader (see yaml_tree.h). Anchors and aliases are refused: experiment specs
  * stay plain, and a refused alias is clearer than a silently shared subtree. */
 #include "yaml_tree.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -255,10 +256,12 @@ int ll_yscalar_double(const ll_ynode *node, double *out)
         *out = INFINITY;
         return 0;
     }
+    if (!ll_is_decimal(s))
+        return -1; /* 0x10, 1_000, nan: not numbers in a spec either */
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v))
+    if (*end || (errno == ERANGE && v != 0) || !isfinite(v))
         return -1;
     *out = v;
     return 0;

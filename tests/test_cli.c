@@ -78,6 +78,15 @@ START_TEST(bad_csv_files)
                    "train.csv:4: column 'buy': value '2'");
     expect_bad_csv("id,created_at,score,count,signup,label\n1,2021-01-01,1,2,2020-01-01,0\n",
                    "target column 'buy' not found");
+    /* strtod reads hex and hex floats; the documented number format is decimal */
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-01-01,0x10,2,2020-01-01,1\n",
+                   "train.csv:3: column 'score': '0x10' is not a number");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,0x1p3,2,2020-01-01,0\n",
+                   "train.csv:2: column 'score': '0x1p3' is not a number");
+    expect_bad_csv("id,created_at,score,count,signup,buy\n1,2021-01-01,1,2,2020-01-01,0\n"
+                   "2,2021-01-01,1,2,2020-01-01,0x1\n",
+                   "train.csv:3: column 'buy': value '0x1'");
 }
 END_TEST
 
@@ -117,6 +126,22 @@ START_TEST(bad_specs)
     ck_assert_msg(rc == 0, "C: 1e30: exit %d: %s", rc, err);
     free(err);
     expect_bad_input(SPEC_HEAD "models: [logregg]\n", "unknown plugin 'logregg'");
+    expect_bad_input(SPEC_HEAD SPEC_MODELS "threshold: 0x1p-1\n",
+                     "spec.yaml:5:12: threshold: expected a number, got '0x1p-1'");
+    /* an unusable output folder is found before any compute, and named as output.dir */
+    expect_bad_input(SPEC_HEAD SPEC_FEATURES "models: [logreg]\ncv: {folds: 3}\n"
+                     "output: {dir: /proc/leadlab/x}\n",
+                     "output.dir /proc/leadlab/x: cannot create it");
+    expect_bad_input(SPEC_HEAD SPEC_FEATURES "models: [logreg]\ncv: {folds: 3}\n"
+                     "output: {dir: train.csv}\n",
+                     "train.csv: not a folder");
+    /* outputs never overwrite an input: data read from cells.csv into the spec's own folder */
+    write_good_csv("cells.csv");
+    expect_bad_input("data: {train: cells.csv, target: buy, id: id}\n" SPEC_FEATURES
+                     "models: [logreg]\ncv: {folds: 3}\noutput: {dir: .}\n",
+                     "the run would overwrite its input");
+    expect_bad_input("name: \"..\"\n" SPEC_HEAD SPEC_FEATURES SPEC_MODELS,
+                     "spec.yaml:1:7: name: must not start with '.'");
     expect_bad_input(SPEC_HEAD "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
                                "models: [no_entry]\n",
                      "no 'leadlab_plugin' symbol");
@@ -140,8 +165,8 @@ START_TEST(failing_plugin_fails_its_cells_only)
     int rc = th_run_leadlab(args, &out, &err);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
     ck_assert_ptr_nonnull(strstr(err, "6 cells failed"));
-    ck_assert_ptr_nonnull(strstr(out, "FAILED 3/3 cells: flaky: failing on purpose"));
-    ck_assert_ptr_nonnull(strstr(out, "FAILED 3/3 cells: flaky(mode=nan) returned score nan"));
+    ck_assert_ptr_nonnull(strstr(out, "FAILED 3 of 3 folds: flaky: failing on purpose"));
+    ck_assert_ptr_nonnull(strstr(out, "FAILED 3 of 3 folds: flaky(mode=nan) returned score nan"));
     snprintf(path, sizeof path, "%s/out/leaderboard.md", dir);
     char *md = th_read_file(path);
     ck_assert_ptr_nonnull(md);
@@ -149,6 +174,71 @@ START_TEST(failing_plugin_fails_its_cells_only)
     char *ok_row = strstr(md, "| logreg | none |");
     char *failed_row = strstr(md, "FAILED");
     ck_assert_msg(ok_row && failed_row && ok_row < failed_row, "%s", md);
+    free(md);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* Unescaped '|' in a Markdown table line: the number of cell borders. */
+static size_t md_borders(const char *line, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+    return n;
+}
+
+/* A plugin's buffers are never trusted: a message without its NUL is cut at the buffer, one
+ * with '|' and a newline does not break the table, and a sampler that claims more rows than
+ * it allocated fails its cells instead of being read past its allocation (ASan would see). */
+START_TEST(plugins_cannot_corrupt_the_core)
+{
+    write_good_csv("train.csv");
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml",
+                  SPEC_HEAD SPEC_FEATURES "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
+                  "models:\n  - flaky: {mode: [unterminated, pipe]}\n  - logreg\n"
+                  "samplers: [none, liar]\ncv: {folds: 3}\noutput: {dir: out}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "run %s -j 2", path);
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
+    /* 3 configs x liar + 2 flaky configs x none fail; logreg x none is the one healthy row */
+    ck_assert_msg(strstr(err, "15 cells failed"), "%s", err);
+    ck_assert_msg(strstr(out, "sampler liar reported 4000 rows but allocated fewer"), "%s", out);
+    ck_assert_msg(strstr(out, "flaky: a \\| b second line"), "%s", out);
+    char xs[256];
+    memset(xs, 'x', 255);
+    xs[255] = '\0';
+    ck_assert_msg(strstr(out, xs) && !strstr(out, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                                   "xxxxxxxxxxxxxxxxx"),
+                  "the unterminated message should be cut at 255 characters: %s", out);
+    /* every table line has as many cell borders as the header */
+    snprintf(path, sizeof path, "%s/out/leaderboard.md", dir);
+    char *md = th_read_file(path);
+    ck_assert_ptr_nonnull(md);
+    size_t header = 0, rows = 0;
+    for (char *line = md; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len && line[0] == '|') {
+            size_t b = md_borders(line, len);
+            if (!header)
+                header = b;
+            ck_assert_msg(b == header, "table line with %zu borders, header %zu: %.*s", b, header,
+                          (int)len, line);
+            rows++;
+        }
+        line = nl ? nl + 1 : line + len;
+    }
+    ck_assert_uint_eq(rows, 2 + 6);
     free(md);
     free(out);
     free(err);
@@ -345,11 +435,12 @@ END_TEST
 
 START_TEST(real_lead_data_with_transforms)
 {
-    const char *train = th_real_data("train.csv");
+    const char *train = th_require_real_data("train.csv");
     if (!train)
-        return; /* the lead data is not redistributed; CI and developers have it */
-    char args[2048];
-    snprintf(args, sizeof args, "validate %s/experiments/features.yaml", LL_TEST_SOURCE_DIR);
+        return; /* skipped: the lead data is not redistributed */
+    char args[8192];
+    snprintf(args, sizeof args, "validate %s/experiments/features.yaml --set data.train=%s",
+             LL_TEST_SOURCE_DIR, train);
     char *out = NULL, *err = NULL;
     int rc = th_run_leadlab(args, &out, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -359,9 +450,9 @@ START_TEST(real_lead_data_with_transforms)
     char path[512];
     th_write_file(dir, "spec.yaml", "", path, sizeof path);
     snprintf(args, sizeof args,
-             "run %s/experiments/features.yaml -j 2 --set output.dir=%s/lead "
+             "run %s/experiments/features.yaml -j 2 --set data.train=%s --set output.dir=%s/lead "
              "--set 'models=[logreg]' --set samplers=[none] --set threshold=0.5",
-             LL_TEST_SOURCE_DIR, dir);
+             LL_TEST_SOURCE_DIR, train, dir);
     rc = th_run_leadlab(args, &out, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     snprintf(path, sizeof path, "%s/lead/leaderboard.csv", dir);
@@ -390,11 +481,17 @@ int main(void)
     tcase_add_test(tc, too_few_positives_for_the_folds);
     tcase_add_test(tc, bad_specs);
     tcase_add_test(tc, failing_plugin_fails_its_cells_only);
+    tcase_add_test(tc, plugins_cannot_corrupt_the_core);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
     tcase_add_test(tc, quickstart_runs);
     tcase_add_test(tc, validate_and_plugins_commands);
-    tcase_add_test(tc, real_lead_data_with_transforms);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data"); /* skipped when ../shared/data is absent */
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 0);
+    tcase_add_checked_fixture(real, setup, NULL);
+    tcase_add_test(real, real_lead_data_with_transforms);
+    suite_add_tcase(s, real);
     return th_run_suite(s);
 }

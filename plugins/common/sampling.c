@@ -1,11 +1,14 @@
 /* Helpers shared by the sampler plugins (see sampling.h). */
 #include "sampling.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 void *ll_alloc_array(size_t count, size_t size)
 {
+    if (size && count > SIZE_MAX / size)
+        return NULL; /* the product would wrap around to a small buffer */
     return malloc(count > 0 ? count * size : 1);
 }
 
@@ -26,8 +29,10 @@ int ll_class_balance_of(const ll_data *in, ll_class_balance *out)
 
 int ll_owned_data_alloc(ll_owned_data *out, size_t n_rows, size_t n_cols)
 {
-    size_t cells = n_rows * n_cols;
     memset(out, 0, sizeof *out);
+    if (n_cols && n_rows > SIZE_MAX / n_cols)
+        return -1;
+    size_t cells = n_rows * n_cols;
     out->x = ll_alloc_array(cells, sizeof *out->x);
     out->y = ll_alloc_array(n_rows, 1);
     if (!out->x || !out->y) {

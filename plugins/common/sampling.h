@@ -13,7 +13,8 @@ typedef struct {
     size_t n_minority, n_majority;
 } ll_class_balance;
 
-/* malloc(count * size), but never of 0 bytes, so NULL always means out of memory. */
+/* malloc(count * size), but never of 0 bytes, so NULL always means out of memory (or a
+ * count * size beyond SIZE_MAX). */
 void *ll_alloc_array(size_t count, size_t size);
 
 /* Counts the classes of in->y. Returns -1 when a label is neither 0 nor 1. */

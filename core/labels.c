@@ -1,0 +1,204 @@
+/* leadlab labels (see labels.h). Short labels are computed from the label text alone, so the
+ * reports of a run and `leadlab show` / `compare` (which read labels back from results.db)
+ * shorten alike. */
+#include "labels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+#include "text.h"
+
+/* One label split into its plugin name and "key=value" items (pointers into `buf`). */
+typedef struct {
+    char *buf;
+    const char *name;
+    const char **keys, **values;
+    size_t n;
+} parsed_label;
+
+static void parsed_free(parsed_label *p)
+{
+    free(p->buf);
+    free(p->keys);
+    free(p->values);
+}
+
+/* "name(k=v,l=[1, 2])": items are split at commas outside brackets, since list values print
+ * as "[64, 64]". A label without parentheses has no items. */
+static int parse_label(const char *label, parsed_label *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t len = strlen(label), cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += label[i] == ',';
+    p->buf = strdup(label);
+    p->keys = malloc(cap * sizeof *p->keys);
+    p->values = malloc(cap * sizeof *p->values);
+    if (!p->buf || !p->keys || !p->values) {
+        parsed_free(p);
+        return -1;
+    }
+    p->name = p->buf;
+    char *open = strchr(p->buf, '(');
+    if (!open || len < 2 || p->buf[len - 1] != ')')
+        return 0;
+    *open = '\0';
+    p->buf[len - 1] = '\0';
+    char *item = open + 1;
+    int depth = 0;
+    for (char *c = item;; c++) {
+        if (*c == '[')
+            depth++;
+        else if (*c == ']' && depth > 0)
+            depth--;
+        if (*c == '\0' || (*c == ',' && depth == 0)) {
+            int end = *c == '\0';
+            *c = '\0';
+            if (*item) {
+                char *eq = strchr(item, '=');
+                if (eq)
+                    *eq = '\0';
+                p->keys[p->n] = item;
+                p->values[p->n++] = eq ? eq + 1 : "";
+            }
+            if (end)
+                break;
+            item = c + 1;
+        }
+    }
+    return 0;
+}
+
+static const char *value_of(const parsed_label *p, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->keys[i], key))
+            return p->values[i];
+    return NULL;
+}
+
+/* Whether `key` takes more than one value (absent being a value) among the configs of
+ * plugin `name`. */
+static int varies(const parsed_label *all, size_t n, const char *name, const char *key)
+{
+    const char *first = NULL;
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].name, name))
+            continue;
+        const char *v = value_of(&all[i], key);
+        if (!seen) {
+            first = v;
+            seen = 1;
+        } else if ((first == NULL) != (v == NULL) || (v && strcmp(first, v))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static char *short_label(const parsed_label *all, size_t n, const parsed_label *p)
+{
+    size_t cap = strlen(p->name) + 3;
+    for (size_t k = 0; k < p->n; k++)
+        cap += strlen(p->keys[k]) + strlen(p->values[k]) + 2;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "%s", p->name);
+    size_t kept = 0;
+    for (size_t k = 0; k < p->n; k++)
+        if (varies(all, n, p->name, p->keys[k]))
+            len += (size_t)snprintf(s + len, cap - len, "%s%s=%s", kept++ ? "," : "(",
+                                    p->keys[k], p->values[k]);
+    if (kept)
+        snprintf(s + len, cap - len, ")");
+    return s;
+}
+
+void ll_labels_free(char **labels, size_t n)
+{
+    if (!labels)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(labels[i]);
+    free(labels);
+}
+
+int ll_short_labels(const char *const *labels, size_t n, char **out)
+{
+    parsed_label *all = calloc(n ? n : 1, sizeof *all);
+    if (!all)
+        return -1;
+    memset(out, 0, n * sizeof *out);
+    size_t parsed = 0;
+    while (parsed < n && parse_label(labels[parsed], &all[parsed]) == 0)
+        parsed++;
+    int rc = parsed < n ? -1 : 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!(out[i] = short_label(all, n, &all[i])))
+            rc = -1;
+    /* Keys written in another order shorten two configs alike: keep that plugin's full labels. */
+    for (size_t i = 0; i < n && rc == 0; i++)
+        for (size_t j = i + 1; j < n && rc == 0; j++) {
+            if (strcmp(out[i], out[j]) || strcmp(all[i].name, all[j].name))
+                continue;
+            for (size_t k = 0; k < n && rc == 0; k++) {
+                if (strcmp(all[k].name, all[i].name))
+                    continue;
+                char *full = strdup(labels[k]);
+                if (!full)
+                    rc = -1;
+                free(out[k]);
+                out[k] = full;
+            }
+        }
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i]);
+            out[i] = NULL;
+        }
+    for (size_t i = 0; i < parsed; i++)
+        parsed_free(&all[i]);
+    free(all);
+    return rc;
+}
+
+char **ll_param_columns(const ll_config *list, size_t n, const char *prefix, size_t *n_out)
+{
+    *n_out = 0;
+    size_t cap = 1;
+    for (size_t i = 0; i < n; i++)
+        cap += list[i].plugin->n_params;
+    char **cols = malloc(cap * sizeof *cols);
+    if (!cols)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < list[i].plugin->n_params; k++) {
+            char *name = ll_format("%s.%s", prefix, list[i].plugin->params[k].name);
+            if (!name) {
+                ll_labels_free(cols, *n_out);
+                *n_out = 0;
+                return NULL;
+            }
+            size_t j = 0;
+            while (j < *n_out && strcmp(cols[j], name))
+                j++;
+            if (j < *n_out)
+                free(name);
+            else
+                cols[(*n_out)++] = name;
+        }
+    return cols;
+}
+
+const char *ll_param_value(const ll_config *config, const char *column)
+{
+    const char *dot = strchr(column, '.');
+    const char *name = dot ? dot + 1 : column;
+    for (size_t k = 0; k < config->plugin->n_params; k++)
+        if (!strcmp(config->plugin->params[k].name, name))
+            return ll_host_default()->string(config->params, name);
+    return NULL;
+}

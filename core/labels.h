@@ -1,0 +1,31 @@
+/* leadlab labels: config labels shortened to the parameters that vary within a plugin (for
+ * tables people read), and one column per plugin parameter (for tables tools read). */
+#ifndef LL_CORE_LABELS_H
+#define LL_CORE_LABELS_H
+
+#include <stddef.h>
+
+#include "spec.h"
+
+/* Shortens the labels of one list of configs ("knn(k=5,weights=distance)", as the spec names
+ * them): each keeps only the parameters whose value differs between the configs of the same
+ * plugin in the list (a parameter one config gives and another leaves at its default counts as
+ * varying), so a plugin listed once shows its bare name. Should two configs of a plugin end up
+ * with one short label (the same parameters written in another order), that plugin keeps its
+ * full labels. out[i] is malloc'd; returns 0, or -1 when memory runs out (out then holds
+ * nothing to free). */
+int ll_short_labels(const char *const *labels, size_t n, char **out);
+void ll_labels_free(char **labels, size_t n);
+
+/* The parameter columns of a list of configs: "PREFIX.NAME" for every parameter of every
+ * plugin in the list, in first-seen schema order (two plugins sharing a name, like logreg's
+ * and svm's C, share the column). Returns a malloc'd array of *n_out malloc'd names (free with
+ * ll_labels_free), or NULL when memory runs out (*n_out = 0 with an empty list is not NULL). */
+char **ll_param_columns(const ll_config *list, size_t n, const char *prefix, size_t *n_out);
+
+/* The value of column `column` ("PREFIX.NAME") for one config, as its text in the spec (or the
+ * schema's default), e.g. "0.5", "balanced", "[64, 64]"; NULL when the plugin has no such
+ * parameter. */
+const char *ll_param_value(const ll_config *config, const char *column);
+
+#endif
