@@ -8,13 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-/* Reads the whole stream, so pipes and files whose size changes under us work too. */
+/* Data is held in memory: a file beyond this is refused rather than read until memory runs
+ * out (a pipe from /dev/zero, say). */
+#define LL_MAX_DATA_BYTES ((size_t)1 << 34) /* 16 GiB */
+
+/* Reads the whole stream, so pipes and files whose size changes under us work too; devices
+ * and folders are refused. */
 static int read_whole_file(const char *path, char **text_out, size_t *len_out, ll_error *err)
 {
     FILE *file = fopen(path, "rb");
     if (!file)
         return ll_error_set(err, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(file), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        fclose(file);
+        return ll_error_set(err, "%s: not a regular file (%s)", path,
+                            S_ISDIR(st.st_mode)   ? "a folder"
+                            : S_ISCHR(st.st_mode) ? "a character device"
+                            : S_ISBLK(st.st_mode) ? "a block device"
+                                                  : "a socket or other special file");
+    }
     size_t cap = 1 << 16, len = 0;
     char *text = malloc(cap);
     if (!text) {
@@ -23,6 +38,12 @@ static int read_whole_file(const char *path, char **text_out, size_t *len_out, l
     }
     for (;;) {
         if (len + 1 >= cap) { /* keep one spare byte for the final terminator */
+            if (cap >= LL_MAX_DATA_BYTES) {
+                free(text);
+                fclose(file);
+                return ll_error_set(err, "%s: larger than %zu GiB, more than leadlab holds in "
+                                    "memory", path, LL_MAX_DATA_BYTES >> 30);
+            }
             char *grown = cap > SIZE_MAX / 2 ? NULL : realloc(text, cap * 2);
             if (!grown) {
                 free(text);
@@ -39,7 +60,7 @@ static int read_whole_file(const char *path, char **text_out, size_t *len_out, l
                 int saved = errno;
                 free(text);
                 fclose(file);
-                return ll_error_set(err, "%s: read error: %s", path, strerror(saved));
+                return ll_error_io(err, "%s: read error: %s", path, strerror(saved));
             }
             break;
         }

@@ -103,7 +103,7 @@ int ll_hash_file(const char *path, ll_digest *out, ll_error *err)
     int bad = ferror(f);
     fclose(f);
     if (bad)
-        return ll_error_set(err, "%s: read error", path);
+        return ll_error_io(err, "%s: read error: %s", path, strerror(errno));
     *out = ll_hash_final(&h);
     return 0;
 }

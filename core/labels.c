@@ -165,6 +165,36 @@ int ll_short_labels(const char *const *labels, size_t n, char **out)
     return rc;
 }
 
+/* Short labels of one list of configs, malloc'd; NULL when memory runs out. */
+static char **config_short_labels(const ll_config *list, size_t n)
+{
+    const char **labels = malloc((n ? n : 1) * sizeof *labels);
+    char **out = calloc(n ? n : 1, sizeof *out);
+    if (labels && out) {
+        for (size_t i = 0; i < n; i++)
+            labels[i] = list[i].label;
+        if (ll_short_labels(labels, n, out) == 0) {
+            free(labels);
+            return out;
+        }
+    }
+    free(labels);
+    free(out);
+    return NULL;
+}
+
+int ll_spec_short_labels(const ll_spec *spec, char ***models, char ***samplers)
+{
+    *models = config_short_labels(spec->models, spec->n_models);
+    *samplers = config_short_labels(spec->samplers, spec->n_samplers);
+    if (*models && *samplers)
+        return 0;
+    ll_labels_free(*models, spec->n_models);
+    ll_labels_free(*samplers, spec->n_samplers);
+    *models = *samplers = NULL;
+    return -1;
+}
+
 char **ll_param_columns(const ll_config *list, size_t n, const char *prefix, size_t *n_out)
 {
     *n_out = 0;

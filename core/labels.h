@@ -17,6 +17,11 @@
 int ll_short_labels(const char *const *labels, size_t n, char **out);
 void ll_labels_free(char **labels, size_t n);
 
+/* ll_short_labels of the spec's model and sampler configs: (*models)[spec->n_models] and
+ * (*samplers)[spec->n_samplers], freed with ll_labels_free. Returns 0, or -1 when memory runs
+ * out (both NULL then). */
+int ll_spec_short_labels(const ll_spec *spec, char ***models, char ***samplers);
+
 /* The parameter columns of a list of configs: "PREFIX.NAME" for every parameter of every
  * plugin in the list, in first-seen schema order (two plugins sharing a name, like logreg's
  * and svm's C, share the column). Returns a malloc'd array of *n_out malloc'd names (free with

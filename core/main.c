@@ -1,6 +1,7 @@
 /* leadlab command line: the only place that prints results and decides exit codes
  * (0 success, 1 some cells failed, 2 bad input or usage). */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -25,7 +26,7 @@
 #define LL_VERSION "0"
 #endif
 
-enum { EXIT_CELLS_FAILED = 1, EXIT_BAD_INPUT = 2 };
+enum { EXIT_CELLS_FAILED = 1, EXIT_BAD_INPUT = 2, EXIT_IO = 3 };
 
 /* The world of this process: NULL, or the MPI job it belongs to (set once in main). */
 static ll_mpi *mpi_world;
@@ -54,8 +55,9 @@ static void usage(FILE *out)
           "  --version, --help\n"
           "\n"
           "Plugins are searched in the spec's plugin_path, $LEADLAB_PLUGIN_PATH, then the\n"
-          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input,\n"
-          "130 / 143 interrupted by SIGINT / SIGTERM (outputs hold what finished).\n",
+          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input, 3 a read\n"
+          "or write failed (disk full, I/O error), 130 / 143 interrupted by SIGINT /\n"
+          "SIGTERM (outputs hold what finished).\n",
           out);
 }
 
@@ -63,6 +65,13 @@ static int bad_input(const char *msg)
 {
     fprintf(stderr, "leadlab: %s\n", msg);
     return EXIT_BAD_INPUT;
+}
+
+/* A library error: bad input (2), or a read or write the system refused (3). */
+static int error_exit(const ll_error *err)
+{
+    fprintf(stderr, "leadlab: %s\n", err->msg);
+    return err->io ? EXIT_IO : EXIT_BAD_INPUT;
 }
 
 /* Options shared by run, validate and predict. */
@@ -173,7 +182,7 @@ static int open_experiment(int argc, char **argv, int allow_predict, experiment 
     ll_error err;
     const options *o = &ex->opt;
     if (ll_spec_load(o->spec, o->sets, o->n_sets, &ex->reg, &ex->spec, &err) != 0)
-        return bad_input(err.msg); /* spec and registry already freed */
+        return error_exit(&err); /* spec and registry already freed */
     ll_spec *spec = &ex->spec;
     int rc = 0;
     if (o->isolation) {
@@ -195,12 +204,12 @@ static int open_experiment(int argc, char **argv, int allow_predict, experiment 
             rc = bad_input("out of memory");
         else if ((slash && ll_make_dirs(dir, &err) != 0) ||
                  ll_synth_write(ex->synth_file, spec->synth_rows, spec->synth_seed, &err) != 0)
-            rc = bad_input(err.msg);
+            rc = error_exit(&err);
     }
     const char *data_file = ex->synth_file ? ex->synth_file : spec->train_path;
     if (rc == 0 && ll_dataset_load_train(data_file, &spec->features, &ex->enc, &ex->data,
                                          &err) != 0)
-        rc = bad_input(err.msg);
+        rc = error_exit(&err);
     size_t pos = ex->data.n_positive, neg = ex->data.n_rows - pos;
     if (rc == 0 && (pos < spec->folds || neg < spec->folds)) {
         fprintf(stderr, "leadlab: %s: %zu-fold CV needs at least %zu rows of each class, the "
@@ -325,7 +334,7 @@ static int cmd_run(int argc, char **argv)
         fputc('\n', stderr);
     if (session_rc != 0) {
         fprintf(stderr, "leadlab: %s\n", err.msg);
-        rc = res.bad_input ? EXIT_BAD_INPUT : EXIT_CELLS_FAILED;
+        rc = err.io ? EXIT_IO : res.bad_input ? EXIT_BAD_INPUT : EXIT_CELLS_FAILED;
     } else if (!res.serving) {
         const ll_run_result *run = &res.run;
         ll_report_context ctx = {command, machine, NULL};
@@ -365,7 +374,7 @@ static int cmd_status(int argc, char **argv)
     ll_store_status st;
     ll_error err;
     if (ll_store_read_status(argv[2], &st, &err) != 0)
-        return bad_input(err.msg);
+        return error_exit(&err);
     printf("%s: run %lld, %s (started %s%s%s)\n", argv[2], (long long)st.run_id, st.status,
            st.started_at, st.ended_at[0] ? ", ended " : "", st.ended_at);
     printf("data: %s\n", st.data_file);
@@ -423,7 +432,7 @@ static int cmd_validate(int argc, char **argv)
     ll_error err;
     if (ll_output_dir_ready(spec.out_dir, &err) != 0 ||
         ll_outputs_spare_inputs(&spec, &err) != 0)
-        rc = bad_input(err.msg);
+        rc = error_exit(&err);
     close_experiment(&ex);
     return rc;
 }
@@ -486,7 +495,7 @@ static int cmd_predict(int argc, char **argv)
         goto out;
     }
     if (ll_dataset_load_apply(o.test, ex.enc, &test, &err) != 0) {
-        rc = bad_input(err.msg);
+        rc = error_exit(&err);
         goto out;
     }
     if (!test.ids) {
@@ -522,7 +531,7 @@ static int cmd_predict(int argc, char **argv)
     }
     ll_atomic_file af;
     if (ll_atomic_open(&af, o.out, &err) != 0) {
-        rc = bad_input(err.msg);
+        rc = error_exit(&err);
         goto out;
     }
     fprintf(af.f, "%s,%s\n", spec.features.id, spec.features.target);
@@ -534,7 +543,7 @@ static int cmd_predict(int argc, char **argv)
         fprintf(af.f, ",%d\n", label);
     }
     if (ll_atomic_commit(&af, &err) != 0) {
-        rc = bad_input(err.msg);
+        rc = error_exit(&err);
         goto out;
     }
     fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive -> %s\n",
@@ -566,7 +575,7 @@ static int cmd_plugins(int argc, char **argv)
     ll_registry reg;
     ll_error err;
     if (ll_registry_init(&reg, extra, n_extra, &err) != 0)
-        return bad_input(err.msg);
+        return error_exit(&err);
     ll_registry_load_all(&reg, print_refusal, NULL);
     printf("search path:");
     for (size_t d = 0; d < reg.n_dirs; d++)
@@ -596,29 +605,44 @@ static int cmd_plugins(int argc, char **argv)
     return 0;
 }
 
+/* A whole decimal number in [min, max], or -1 (overflow, trailing text and signs refused). */
+static int parse_count(const char *text, unsigned long long min, unsigned long long max,
+                       unsigned long long *out)
+{
+    if (!text || !(*text >= '0' && *text <= '9'))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int cmd_synth(int argc, char **argv)
 {
+    static const char usage_line[] =
+        "usage: leadlab synth --out FILE.csv [--rows N in 100..10000000] [--seed S in 0..2^64-1]";
     const char *out = NULL;
-    long rows = 20000, seed = 7;
+    unsigned long long rows = 20000, seed = 7;
     for (int i = 2; i < argc; i++) {
-        char *end = NULL;
-        if (!strcmp(argv[i], "--out") && i + 1 < argc)
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--out") && next)
             out = argv[++i];
-        else if (!strcmp(argv[i], "--rows") && i + 1 < argc &&
-                 (rows = strtol(argv[++i], &end, 10), !*end) && rows >= 100)
-            continue;
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc &&
-                 (seed = strtol(argv[++i], &end, 10), !*end) && seed >= 0)
-            continue;
+        else if (!strcmp(argv[i], "--rows") && parse_count(next, 100, 10000000, &rows) == 0)
+            i++; /* the spec's data.synth.rows has the same bound */
+        else if (!strcmp(argv[i], "--seed") && parse_count(next, 0, ULLONG_MAX, &seed) == 0)
+            i++;
         else
-            return bad_input("usage: leadlab synth --out FILE.csv [--rows N>=100] [--seed S>=0]");
+            return bad_input(usage_line);
     }
     if (!out)
-        return bad_input("usage: leadlab synth --out FILE.csv [--rows N>=100] [--seed S>=0]");
+        return bad_input(usage_line);
     ll_error err;
     if (ll_synth_write(out, (size_t)rows, (uint64_t)seed, &err) != 0)
-        return bad_input(err.msg);
-    fprintf(stderr, "leadlab: wrote %ld synthetic rows (seed %ld) to %s\n", rows, seed, out);
+        return error_exit(&err);
+    fprintf(stderr, "leadlab: wrote %llu synthetic rows (seed %llu) to %s\n", rows, seed, out);
     return 0;
 }
 
@@ -644,7 +668,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) {
         ll_error err;
         if (ll_mpi_init(&argc, &argv, &mpi_world, &err) != 0)
-            return bad_input(err.msg);
+            return error_exit(&err);
         int rc = cmd_run(argc, argv);
         ll_mpi_finalize(mpi_world, rc == EXIT_BAD_INPUT);
         return rc;

@@ -1,6 +1,9 @@
 /* leadlab outputs (see report.h). Numbers are printed with fixed formats so that two runs
  * with the same results give byte-identical files; timings live only in the CSV and JSON. */
 #include "report.h"
+#include "labels.h"
+#include "manifest.h"
+#include "report_html.h"
 #include "summary.h"
 
 #include <errno.h>
@@ -38,7 +41,8 @@ int ll_output_dir_ready(const char *dir, ll_error *err)
 /* Every file a run writes into its output folder. */
 static const char *const output_files[] = {
     "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
-    "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock"};
+    "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock",
+    "report.html",    LL_MANIFEST_FILE};
 
 int ll_outputs_spare_inputs(const ll_spec *spec, ll_error *err)
 {
@@ -83,26 +87,34 @@ int ll_atomic_open(ll_atomic_file *af, const char *path, ll_error *err)
 {
     snprintf(af->path, sizeof af->path, "%s", path);
     snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", path, (long)getpid());
+    errno = 0;
     af->f = fopen(af->tmp, "w");
     if (!af->f)
-        return ll_error_set(err, "%s: cannot write: %s", af->tmp, strerror(errno));
+        return ll_error_io(err, "%s: cannot write: %s", af->tmp, strerror(errno));
     return 0;
 }
 
 int ll_atomic_commit(ll_atomic_file *af, ll_error *err)
 {
-    int bad = ferror(af->f);
-    if (fclose(af->f) != 0)
+    /* A failed fputs left its errno behind; a failed flush or close sets it now. */
+    int e = errno, bad = ferror(af->f);
+    if (fflush(af->f) != 0) {
+        e = errno;
         bad = 1;
+    }
+    if (fclose(af->f) != 0 && !bad) {
+        e = errno;
+        bad = 1;
+    }
     af->f = NULL;
     if (bad) {
         remove(af->tmp);
-        return ll_error_set(err, "%s: write failed", af->path);
+        return ll_error_io(err, "%s: write failed: %s", af->path, strerror(e));
     }
     if (rename(af->tmp, af->path) != 0) {
         int e = errno;
         remove(af->tmp);
-        return ll_error_set(err, "%s: cannot rename into place: %s", af->path, strerror(e));
+        return ll_error_io(err, "%s: cannot rename into place: %s", af->path, strerror(e));
     }
     return 0;
 }
@@ -155,13 +167,36 @@ static void md_mean_sd(FILE *out, const ll_summary_row *row, int which)
         fprintf(out, " %.3f ± %.3f |", row->mean[which], row->sd[which]);
 }
 
+/* Under the table: the full label of every config whose label was shortened. */
+static void md_full_labels(FILE *out, const ll_spec *spec, char **model_short,
+                           char **sampler_short)
+{
+    int any = 0;
+    for (int kind = 0; kind < 2; kind++) {
+        const ll_config *list = kind ? spec->samplers : spec->models;
+        char **brief = kind ? sampler_short : model_short;
+        for (size_t i = 0; i < (kind ? spec->n_samplers : spec->n_models); i++) {
+            if (!strcmp(brief[i], list[i].label))
+                continue;
+            fprintf(out, "%s`%s` = %s", any++ ? "; " : "\nLabels show the parameters that vary "
+                    "within a plugin; in full: ", brief[i], list[i].label);
+        }
+    }
+    if (any)
+        fputs(".\n", out);
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
     size_t n_rows;
-    ll_summary_row *rows = ll_summarise(run, &n_rows);
-    if (!rows)
+    int metric = spec->sort_metric;
+    ll_summary_row *rows = ll_summarise_by(run, metric, &n_rows);
+    char **model_short = NULL, **sampler_short = NULL;
+    if (!rows || ll_spec_short_labels(spec, &model_short, &sampler_short) != 0) {
+        free(rows);
         return -1;
+    }
     size_t finished = run->n_cells - run->n_pending;
     if (run->n_pending)
         fprintf(out, "# Leaderboard: %s (incomplete: %zu of %zu cells)\n\n"
@@ -193,21 +228,21 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     else
         fputs(" F1 |", out);
     for (int k = 1; k < 7; k++)
-        if (spec->metrics & (1u << k))
+        if (spec->metrics & (1u << k) || k == metric)
             fprintf(out, " %s |", metric_labels[k]);
     fputs(" vs best |\n|---:|---|---|", out);
     int cols = (spec->tune_threshold ? 3 : 1) + 1;
     for (int k = 1; k < 7; k++)
-        cols += (spec->metrics >> k) & 1u;
+        cols += ((spec->metrics >> k) & 1u) || k == metric;
     for (int k = 0; k < cols; k++)
         fputs("---:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < n_rows; i++) {
         const ll_summary_row *row = &rows[i];
         fprintf(out, "| %zu | ", i + 1);
-        md_cell(out, spec->models[row->model].label);
+        md_cell(out, model_short[row->model]);
         fputs(" | ", out);
-        md_cell(out, spec->samplers[row->sampler].label);
+        md_cell(out, sampler_short[row->sampler]);
         fputs(" |", out);
         md_mean_sd(out, row, LL_SUM_F1);
         if (spec->tune_threshold) {
@@ -215,7 +250,7 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
             md_mean_sd(out, row, LL_SUM_THRESHOLD);
         }
         for (int k = 1; k < 7; k++)
-            if (spec->metrics & (1u << k))
+            if (spec->metrics & (1u << k) || k == metric)
                 md_mean_sd(out, row, k);
         if (row->failed) {
             fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
@@ -233,24 +268,40 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
             fprintf(out, row->p_vs_best < 0.001 ? " %sp < 0.001 |\n" : " %sp = %.3f |\n",
                     row->worse_than_best ? "▼ " : "", row->p_vs_best);
     }
-    fprintf(out, "\nmean ± sd over %zu cells per row. ▼: F1 significantly below the best row "
-                 "(corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
-            spec->folds * spec->repeats);
+    fprintf(out, "\nmean ± sd over %zu cells per row. %s%s%s▼: %s significantly below the best "
+                 "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
+            spec->folds * spec->repeats, metric ? "Ranked by " : "",
+            metric ? ll_metric_label(metric) : "", metric ? ". " : "", ll_metric_label(metric));
+    md_full_labels(out, spec, model_short, sampler_short);
+    ll_labels_free(model_short, spec->n_models);
+    ll_labels_free(sampler_short, spec->n_samplers);
     free(rows);
     return ferror(out) ? -1 : 0;
 }
 
 static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
 {
-    size_t n_rows;
-    ll_summary_row *rows = ll_summarise(run, &n_rows);
-    if (!rows)
+    size_t n_rows, n_mcols = 0, n_scols = 0;
+    ll_summary_row *rows = ll_summarise_by(run, spec->sort_metric, &n_rows);
+    /* One column per plugin parameter, after the fixed ones, so F1 can be plotted against C. */
+    char **mcols = ll_param_columns(spec->models, spec->n_models, "model", &n_mcols);
+    char **scols = ll_param_columns(spec->samplers, spec->n_samplers, "sampler", &n_scols);
+    if (!rows || !mcols || !scols) {
+        free(rows);
+        ll_labels_free(mcols, n_mcols);
+        ll_labels_free(scols, n_scols);
         return -1;
+    }
     fputs("rank,config,sampler,cells,failed", out);
     for (int k = 0; k < 7; k++)
         fprintf(out, ",%s_mean,%s_sd", metric_keys[k], metric_keys[k]);
     fputs(",fit_seconds,predict_seconds,f1_fixed_mean,f1_fixed_sd,threshold_mean,"
-          "p_vs_best,error,pending\n", out);
+          "p_vs_best,error,pending", out);
+    for (size_t k = 0; k < n_mcols + n_scols; k++) {
+        fputc(',', out);
+        ll_csv_field(out, k < n_mcols ? mcols[k] : scols[k - n_mcols]);
+    }
+    fputc('\n', out);
     for (size_t i = 0; i < n_rows; i++) {
         const ll_summary_row *row = &rows[i];
         fprintf(out, "%zu,", i + 1);
@@ -274,8 +325,18 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
         csv_number(out, row->p_vs_best);
         fputc(',', out);
         ll_csv_field(out, row->first_error ? row->first_error : "");
-        fprintf(out, ",%zu\n", row->pending);
+        fprintf(out, ",%zu", row->pending);
+        for (size_t k = 0; k < n_mcols + n_scols; k++) {
+            const char *v = k < n_mcols ? ll_param_value(&spec->models[row->model], mcols[k])
+                                        : ll_param_value(&spec->samplers[row->sampler],
+                                                         scols[k - n_mcols]);
+            fputc(',', out);
+            ll_csv_field(out, v ? v : ""); /* empty: this row's plugin has no such parameter */
+        }
+        fputc('\n', out);
     }
+    ll_labels_free(mcols, n_mcols);
+    ll_labels_free(scols, n_scols);
     free(rows);
     return 0;
 }
@@ -416,7 +477,7 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
     fputs("\n}\n", out);
 }
 
-typedef enum { OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON } output_kind;
+typedef enum { OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML } output_kind;
 
 static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
                      const ll_report_context *ctx, output_kind kind, const char *file,
@@ -435,8 +496,9 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_FOLDS: write_folds_csv(af.f, data, run); break;
     case OUT_PRED: write_predictions_csv(af.f, spec, data, run); break;
     case OUT_JSON: write_run_json(af.f, spec, data, run, ctx); break;
+    case OUT_HTML: rc = ll_report_html(af.f, spec, data, run, ctx); break;
     }
-    if (rc != 0) {
+    if (rc != 0 && !ferror(af.f)) { /* a write error is the commit's to report */
         fclose(af.f);
         remove(af.tmp);
         return ll_error_set(err, "%s: out of memory", path);
@@ -457,12 +519,25 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         {LL_OUT_MD, OUT_LB_MD, "leaderboard.md"},   {LL_OUT_CSV, OUT_LB_CSV, "leaderboard.csv"},
         {LL_OUT_CSV, OUT_CELLS, "cells.csv"},       {LL_OUT_CSV, OUT_FOLDS, "folds.csv"},
         {0, OUT_PRED, "predictions.csv"},           {LL_OUT_JSON, OUT_JSON, "run.json"},
+        {~0u, OUT_HTML, "report.html"},
     };
+    const char *written[sizeof outputs / sizeof outputs[0] + 1];
+    size_t n_written = 0;
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        int wanted = outputs[i].need ? (spec->formats & outputs[i].need) != 0
-                                     : spec->write_predictions;
-        if (wanted && write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)
+        int wanted = outputs[i].need == ~0u ? 1
+                     : outputs[i].need      ? (spec->formats & outputs[i].need) != 0
+                                            : spec->write_predictions;
+        if (!wanted)
+            continue;
+        if (write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)
             return -1;
+        written[n_written++] = outputs[i].file;
     }
-    return 0;
+    /* Generated data inside the folder is the run's output too (and goes when it stops being). */
+    const char *slash = spec->synth ? strrchr(spec->train_path, '/') : NULL;
+    if (slash && (size_t)(slash - spec->train_path) == strlen(spec->out_dir) &&
+        !strncmp(spec->train_path, spec->out_dir, strlen(spec->out_dir)))
+        written[n_written++] = slash + 1;
+    const char *inputs[] = {spec->path, spec->train_path};
+    return ll_manifest_update(spec->out_dir, written, n_written, inputs, 2, err);
 }

@@ -59,6 +59,8 @@ typedef struct {
     double cell_seconds;   /* limits.cell_seconds: 0 = none */
     double cell_memory_mb; /* limits.cell_memory_mb: 0 = none */
     ll_ynode *tree;     /* the spec after overrides, for run.json */
+    int sort_metric;    /* report.sort (or --sort): the metric the leaderboards rank by, as a
+                           bit position of LL_METRIC_* (0 = F1, 4 = PR-AUC, 5 = MCC, ...) */
 } ll_spec;
 
 /* Reads and validates `path`, applying `sets` ("key.path=value") first. Plugins are resolved

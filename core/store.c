@@ -56,14 +56,22 @@ static const char schema_sql[] =
 
 static int db_error(ll_store *s, ll_error *err, const char *what)
 {
+    int code = sqlite3_errcode(s->db);
+    /* A full disk or a failing one is the system's fault, not the input's. */
+    if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
+        return ll_error_io(err, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return ll_error_set(err, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 static int exec(ll_store *s, const char *sql, ll_error *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ll_error_set(err, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR)
+            ll_error_io(err, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        else
+            ll_error_set(err, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         return -1;
     }

@@ -233,7 +233,7 @@ int ll_synth_write(const char *path, size_t rows, uint64_t seed, ll_error *err)
     if (failed) {
         unlink(temp_path);
         free(temp_path);
-        return ll_error_set(err, "%s: cannot write: %s", path, strerror(saved));
+        return ll_error_io(err, "%s: cannot write: %s", path, strerror(saved));
     }
     free(temp_path);
     return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 
@@ -177,6 +178,40 @@ START_TEST(failing_plugin_fails_its_cells_only)
     free(md);
     free(out);
     free(err);
+}
+END_TEST
+
+/* A write the system refuses is exit 3 with the file and the reason, not "bad input" or "out
+ * of memory"; inputs that would be read or written without end are refused up front. */
+START_TEST(io_failures_and_unbounded_inputs)
+{
+    write_good_csv("train.csv");
+    char path[512], cmd[2048];
+    th_write_file(dir, "spec.yaml", SPEC_HEAD SPEC_FEATURES SPEC_MODELS, path, sizeof path);
+    /* A file size limit makes every write past 64 KiB fail with EFBIG, as a full disk would. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && ulimit -f 64 && trap '' XFSZ && %s run spec.yaml > /dev/null 2> io.err",
+             dir, LL_TEST_LEADLAB_EXE);
+    int status = system(cmd);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3, "exit %d (expected 3)",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    snprintf(path, sizeof path, "%s/io.err", dir);
+    char *err = th_read_file(path);
+    ck_assert_msg(err && strstr(err, "results.db") && !strstr(err, "out of memory"), "%s", err);
+    free(err);
+
+    char *out = NULL;
+    err = NULL;
+    ck_assert_int_eq(th_run_leadlab("synth --out x.csv --rows 99999999999999999999", NULL, &err),
+                     2);
+    ck_assert_msg(strstr(err, "--rows N in 100..10000000"), "%s", err);
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(th_run_leadlab("synth --out x.csv --seed -1", NULL, &err), 2);
+    free(err);
+    expect_bad_input("data: {train: /dev/zero, target: buy}\nmodels: [logreg]\n",
+                     "/dev/zero: not a regular file (a character device)");
+    free(out);
 }
 END_TEST
 
@@ -482,6 +517,7 @@ int main(void)
     tcase_add_test(tc, bad_specs);
     tcase_add_test(tc, failing_plugin_fails_its_cells_only);
     tcase_add_test(tc, plugins_cannot_corrupt_the_core);
+    tcase_add_test(tc, io_failures_and_unbounded_inputs);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
     tcase_add_test(tc, quickstart_runs);

@@ -135,7 +135,7 @@ static void expect_train_error(const char *path, const ll_feature_spec *spec, ..
 {
     ll_encoder *enc = (ll_encoder *)1;
     ll_dataset ds;
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     ck_assert_int_eq(ll_dataset_load_train(path, spec, &enc, &ds, &err), -1);
     ck_assert_ptr_null(enc);
     ck_assert_ptr_null(ds.x);
@@ -150,7 +150,7 @@ static void expect_train_error(const char *path, const ll_feature_spec *spec, ..
 static void load_train_ok(const char *path, const ll_feature_spec *spec, ll_encoder **enc,
                           ll_dataset *ds)
 {
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     ck_assert_msg(ll_dataset_load_train(path, spec, enc, ds, &err) == 0, "%s", err.msg);
 }
 
@@ -173,7 +173,7 @@ START_TEST(csv_quoted_fields_and_crlf)
                                      "\r\n" /* blank line: skipped */
                                      "plain,\"3\",last");
     ll_csv csv;
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     ck_assert_msg(ll_csv_read(path, &csv, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(csv.n_cols, 3);
     ck_assert_uint_eq(csv.n_rows, 3);
@@ -207,7 +207,7 @@ END_TEST
 START_TEST(csv_quote_errors)
 {
     ll_csv csv;
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     const char *path = write_fixture("open.csv", "a,b\n1,2\n3,\"never\nclosed\n");
     ck_assert_int_eq(ll_csv_read(path, &csv, &err), -1);
     ck_assert_msg(strstr(err.msg, "open.csv:3: field 2: unterminated quoted field"), "%s",
@@ -337,7 +337,7 @@ START_TEST(encode_every_transform)
     path = write_fixture("apply.csv", "note,signup,cat,amount,created,id,extra\n"
                                       "q,2021-06-01,2,7,2021-06-15,b1,zz\n"
                                       "r,,3,,2021-01-01,b2,zz\n");
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     ck_assert_msg(ll_dataset_load_apply(path, enc, &ds, &err) == 0, "%s", err.msg);
     ck_assert_ptr_null(ds.y);
     ck_assert_uint_eq(ds.n_positive, 0);
@@ -670,7 +670,7 @@ START_TEST(derived_sum_and_count)
                                               "s1,1,2,x,2021-01-01\n"
                                               "s2,7,2,z,2021-01-01\n"
                                               "s3,,2,x,\n");
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     ck_assert_msg(ll_dataset_load_apply(path, enc, &ds, &err) == 0, "%s", err.msg);
     const double applied[3][6] = {
         { 2, 3, 0, 2, 3, 0 }, { 2, 9, 0, 0, 0, 0 }, { 2, -1, 1, 2, 0, 1 },
@@ -763,8 +763,8 @@ static size_t feature_index(const ll_dataset *ds, const char *name)
     return 0;
 }
 
-/* On the synthetic leads (and the real file when present), sum and count agree with a brute
- * force tally of the raw columns, which the same encoding also carries. */
+/* On the synthetic leads (and the real file: real_lead_data_sums_and_counts), sum and count
+ * agree with a brute force tally of the raw columns, which the same encoding also carries. */
 static void check_sum_and_count_invariants(const char *path)
 {
     ll_feature_spec spec = new_spec("buy", "1", "0");
@@ -815,13 +815,10 @@ static void check_sum_and_count_invariants(const char *path)
 
 START_TEST(sum_and_count_match_a_brute_force_tally)
 {
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     const char *synth = fixture_path("synth_counts.csv");
     ck_assert_msg(ll_synth_write(synth, 3000, 5, &err) == 0, "%s", err.msg);
     check_sum_and_count_invariants(synth);
-    const char *real = LL_TEST_DATA_DIR "/train.csv";
-    if (access(real, R_OK) == 0)
-        check_sum_and_count_invariants(real);
 }
 END_TEST
 
@@ -886,7 +883,7 @@ static double column_mean(const ll_dataset *ds, const char *name)
 
 START_TEST(synth_is_deterministic_and_realistic)
 {
-    ll_error err = { "" };
+    ll_error err = {"", 0};
     const char *a = fixture_path("synth_a.csv");
     ck_assert_msg(ll_synth_write(a, 5000, 42, &err) == 0, "%s", err.msg);
     char path_b[512], path_c[512];
@@ -908,15 +905,7 @@ START_TEST(synth_is_deterministic_and_realistic)
     free(text_a);
     free(text_b);
     free(text_c);
-
-    const char *real = LL_TEST_DATA_DIR "/train.csv";
-    if (access(real, R_OK) == 0) {
-        size_t len;
-        char *text = read_all(real, &len);
-        ck_assert_msg(strncmp(text, synth_header, strlen(synth_header)) == 0,
-                      "synthetic header differs from train.csv's");
-        free(text);
-    }
+    /* real_lead_data checks that train.csv has this header too */
 
     ll_feature_spec spec = lead_spec();
     ll_encoder *enc;
@@ -941,14 +930,23 @@ START_TEST(synth_is_deterministic_and_realistic)
 }
 END_TEST
 
-/* ---- the real file ---------------------------------------------------------------------- */
+/* ---- the real file (tagged real_data: skipped when ../shared/data is absent) --------------- */
 
 START_TEST(real_lead_data)
 {
-    const char *train = LL_TEST_DATA_DIR "/train.csv";
-    const char *test = LL_TEST_DATA_DIR "/test.csv";
-    if (access(train, R_OK) != 0)
-        return; /* the data is not redistributable; absent on CI and in fresh checkouts */
+    char train[4096], test[4096]; /* th_require_real_data returns a static buffer */
+    const char *path = th_require_real_data("train.csv");
+    if (!path)
+        return; /* skipped: the data is not redistributable, fresh checkouts lack it */
+    snprintf(train, sizeof train, "%s", path);
+    if (!(path = th_require_real_data("test.csv")))
+        return;
+    snprintf(test, sizeof test, "%s", path);
+    size_t len;
+    char *text = read_all(train, &len);
+    ck_assert_msg(strncmp(text, synth_header, strlen(synth_header)) == 0,
+                  "synthetic header differs from train.csv's");
+    free(text);
     ll_feature_spec spec = lead_spec();
     ll_encoder *enc;
     ll_dataset ds;
@@ -969,16 +967,23 @@ START_TEST(real_lead_data)
     ck_assert_double_eq(ds.x[21], 99);
     ll_dataset_free(&ds);
 
-    if (access(test, R_OK) == 0) {
-        ll_error err = { "" };
-        ck_assert_msg(ll_dataset_load_apply(test, enc, &ds, &err) == 0, "%s", err.msg);
-        ck_assert_uint_eq(ds.n_rows, 13184);
-        ck_assert_uint_eq(ds.n_cols, 22);
-        ck_assert_ptr_null(ds.y);
-        ck_assert_str_eq(ds.ids[0], "39162");
-        ll_dataset_free(&ds);
-    }
+    ll_error err = {"", 0};
+    ck_assert_msg(ll_dataset_load_apply(test, enc, &ds, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(ds.n_rows, 13184);
+    ck_assert_uint_eq(ds.n_cols, 22);
+    ck_assert_ptr_null(ds.y);
+    ck_assert_str_eq(ds.ids[0], "39162");
+    ll_dataset_free(&ds);
     ll_encoder_free(enc);
+}
+END_TEST
+
+START_TEST(real_lead_data_sums_and_counts)
+{
+    const char *train = th_require_real_data("train.csv");
+    if (!train)
+        return;
+    check_sum_and_count_invariants(train);
 }
 END_TEST
 
@@ -1005,8 +1010,14 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, sum_and_count_match_a_brute_force_tally);
     tcase_add_test(tc, onehot_too_many_categories);
     tcase_add_test(tc, synth_is_deterministic_and_realistic);
-    tcase_add_test(tc, real_lead_data);
     suite_add_tcase(suite, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_add_checked_fixture(real, make_fixture_dir, remove_fixture_dir);
+    tcase_set_timeout(real, 120);
+    tcase_add_test(real, real_lead_data);
+    tcase_add_test(real, real_lead_data_sums_and_counts);
+    suite_add_tcase(suite, real);
     return suite;
 }
 

@@ -26,7 +26,7 @@ static void expect_error(const char *text, const char *needle)
 {
     ll_spec spec;
     ll_registry reg;
-    ll_error err = {{0}};
+    ll_error err = {{0}, 0};
     int rc = load(text, NULL, 0, &spec, &reg, &err);
     if (rc == 0) {
         ll_spec_free(&spec);
