@@ -12,6 +12,7 @@ typedef struct {
     size_t n_cols;  /* fields per record, fixed by the header */
     size_t n_rows;  /* data records, header excluded */
     char **header;  /* n_cols names, surrounding spaces and tabs removed */
+    size_t *by_name; /* n_cols column indexes in name order, for ll_csv_column */
     char **fields;  /* n_rows * n_cols values, row-major, exactly as in the file (unquoted) */
     size_t *lines;  /* n_rows physical line numbers (1-based) where each record starts */
     size_t header_line;

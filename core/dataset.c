@@ -585,11 +585,13 @@ static int name_features(const char *path, ll_encoder *enc, ll_error *err)
             return ll_error_set(err, "%s: out of memory", path);
     /* A raw column "a_missing" next to a flagged "a", or a derived name reusing a column name,
      * would make two features indistinguishable by name. */
-    for (size_t f = 0; f < k; f++)
-        for (size_t g = 0; g < f; g++)
-            if (strcmp(names[f], names[g]) == 0)
-                return ll_error_set(err, "%s: feature name '%s' would be produced twice; rename "
-                                    "or drop one of its sources", path, names[f]);
+    size_t first, second;
+    int dup = ll_find_duplicate(names, k, &first, &second);
+    if (dup < 0)
+        return ll_error_set(err, "%s: out of memory", path);
+    if (dup)
+        return ll_error_set(err, "%s: feature name '%s' would be produced twice; rename or drop "
+                            "one of its sources", path, names[second]);
     return 0;
 }
 

@@ -195,6 +195,34 @@ int ll_spec_short_labels(const ll_spec *spec, char ***models, char ***samplers)
     return -1;
 }
 
+size_t ll_label_trim(const char *s, size_t max_chars, char *buf, size_t len)
+{
+    size_t chars = 0;
+    for (const char *c = s; *c; c++)
+        chars += ((unsigned char)*c & 0xC0) != 0x80;
+    int cut = chars > max_chars;
+    size_t keep = cut ? (max_chars ? max_chars - 1 : 0) : chars;
+    size_t reserve = cut && max_chars ? 3 : 0; /* the ellipsis, 3 bytes */
+    size_t used = 0, kept = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && kept < keep) {
+        size_t n = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
+        if (used + n + reserve + 1 > len)
+            break; /* whole characters only */
+        for (size_t i = 0; i < n && *p; i++)
+            buf[used++] = (char)*p++;
+        kept++;
+    }
+    if (reserve && used + reserve + 1 <= len) {
+        memcpy(buf + used, "\xe2\x80\xa6", 3);
+        used += 3;
+        kept++;
+    }
+    if (len)
+        buf[used] = '\0';
+    return kept;
+}
+
 char **ll_param_columns(const ll_config *list, size_t n, const char *prefix, size_t *n_out)
 {
     *n_out = 0;

@@ -22,6 +22,10 @@ void ll_labels_free(char **labels, size_t n);
  * out (both NULL then). */
 int ll_spec_short_labels(const ll_spec *spec, char ***models, char ***samplers);
 
+/* s cut to at most `max_chars` characters (UTF-8 aware), the last an ellipsis when it was
+ * longer, into buf (len bytes, always terminated). Returns the characters written. */
+size_t ll_label_trim(const char *s, size_t max_chars, char *buf, size_t len);
+
 /* The parameter columns of a list of configs: "PREFIX.NAME" for every parameter of every
  * plugin in the list, in first-seen schema order (two plugins sharing a name, like logreg's
  * and svm's C, share the column). Returns a malloc'd array of *n_out malloc'd names (free with

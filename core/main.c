@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "dataset.h"
 #include "fit.h"
 #include "mpi_link.h"
@@ -20,6 +22,7 @@
 #include "session.h"
 #include "spec.h"
 #include "store.h"
+#include "summary.h"
 #include "text.h"
 
 #ifndef LL_VERSION
@@ -36,14 +39,20 @@ static void usage(FILE *out)
     fputs("usage: leadlab COMMAND [options]\n"
           "\n"
           "  run SPEC.yaml [-j N] [--set key.path=value]... [--fresh]\n"
-          "      [--isolation process|none] [-v]\n"
+          "      [--isolation process|none] [--sort METRIC] [-v]\n"
           "        cross-validate every model x sampler of the spec, write the leaderboard;\n"
           "        cells already in the output folder's results.db are not run again\n"
           "        (--fresh starts over). Ctrl-C stops handing out cells, waits for the\n"
           "        running ones and writes what is done; a second Ctrl-C abandons them.\n"
-          "        Under mpirun/srun the cells spread over the ranks.\n"
+          "        Under mpirun/srun the cells spread over the ranks. Writes OUTDIR/report.html\n"
+          "        (charts) beside the tables; --sort ranks by another metric (pr_auc, mcc, ...).\n"
           "  status OUTDIR\n"
           "        done / failed / pending cells per row of the newest run in OUTDIR\n"
+          "  show OUTDIR [--sort METRIC] [--width N]\n"
+          "        the leaderboard of OUTDIR's newest run, fitted to the terminal's width\n"
+          "  compare DIR_A DIR_B [--html OUT.html]\n"
+          "        rows of two runs matched by label: F1 and the other metrics, B - A, with a\n"
+          "        paired test when both used the same folds; Markdown on stdout\n"
           "  validate SPEC.yaml [--set key.path=value]...\n"
           "        check the spec and its data, print the expanded cell grid\n"
           "  predict SPEC.yaml --config MODEL --sampler SAMPLER --test FILE.csv --out FILE.csv\n"
@@ -81,6 +90,7 @@ typedef struct {
     size_t n_sets;
     int threads, verbose, fresh;
     const char *isolation; /* --isolation: overrides the spec's, like -j it changes no result */
+    const char *sort;      /* --sort: overrides the spec's report.sort */
     const char *config, *sampler, *test, *out;
 } options;
 
@@ -124,6 +134,14 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
                 return -1;
             }
             o->isolation = next;
+            i++;
+        } else if (!strcmp(a, "--sort") && !allow_predict) {
+            if (!next || ll_metric_index(next) < 0) {
+                fprintf(stderr, "leadlab: --sort expects a metric: f1, precision, recall, roc_auc, "
+                                "pr_auc, mcc or balanced_accuracy\n");
+                return -1;
+            }
+            o->sort = next;
             i++;
         } else if (allow_predict && next && (!strcmp(a, "--config") || !strcmp(a, "--sampler") ||
                                              !strcmp(a, "--test") || !strcmp(a, "--out"))) {
@@ -194,6 +212,8 @@ static int open_experiment(int argc, char **argv, int allow_predict, experiment 
             return bad_input("--isolation none: the spec's limits need isolation: process");
         }
     }
+    if (o->sort)
+        spec->sort_metric = ll_metric_index(o->sort);
     if (spec->synth) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", spec->train_path);
@@ -253,6 +273,8 @@ static void describe_command(char *buf, size_t len, const char *exe, const char 
     size_t used = (size_t)snprintf(buf, len, "%s %s %s", exe, verb, o->spec);
     for (size_t i = 0; i < o->n_sets && used < len; i++)
         used += (size_t)snprintf(buf + used, len - used, " --set %s", o->sets[i]);
+    if (o->sort && used < len) /* it changes the ranking, so regenerating needs it */
+        snprintf(buf + used, len - used, " --sort %s", o->sort);
 }
 
 typedef struct {
@@ -340,8 +362,8 @@ static int cmd_run(int argc, char **argv)
         ll_report_context ctx = {command, machine, NULL};
         ll_report_markdown(stdout, spec, &ex.data, run, &ctx);
         fprintf(stdout, "\nWrote %s/ (%.1f s, %d threads; %zu cells run, %zu reused from "
-                        "results.db)\n", spec->out_dir, res.engine.wall_seconds, run->threads,
-                res.engine.ran, res.reused);
+                        "results.db)\nReport: %s/report.html\n", spec->out_dir,
+                res.engine.wall_seconds, run->threads, res.engine.ran, res.reused, spec->out_dir);
         if (run->n_failed) {
             fprintf(stderr, "leadlab: %zu cell%s failed; see %s/cells.csv\n", run->n_failed,
                     run->n_failed == 1 ? "" : "s", spec->out_dir);
@@ -392,6 +414,98 @@ static int cmd_status(int argc, char **argv)
     }
     ll_store_status_free(&st);
     return 0;
+}
+
+/* Columns of the terminal stdout is, else $COLUMNS, else 80. */
+static size_t terminal_width(void)
+{
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    long v = env ? strtol(env, NULL, 10) : 0;
+    return v > 0 && v < 10000 ? (size_t)v : 80;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    static const char usage_line[] = "usage: leadlab show OUTDIR [--sort METRIC] [--width N]";
+    const char *dir = NULL;
+    int metric = LL_SUM_F1;
+    size_t width = terminal_width();
+    for (int i = 2; i < argc; i++) {
+        char *end;
+        long v;
+        if (!strcmp(argv[i], "--sort") && i + 1 < argc && ll_metric_index(argv[i + 1]) >= 0)
+            metric = ll_metric_index(argv[++i]);
+        else if (!strcmp(argv[i], "--width") && i + 1 < argc &&
+                 (v = strtol(argv[++i], &end, 10), !*end) && v >= 20 && v <= 10000)
+            width = (size_t)v;
+        else if (argv[i][0] != '-' && !dir)
+            dir = argv[i];
+        else
+            return bad_input(usage_line);
+    }
+    if (!dir)
+        return bad_input(usage_line);
+    ll_stored_run run;
+    ll_error err;
+    if (ll_store_read_run(dir, &run, &err) != 0)
+        return error_exit(&err);
+    int rc = ll_show(stdout, dir, &run, metric, width);
+    ll_stored_run_free(&run);
+    return rc == 0 ? 0 : bad_input("out of memory");
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    static const char usage_line[] = "usage: leadlab compare DIR_A DIR_B [--html OUT.html]";
+    const char *dirs[2] = {NULL, NULL}, *html = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--html") && i + 1 < argc && !html)
+            html = argv[++i];
+        else if (argv[i][0] != '-' && (!dirs[0] || !dirs[1]))
+            dirs[dirs[0] ? 1 : 0] = argv[i];
+        else
+            return bad_input(usage_line);
+    }
+    if (!dirs[1])
+        return bad_input(usage_line);
+    ll_stored_run a, b;
+    ll_error err;
+    if (ll_store_read_run(dirs[0], &a, &err) != 0)
+        return error_exit(&err);
+    if (ll_store_read_run(dirs[1], &b, &err) != 0) {
+        ll_stored_run_free(&a);
+        return error_exit(&err);
+    }
+    ll_comparison cmp;
+    int rc = 0;
+    if (ll_compare_runs(&a, &b, &cmp, &err) != 0) {
+        rc = error_exit(&err);
+    } else {
+        if (ll_compare_markdown(stdout, dirs[0], &a, dirs[1], &b, &cmp) != 0)
+            rc = bad_input("out of memory");
+        ll_atomic_file af;
+        if (rc == 0 && html) {
+            if (ll_atomic_open(&af, html, &err) != 0) {
+                rc = error_exit(&err);
+            } else if (ll_compare_html(af.f, dirs[0], &a, dirs[1], &b, &cmp) != 0 &&
+                       !ferror(af.f)) { /* a write error is the commit's to report */
+                fclose(af.f);
+                remove(af.tmp);
+                rc = bad_input("out of memory");
+            } else if (ll_atomic_commit(&af, &err) != 0) {
+                rc = error_exit(&err);
+            } else {
+                fprintf(stderr, "leadlab: wrote %s\n", html);
+            }
+        }
+        ll_comparison_free(&cmp);
+    }
+    ll_stored_run_free(&a);
+    ll_stored_run_free(&b);
+    return rc;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -675,6 +789,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "status"))
         return cmd_status(argc, argv);
+    if (!strcmp(cmd, "show"))
+        return cmd_show(argc, argv);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc, argv);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc, argv);
     if (!strcmp(cmd, "predict"))

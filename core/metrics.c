@@ -267,6 +267,29 @@ double ll_student_t_sf(double t, double df)
     return t >= 0 ? upper_tail : 1.0 - upper_tail;
 }
 
+double ll_welch_ttest_p(const double *a, size_t n_a, const double *b, size_t n_b, double *t_out)
+{
+    double mean_a, sd_a, mean_b, sd_b;
+    size_t ka = ll_mean_sd(a, n_a, &mean_a, &sd_a), kb = ll_mean_sd(b, n_b, &mean_b, &sd_b);
+    double t = NAN, p = NAN;
+    if (ka >= 2 && kb >= 2) {
+        double va = sd_a * sd_a / (double)ka, vb = sd_b * sd_b / (double)kb;
+        double diff = mean_a - mean_b;
+        if (va + vb == 0.0) {
+            t = diff == 0.0 ? 0.0 : copysign(INFINITY, diff);
+            p = diff == 0.0 ? 1.0 : 0.0;
+        } else {
+            t = diff / sqrt(va + vb);
+            double df = (va + vb) * (va + vb) /
+                        (va * va / (double)(ka - 1) + vb * vb / (double)(kb - 1));
+            p = 2.0 * ll_student_t_sf(fabs(t), df);
+        }
+    }
+    if (t_out)
+        *t_out = t;
+    return p;
+}
+
 double ll_corrected_ttest_p(const double *a, const double *b, size_t n, double test_train_ratio,
                             double *t_out)
 {

@@ -57,6 +57,13 @@ size_t ll_mean_sd(const double *v, size_t n, double *mean, double *sd);
 double ll_corrected_ttest_p(const double *a, const double *b, size_t n, double test_train_ratio,
                             double *t_out);
 
+/* Welch's unpaired t-test of two samples (NaN entries skipped): t = (mean(a) - mean(b)) /
+ * sqrt(var(a)/n_a + var(b)/n_b) with Welch-Satterthwaite degrees of freedom. For configurations
+ * scored on different folds, where no pairing exists; it ignores that CV folds share training
+ * rows, so its p is optimistic. Returns the two-sided p; 1 when both variances are 0 and the
+ * means equal, 0 when they differ; NaN (t NaN) with fewer than 2 values on a side. */
+double ll_welch_ttest_p(const double *a, size_t n_a, const double *b, size_t n_b, double *t_out);
+
 /* P(T > t) for Student's t with df > 0 degrees of freedom (exposed for tests). */
 double ll_student_t_sf(double t, double df);
 

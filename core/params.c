@@ -73,19 +73,6 @@ const char *ll_suggest(const char *word, const char *candidates, char *buf, size
 }
 
 /* True when `word` is one of the '|'-separated `choices`. */
-static int is_choice(const char *word, const char *choices)
-{
-    size_t n = strlen(word);
-    for (const char *p = choices; p && *p;) {
-        const char *bar = strchr(p, '|');
-        size_t len = bar ? (size_t)(bar - p) : strlen(p);
-        if (len == n && strncmp(p, word, n) == 0)
-            return 1;
-        p = bar ? bar + 1 : NULL;
-    }
-    return 0;
-}
-
 static int range_error(const ll_param *def, double v, const char *file, const char *where,
                        const ll_ynode *node, ll_error *err)
 {
@@ -146,7 +133,7 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
     switch (def->type) {
     case LL_P_INT:
     case LL_P_REAL: {
-        if (def->choices && is_choice(node->text, def->choices))
+        if (def->choices && ll_word_in_list(node->text, def->choices))
             return 0;
         double v;
         long iv = 0;
@@ -178,7 +165,7 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
         return 0;
     }
     case LL_P_STR:
-        if (def->choices && !is_choice(node->text, def->choices)) {
+        if (def->choices && !ll_word_in_list(node->text, def->choices)) {
             const char *s = ll_suggest(node->text, def->choices, sugg, sizeof sugg);
             return ll_error_set(err, "%s:%zu:%zu: %s.%s: '%s' is not one of %s%s%s%s", file,
                                 node->line, node->col, where, def->name, node->text, def->choices,

@@ -5,6 +5,7 @@
 #include "manifest.h"
 #include "report_html.h"
 #include "summary.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -397,10 +398,11 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
     fputs("row,id,y,repeat,fold", out);
     for (size_t m = 0; m < run->n_models; m++)
         for (size_t s = 0; s < run->n_samplers; s++) {
-            char name[512];
-            snprintf(name, sizeof name, "%s|%s", spec->models[m].label, spec->samplers[s].label);
+            /* Whole labels, never cut: they are unique, and so are the columns. */
+            char *name = ll_format("%s|%s", spec->models[m].label, spec->samplers[s].label);
             fputc(',', out);
-            ll_csv_field(out, name);
+            ll_csv_field(out, name ? name : "?");
+            free(name);
         }
     fputc('\n', out);
     for (size_t rep = 0; rep < run->repeats; rep++)

@@ -392,6 +392,8 @@ static int write_curves(const page *p, int roc)
                  "per-fold mean.</p>\n",
             n_top, p->run->folds, roc ? "AUCs" : "APs (average precision)");
     ll_chart_spec sp;
+    /* Room for the legend under the axis in both charts, so the two stay aligned. */
+    double legend_h = ll_legend_height(TOP_CURVES + 1);
     if (roc)
         chart_frame(&sp, "chart-roc", "ROC: true positive rate against false positive rate",
                     "false positive rate (share of non-buyers flagged)",
@@ -399,6 +401,8 @@ static int write_curves(const page *p, int roc)
     else
         chart_frame(&sp, "chart-pr", "Precision against recall", "recall (share of buyers found)",
                     "precision (share of flagged who buy)");
+    sp.bottom += legend_h;
+    sp.height += legend_h;
     ll_chart ch;
     ll_chart_begin(&ch, out, &sp);
     ll_legend_item items[TOP_CURVES + 1];
@@ -440,8 +444,9 @@ static int write_curves(const page *p, int roc)
         char short_label[160], full[600];
         row_label(p, top[i], 0, short_label, sizeof short_label);
         row_label(p, top[i], 1, full, sizeof full);
-        snprintf(labels[i], sizeof labels[i], "%.150s  %s %.3f", short_label, roc ? "AUC" : "AP",
-                 area);
+        char trimmed[160];
+        ll_label_trim(short_label, LEGEND_CHARS, trimmed, sizeof trimmed);
+        snprintf(labels[i], sizeof labels[i], "%s %s %.3f", trimmed, roc ? "AUC" : "AP", area);
         snprintf(tips[i], sizeof tips[i], "#%zu %.600s: %s %.3f (pooled out-of-fold scores, %zu "
                  "rows)", (size_t)(top[i] - p->rows) + 1, full, roc ? "AUC" : "AP", area,
                  c.positives + c.negatives);
@@ -461,18 +466,18 @@ static int write_curves(const page *p, int roc)
     if (roc) {
         double bx[] = {0, 1}, by[] = {0, 1};
         ll_chart_line(&ch, bx, by, 2, &base, "no skill: random scores");
-        snprintf(base_label, sizeof base_label, "no skill  AUC 0.500");
+        snprintf(base_label, sizeof base_label, "no skill (random scores) AUC 0.500");
     } else {
         double prevalence = prevalence_all ? (double)prevalence_pos / (double)prevalence_all : 0;
         double bx[] = {0, 1}, by[] = {prevalence, prevalence};
         ll_chart_line(&ch, bx, by, 2, &base, "no skill: precision = share of buyers");
-        snprintf(base_label, sizeof base_label, "no skill  AP %.3f (prevalence)", prevalence);
+        snprintf(base_label, sizeof base_label, "no skill (precision = prevalence) AP %.3f",
+                 prevalence);
     }
     items[n_top] = (ll_legend_item){base_label, NULL, base, LL_LEGEND_LINE};
     if (!n_top)
         ll_chart_text(&ch, 0.5, 0.5, "no finished cell in the first repeat yet", 0, "#b2182b");
-    ll_chart_legend(&ch, items, n_top + 1,
-                    roc ? LL_LEGEND_BOTTOM_RIGHT : LL_LEGEND_TOP_RIGHT, LEGEND_CHARS);
+    ll_chart_legend(&ch, items, n_top + 1, LL_LEGEND_BELOW, 0);
     ll_chart_end(&ch);
     fputs("</section>\n", out);
     return 0;

@@ -37,11 +37,7 @@ static int check_keys(reader *r, const ll_ynode *map, const char *where, const c
 {
     for (size_t i = 0; i < map->n; i++) {
         const char *key = map->keys[i]->text;
-        char pattern[512];
-        snprintf(pattern, sizeof pattern, "|%s|", allowed);
-        char needle[128];
-        snprintf(needle, sizeof needle, "|%s|", key);
-        if (strstr(pattern, needle))
+        if (ll_word_in_list(key, allowed))
             continue;
         char sugg[64];
         const char *s = ll_suggest(key, allowed, sugg, sizeof sugg);
@@ -374,6 +370,39 @@ static char *config_label(const char *plugin, const char *params)
     return params[0] ? ll_format("%s(%s)", plugin, params) : strdup(plugin);
 }
 
+/* Two configs of one list that are the same configuration (the same plugin and every value,
+ * given or default) would be run twice under two labels: refused at the second one. Sorted
+ * digests keep it O(n log n) for grids of 100,000 configs. */
+static int refuse_repeated_configs(reader *r, const char *section, const ll_config *list,
+                                   size_t n)
+{
+    char **digests = calloc(n ? n : 1, sizeof *digests);
+    int rc = 0;
+    for (size_t i = 0; i < n && digests; i++) {
+        ll_hash h;
+        ll_hash_init(&h);
+        ll_params_hash_into(list[i].params, &h);
+        if (!(digests[i] = malloc(33))) {
+            rc = ll_error_set(r->err, "out of memory");
+            break;
+        }
+        ll_digest_hex(ll_hash_final(&h), digests[i]);
+    }
+    size_t first, second;
+    int dup = !digests || rc ? -1 : ll_find_duplicate(digests, n, &first, &second);
+    if (dup < 0 && !rc)
+        rc = ll_error_set(r->err, "out of memory");
+    else if (dup > 0 && !strcmp(list[first].label, list[second].label))
+        rc = fail_at(r, list[second].item, section, "'%s' appears twice", list[second].label);
+    else if (dup > 0)
+        rc = fail_at(r, list[second].item, section, "'%s' is the same configuration as '%s'",
+                     list[second].label, list[first].label);
+    for (size_t i = 0; i < n && digests; i++)
+        free(digests[i]);
+    free(digests);
+    return rc;
+}
+
 /* Reads a list of `- name` or `- name: {params}` items into expanded configs. */
 static int read_plugin_list(reader *r, const ll_ynode *node, const char *section, int want_model,
                             ll_registry *reg, ll_config **out, size_t *n_out)
@@ -429,17 +458,11 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
                 free(sets);
                 return ll_error_set(r->err, "out of memory");
             }
-            for (size_t prev = 0; prev + 1 < *n_out; prev++)
-                if (strcmp(grown[prev].label, c->label) == 0) {
-                    for (size_t t = s + 1; t < n_sets; t++)
-                        ll_params_free(sets[t]);
-                    free(sets);
-                    return fail_at(r, item, section, "'%s' appears twice", c->label);
-                }
+            c->item = item;
         }
         free(sets);
     }
-    return 0;
+    return refuse_repeated_configs(r, section, *out, *n_out);
 }
 
 /* ---- the rest ---- */

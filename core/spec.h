@@ -17,6 +17,7 @@ typedef struct {
     const ll_plugin *plugin;
     ll_params *params;
     char *label; /* "knn(k=5)", or the plain plugin name when every parameter is a default */
+    const ll_ynode *item; /* the spec's list item it came from (for messages) */
 } ll_config;
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };

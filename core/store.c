@@ -678,3 +678,229 @@ out:
         ll_store_status_free(out);
     return rc;
 }
+
+/* ---- leadlab show / compare ---- */
+
+void ll_stored_run_free(ll_stored_run *r)
+{
+    if (r->configs)
+        for (size_t i = 0; i < r->run.n_models; i++)
+            free(r->configs[i]);
+    if (r->samplers)
+        for (size_t i = 0; i < r->run.n_samplers; i++)
+            free(r->samplers[i]);
+    free(r->configs);
+    free(r->samplers);
+    free(r->status);
+    free(r->started_at);
+    free(r->command);
+    free(r->leadlab_version);
+    free(r->data_file);
+    free(r->data_hash);
+    free(r->fold_rows);
+    ll_run_result_free(&r->run);
+    memset(r, 0, sizeof *r);
+}
+
+/* The index of `label` in list (appended when new); SIZE_MAX when memory runs out. */
+static size_t label_index(char ***list, size_t *n, const char *label)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*list)[i], label))
+            return i;
+    char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return SIZE_MAX;
+    *list = grown;
+    if (!(grown[*n] = strdup(label)))
+        return SIZE_MAX;
+    return (*n)++;
+}
+
+/* The outcome columns of a plan-joined-cells row, from column `i` on (status NULL: pending). */
+static void read_outcome(sqlite3_stmt *st, int i, ll_cell *cell)
+{
+    const unsigned char *status = sqlite3_column_text(st, i++);
+    if (!status) {
+        cell->status = LL_CELL_PENDING;
+        return;
+    }
+    cell->status = strcmp((const char *)status, "ok") ? LL_CELL_FAILED : LL_CELL_OK;
+    const unsigned char *error = sqlite3_column_text(st, i++);
+    snprintf(cell->error, sizeof cell->error, "%s", error ? (const char *)error : "");
+    size_t *counts[] = {&cell->fit.rows_before, &cell->fit.positives_before,
+                        &cell->fit.rows_after,  &cell->fit.positives_after,
+                        &cell->n_test,          &cell->positives_test};
+    for (size_t k = 0; k < 6; k++)
+        *counts[k] = (size_t)sqlite3_column_int64(st, i++);
+    cell->threshold = column_real(st, i++);
+    ll_metrics *m = &cell->metrics;
+    size_t *cm[] = {&m->cm.tp, &m->cm.fp, &m->cm.tn, &m->cm.fn};
+    for (size_t k = 0; k < 4; k++)
+        *cm[k] = (size_t)sqlite3_column_int64(st, i++);
+    double *v[] = {&m->precision, &m->recall, &m->f1, &cell->f1_fixed, &m->roc_auc, &m->pr_auc,
+                   &m->mcc, &m->balanced_accuracy, &m->accuracy};
+    for (size_t k = 0; k < 9; k++)
+        *v[k] = column_real(st, i++);
+    cell->fit.fit_seconds = column_real(st, i++);
+    cell->fit.predict_seconds = column_real(st, i++);
+    cell->seconds = column_real(st, i++);
+}
+
+static int read_run_cells(ll_store *s, ll_stored_run *out, ll_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT max(repeat) + 1, max(fold) + 1 FROM plan WHERE run_id = ?1", &st,
+                err) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, out->run_id);
+    sqlite3_step(st);
+    ll_run_result *run = &out->run;
+    run->repeats = (size_t)sqlite3_column_int64(st, 0);
+    run->folds = (size_t)sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (prepare(s, "SELECT p.config, p.sampler, p.repeat, p.fold, c.status, c.error, "
+                "c.train_rows, c.train_positives, c.resampled_rows, c.resampled_positives, "
+                "c.test_rows, c.test_positives, c.threshold, c.tp, c.fp, c.tn, c.fn, "
+                "c.precision, c.recall, c.f1, c.f1_fixed, c.roc_auc, c.pr_auc, c.mcc, "
+                "c.balanced_accuracy, c.accuracy, c.fit_seconds, c.predict_seconds, "
+                "c.cell_seconds FROM plan p LEFT JOIN cells c ON c.key = p.key "
+                "WHERE p.run_id = ?1 ORDER BY p.position", &st, err) != 0)
+        return -1;
+    /* Two passes: the labels give the grid's shape, then each row lands in its cell. */
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, out->run_id);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *config = (const char *)sqlite3_column_text(st, 0);
+            const char *sampler = (const char *)sqlite3_column_text(st, 1);
+            size_t m = label_index(&out->configs, &run->n_models, config ? config : "");
+            size_t k = label_index(&out->samplers, &run->n_samplers, sampler ? sampler : "");
+            if (m == SIZE_MAX || k == SIZE_MAX) {
+                sqlite3_finalize(st);
+                return ll_error_set(err, "out of memory");
+            }
+            if (pass == 0)
+                continue;
+            size_t rep = (size_t)sqlite3_column_int64(st, 2), f = (size_t)sqlite3_column_int64(st, 3);
+            if (rep >= run->repeats || f >= run->folds)
+                continue;
+            read_outcome(st, 4, &run->cells[ll_cell_index(run, m, k, rep, f)]);
+        }
+        if (step != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return db_error(s, err, "cannot read the plan");
+        }
+        if (pass == 0) {
+            run->n_cells = run->n_models * run->n_samplers * run->repeats * run->folds;
+            run->cells = calloc(run->n_cells ? run->n_cells : 1, sizeof *run->cells);
+            if (!run->cells) {
+                sqlite3_finalize(st);
+                return ll_error_set(err, "out of memory");
+            }
+            for (size_t c = 0; c < run->n_cells; c++) {
+                ll_cell *cell = &run->cells[c];
+                cell->fold = (uint32_t)(c % run->folds);
+                cell->repeat = (uint32_t)(c / run->folds % run->repeats);
+                cell->sampler = (uint32_t)(c / (run->folds * run->repeats) % run->n_samplers);
+                cell->model = (uint32_t)(c / (run->folds * run->repeats * run->n_samplers));
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    for (size_t c = 0; c < run->n_cells; c++) {
+        ll_cell_status status = run->cells[c].status;
+        run->n_ok += status == LL_CELL_OK;
+        run->n_failed += status == LL_CELL_FAILED;
+        run->n_pending += status == LL_CELL_PENDING;
+    }
+    return 0;
+}
+
+/* Which rows each (repeat, fold) tested: the rows blob of one ok cell of it, hashed. */
+static int read_fold_rows(ll_store *s, ll_stored_run *out, ll_error *err)
+{
+    size_t n = out->run.repeats * out->run.folds;
+    out->fold_rows = calloc(n ? n : 1, sizeof *out->fold_rows);
+    if (!out->fold_rows)
+        return ll_error_set(err, "out of memory");
+    sqlite3_stmt *st;
+    if (prepare(s, "SELECT sc.rows FROM plan p JOIN cells c ON c.key = p.key "
+                "JOIN scores sc ON sc.key = p.key WHERE p.run_id = ?1 AND p.repeat = ?2 "
+                "AND p.fold = ?3 AND c.status = 'ok' LIMIT 1", &st, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, out->run_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)(i / out->run.folds));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)(i % out->run.folds));
+        if (sqlite3_step(st) != SQLITE_ROW)
+            continue;
+        ll_hash h;
+        ll_hash_init(&h);
+        ll_hash_bytes(&h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        out->fold_rows[i] = ll_hash_final(&h);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ll_store s = {0};
+    s.lock_fd = -1;
+    snprintf(s.path, sizeof s.path, "%s/results.db", dir);
+    if (access(s.path, F_OK) != 0)
+        return ll_error_set(err, "%s: no result store (has a run written there?)", s.path);
+    if (sqlite3_open_v2(s.path, &s.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ll_error_set(err, "%s: cannot open: %s", s.path,
+                     s.db ? sqlite3_errmsg(s.db) : "out of memory");
+        sqlite3_close(s.db);
+        return -1;
+    }
+    sqlite3_busy_timeout(s.db, 10000);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    char version[32] = "";
+    if (query_text(&s, "PRAGMA user_version", NULL, version, sizeof version) < 0 ||
+        atoi(version) != LL_STORE_FORMAT) {
+        ll_error_set(err, "%s: not a result store of this leadlab (format %s, expected %d)",
+                     s.path, version[0] ? version : "?", LL_STORE_FORMAT);
+        goto out;
+    }
+    if (prepare(&s, "SELECT id, status, started_at, command, leadlab_version, data_file, "
+                "data_hash FROM runs ORDER BY id DESC LIMIT 1", &st, err) != 0)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ll_error_set(err, "%s: no run recorded yet", s.path);
+        goto out;
+    }
+    out->run_id = sqlite3_column_int64(st, 0);
+    char **texts[] = {&out->status, &out->started_at, &out->command, &out->leadlab_version,
+                      &out->data_file, &out->data_hash};
+    for (int i = 0; i < 6; i++)
+        if (!(*texts[i] = column_strdup(st, i + 1))) {
+            ll_error_set(err, "out of memory");
+            goto out;
+        }
+    if (!strcmp(out->status, "running") && !folder_locked(dir)) {
+        free(out->status); /* nobody holds the folder: the run was killed */
+        if (!(out->status = strdup("killed"))) {
+            ll_error_set(err, "out of memory");
+            goto out;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (read_run_cells(&s, out, err) != 0 || read_fold_rows(&s, out, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(s.db);
+    if (rc != 0)
+        ll_stored_run_free(out);
+    return rc;
+}

@@ -73,4 +73,21 @@ typedef struct {
 int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err);
 void ll_store_status_free(ll_store_status *st);
 
+/* `leadlab show` and `compare`: an output folder's newest run as its store holds it (the plan
+ * joined with the cells), read-only like ll_store_read_status. */
+typedef struct {
+    int64_t run_id;
+    char *status, *started_at, *command, *leadlab_version, *data_file, *data_hash;
+    char **configs, **samplers; /* labels in plan order: run.n_models and run.n_samplers */
+    /* Every planned cell with its outcome (pending when not stored), n_ok / n_failed /
+     * n_pending counted; no scores, folds of rows or out-of-fold matrix (n_rows is 0). */
+    ll_run_result run;
+    /* Per (repeat, fold), repeat-major: a hash of the test rows of that fold, from a cell that
+     * finished ok ({0, 0} when none did). Equal digests mean the same test rows. */
+    ll_digest *fold_rows;
+} ll_stored_run;
+
+int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err);
+void ll_stored_run_free(ll_stored_run *r);
+
 #endif

@@ -314,11 +314,15 @@ void ll_chart_text(ll_chart *c, double x, double y, const char *text, int anchor
     fputs("</text>\n", c->out);
 }
 
+enum { LEGEND_LINE = FONT_PX + 7, LEGEND_PAD = 8 };
+
+double ll_legend_height(size_t n) { return 2 * LEGEND_PAD + LEGEND_LINE * (double)n - 6; }
+
 void ll_chart_legend(ll_chart *c, const ll_legend_item *items, size_t n, int where,
                      size_t max_chars)
 {
     FILE *out = c->out;
-    const double line_h = FONT_PX + 7, swatch = 22, pad = 8;
+    const double line_h = LEGEND_LINE, swatch = 22, pad = LEGEND_PAD;
     double text_w = 0;
     for (size_t i = 0; i < n; i++) {
         double w = ll_text_width(items[i].label, FONT_PX);
@@ -326,7 +330,7 @@ void ll_chart_legend(ll_chart *c, const ll_legend_item *items, size_t n, int whe
             w = fmin(w, 0.6 * FONT_PX * (double)max_chars);
         text_w = fmax(text_w, w);
     }
-    double box_w = pad + swatch + 6 + text_w + pad, box_h = pad + line_h * (double)n + pad - 6;
+    double box_w = pad + swatch + 6 + text_w + pad, box_h = ll_legend_height(n);
     double x0, y0;
     switch (where) {
     case LL_LEGEND_TOP_LEFT: x0 = c->plot_left + 8; y0 = c->plot_top + 8; break;
@@ -336,6 +340,7 @@ void ll_chart_legend(ll_chart *c, const ll_legend_item *items, size_t n, int whe
         x0 = c->plot_right - 8 - box_w;
         y0 = c->plot_bottom - 8 - box_h;
         break;
+    case LL_LEGEND_BELOW: x0 = c->plot_left; y0 = c->plot_bottom + 52; break;
     default: x0 = c->plot_right + 12; y0 = c->plot_top; break;
     }
     /* The legend is outside the clipped group: it may sit in the margin. */

@@ -90,7 +90,9 @@ void ll_chart_text(ll_chart *c, double x, double y, const char *text, int anchor
 
 enum { LL_LEGEND_LINE, LL_LEGEND_BOX, LL_LEGEND_DOT };
 enum { LL_LEGEND_TOP_LEFT, LL_LEGEND_TOP_RIGHT, LL_LEGEND_BOTTOM_LEFT, LL_LEGEND_BOTTOM_RIGHT,
-       LL_LEGEND_OUTSIDE_RIGHT };
+       LL_LEGEND_OUTSIDE_RIGHT, LL_LEGEND_BELOW };
+/* Height in px a legend of n items takes (for the bottom margin of LL_LEGEND_BELOW). */
+double ll_legend_height(size_t n);
 
 typedef struct {
     const char *label;
@@ -100,7 +102,8 @@ typedef struct {
 } ll_legend_item;
 
 /* A legend box in a corner of the plot area (on a white, slightly transparent background),
- * or in the right margin (LL_LEGEND_OUTSIDE_RIGHT). Labels longer than `max_chars`
+ * in the right margin (LL_LEGEND_OUTSIDE_RIGHT), or under the x axis title (LL_LEGEND_BELOW:
+ * the bottom margin must be 56 px plus ll_legend_height(n)), where no curve can hide it. Labels longer than `max_chars`
  * characters are trimmed with an ellipsis (0: no limit). */
 void ll_chart_legend(ll_chart *c, const ll_legend_item *items, size_t n, int where,
                      size_t max_chars);

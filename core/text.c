@@ -65,3 +65,47 @@ int ll_is_decimal(const char *s)
     }
     return *s == '\0';
 }
+
+typedef struct {
+    const char *name;
+    size_t index;
+} named_index;
+
+static int by_name_then_index(const void *a, const void *b)
+{
+    const named_index *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+int ll_find_duplicate(char *const *names, size_t n, size_t *first, size_t *second)
+{
+    named_index *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (named_index){names[i], i};
+    qsort(sorted, n, sizeof *sorted, by_name_then_index);
+    int found = 0;
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(sorted[i].name, sorted[i - 1].name) && (!found || sorted[i].index < *second)) {
+            *first = sorted[i - 1].index;
+            *second = sorted[i].index;
+            found = 1;
+        }
+    free(sorted);
+    return found;
+}
+
+int ll_word_in_list(const char *word, const char *list)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; p && *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}

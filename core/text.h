@@ -22,4 +22,13 @@ uint64_t ll_hash_text(uint64_t h, const char *s);
  * number format excludes. */
 int ll_is_decimal(const char *s);
 
+/* Whether two of the n names are equal, in O(n log n) (headers may have 100,000 columns):
+ * returns 1 with *first < *second the pair whose second occurrence comes earliest, 0 when all
+ * differ, -1 when out of memory. */
+int ll_find_duplicate(char *const *names, size_t n, size_t *first, size_t *second);
+
+/* Whether word is one of the '|'-separated words of list, compared whole: "a|b" matches "a"
+ * and "b", never "a|b" or "". */
+int ll_word_in_list(const char *word, const char *list);
+
 #endif

@@ -127,6 +127,13 @@ START_TEST(bad_specs)
     ck_assert_msg(rc == 0, "C: 1e30: exit %d: %s", rc, err);
     free(err);
     expect_bad_input(SPEC_HEAD "models: [logregg]\n", "unknown plugin 'logregg'");
+    /* a key holding '|' matched the allowed-key pattern and was silently ignored */
+    expect_bad_input(SPEC_HEAD "models: [logreg]\ncv: {folds: 3, \"seed|stratified\": 7}\n",
+                     "cv: unknown key 'seed|stratified'");
+    /* the same configuration twice would be run twice under two labels */
+    expect_bad_input(SPEC_HEAD "models: [logreg, {logreg: {C: 1.0}}]\n",
+                     "spec.yaml:2:18: models: 'logreg(C=1.0)' is the same configuration as "
+                     "'logreg'");
     expect_bad_input(SPEC_HEAD SPEC_MODELS "threshold: 0x1p-1\n",
                      "spec.yaml:5:12: threshold: expected a number, got '0x1p-1'");
     /* an unusable output folder is found before any compute, and named as output.dir */
@@ -212,6 +219,39 @@ START_TEST(io_failures_and_unbounded_inputs)
     expect_bad_input("data: {train: /dev/zero, target: buy}\nmodels: [logreg]\n",
                      "/dev/zero: not a regular file (a character device)");
     free(out);
+}
+END_TEST
+
+/* predictions.csv names its columns by whole labels: two configs whose labels share their
+ * first 511 characters (a 200-layer network and a 199-layer one) used to get one name. */
+START_TEST(long_labels_keep_distinct_columns)
+{
+    write_good_csv("train.csv");
+    char spec[8192], path[512], args[1024];
+    size_t len = (size_t)snprintf(spec, sizeof spec, "%s%s", SPEC_HEAD, SPEC_FEATURES);
+    len += (size_t)snprintf(spec + len, sizeof spec - len,
+                            "models:\n  - dnn: {epochs: 1, batch_size: 8, hidden: [[");
+    for (int i = 0; i < 200; i++)
+        len += (size_t)snprintf(spec + len, sizeof spec - len, i ? ", 2" : "2");
+    len += (size_t)snprintf(spec + len, sizeof spec - len, "], [");
+    for (int i = 0; i < 200; i++)
+        len += (size_t)snprintf(spec + len, sizeof spec - len, i ? (i == 199 ? ", 3" : ", 2") : "2");
+    snprintf(spec + len, sizeof spec - len, "]]}\ncv: {folds: 3}\noutput: {dir: out}\n");
+    th_write_file(dir, "spec.yaml", spec, path, sizeof path);
+    snprintf(args, sizeof args, "run %s -j 2", path);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 0 || rc == 1, "exit %d: %s", rc, err);
+    free(err);
+    snprintf(path, sizeof path, "%s/out/predictions.csv", dir);
+    char *csv = th_read_file(path);
+    ck_assert_ptr_nonnull(csv);
+    char *nl = strchr(csv, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *nl = '\0';
+    ck_assert_msg(strstr(csv, "2, 2, 3])|none"), "the 3-ended label was cut: %.80s...", csv);
+    ck_assert_msg(strstr(csv, "2, 2, 2])|none"), "the 2-ended label was cut: %.80s...", csv);
+    free(csv);
 }
 END_TEST
 
@@ -518,6 +558,7 @@ int main(void)
     tcase_add_test(tc, failing_plugin_fails_its_cells_only);
     tcase_add_test(tc, plugins_cannot_corrupt_the_core);
     tcase_add_test(tc, io_failures_and_unbounded_inputs);
+    tcase_add_test(tc, long_labels_keep_distinct_columns);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
     tcase_add_test(tc, quickstart_runs);
