@@ -377,8 +377,10 @@ static void signed_number(FILE *out, double v)
 {
     if (isnan(v))
         fputs("–", out);
+    else if (fabs(v) < 0.0005)
+        fputs("0.000", out); /* neither "+0.000" nor "-0.000": no difference at this precision */
     else
-        fprintf(out, "%+.3f", v == 0.0 ? 0.0 : v); /* never "-0.000" */
+        fprintf(out, "%+.3f", v);
 }
 
 static void p_text(char *buf, size_t len, const ll_compare_row *r)

@@ -11,9 +11,11 @@
 
 #include "report.h"
 
+/* A file name the manifest may hold: not a comment, hidden file (the store's lock, the
+ * manifest itself) or path. */
 static int plain_name(const char *s)
 {
-    return s[0] && s[0] != '.' && !strchr(s, '/');
+    return s[0] && s[0] != '.' && s[0] != '#' && !strchr(s, '/');
 }
 
 char **ll_manifest_read(const char *dir, size_t *n_out)
@@ -32,7 +34,7 @@ char **ll_manifest_read(const char *dir, size_t *n_out)
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (!plain_name(line))
-            continue; /* comments start with '#'; see the header for the rest */
+            continue;
         if (*n_out == cap) {
             char **grown = realloc(names, 2 * cap * sizeof *grown);
             if (!grown)

@@ -14,8 +14,8 @@
  * that is not in `written` (n names, plain file names inside `dir`), except the paths in
  * `keep` (n_keep of them, may be NULL entries: the run's own inputs, compared by inode), and
  * temporaries "NAME.tmp.PID" of any listed or written NAME left by an earlier process that
- * died mid-write; then records `written` as the new manifest (atomically). Names with a '/'
- * or starting with '.' in an old manifest are ignored, so an edited manifest cannot reach
+ * died mid-write; then records `written` as the new manifest (atomically). Lines starting
+ * with '#' are comments; names with a '/' or starting with '.' are ignored, so an edited manifest cannot reach
  * outside the folder or the store. Returns 0, or -1 with err set. */
 int ll_manifest_update(const char *dir, const char *const *written, size_t n,
                        const char *const *keep, size_t n_keep, ll_error *err);

@@ -1,5 +1,6 @@
 /* leadlab plugin parameters (see params.h): validation, grid expansion and the host getters. */
 #include "params.h"
+#include "json.h"
 #include "text.h"
 
 #include <limits.h>
@@ -453,15 +454,19 @@ void ll_params_write_json(const ll_params *params, FILE *out)
     for (size_t i = 0; i < params->plugin->n_params; i++) {
         const ll_param *def = &params->plugin->params[i];
         const param_value *v = &params->values[i];
-        fprintf(out, "%s\"%s\": ", i ? ", " : "", def->name);
+        fputs(i ? ", " : "", out);
+        ll_json_string(out, def->name);
+        fputs(": ", out);
         int numeric = def->type == LL_P_INT_LIST || def->type == LL_P_BOOL ||
                       ((def->type == LL_P_INT || def->type == LL_P_REAL) && !isnan(v->real));
         if (def->type == LL_P_BOOL)
             fputs(v->boolean ? "true" : "false", out);
+        else if (numeric && def->type != LL_P_INT_LIST)
+            ll_json_number(out, v->text, v->real);
         else if (numeric)
-            fputs(v->text, out);
+            fputs(v->text, out); /* "[64, 64]": written by leadlab from parsed integers */
         else
-            fprintf(out, "\"%s\"", v->text);
+            ll_json_string(out, v->text);
     }
     fputc('}', out);
 }

@@ -1,6 +1,7 @@
 /* leadlab experiment spec (see spec.h): every section is checked key by key, so a typo is an
  * error with a suggestion rather than a silently ignored setting. */
 #include "spec.h"
+#include "json.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -932,29 +933,13 @@ void ll_spec_free(ll_spec *spec)
 
 /* ---- JSON ---- */
 
-void ll_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 void ll_ynode_write_json(const ll_ynode *node, FILE *out)
 {
     if (node->kind == LL_Y_SCALAR) {
         double d;
         int b;
-        if (ll_yscalar_double(node, &d) == 0 && isfinite(d))
-            fputs(node->text, out);
+        if (ll_yscalar_double(node, &d) == 0)
+            ll_json_number(out, node->text, d);
         else if (ll_yscalar_bool(node, &b) == 0)
             fputs(b ? "true" : "false", out);
         else

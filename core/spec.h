@@ -8,6 +8,7 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "json.h"
 #include "params.h"
 #include "registry.h"
 #include "yaml_tree.h"
@@ -77,7 +78,6 @@ int ll_spec_apply_set(ll_ynode *root, const char *assignment, ll_error *err);
 
 /* Writes the tree as JSON (scalars that parse as numbers or booleans stay unquoted). */
 void ll_ynode_write_json(const ll_ynode *node, FILE *out);
-/* Writes s as a JSON string literal. */
-void ll_json_string(FILE *out, const char *s);
+
 
 #endif

@@ -26,7 +26,9 @@ double ll_nice_step(double span, size_t target)
     double raw = span / (double)(target ? target : 5);
     double power = pow(10.0, floor(log10(raw)));
     double f = raw / power;
-    double nice = f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0;
+    /* Switch at the geometric means of 1, 2, 5 and 10 (as d3 does), so the step chosen is the
+     * nice one closest to the raw step in ratio. */
+    double nice = f < M_SQRT2 ? 1.0 : f < sqrt(10.0) ? 2.0 : f < sqrt(50.0) ? 5.0 : 10.0;
     return nice * power;
 }
 

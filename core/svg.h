@@ -15,8 +15,8 @@ typedef struct {
 ll_scale ll_scale_linear(double d0, double d1, double r0, double r1);
 double ll_scale_map(const ll_scale *s, double v);
 
-/* The "nice" tick step (1, 2 or 5 times a power of ten) giving about `target` steps over
- * `span` (> 0). */
+/* The "nice" tick step (1, 2 or 5 times a power of ten) nearest, in ratio, to span / target
+ * (target 0 means 5): span 1 gives 0.2, span 0.074 gives 0.02, span 7 gives 1. */
 double ll_nice_step(double span, size_t target);
 /* The multiples of ll_nice_step(hi - lo, target) within [lo, hi] (with a 1e-9 relative slack
  * at both ends), ascending, at most `cap`; returns how many were written. */

@@ -14,10 +14,12 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 
 # One spec, copied into each run's folder and run from there by the same relative path, so
-# the command quoted in leaderboard.md is the same too.
+# the command quoted in leaderboard.md is the same too. Its name is this test's own, so the
+# clean-up below kills this job's processes and no other test's.
+spec="mpi_test_$$.yaml"
 for d in single mpi killed; do
   mkdir -p "$work/$d"
-  cat > "$work/$d/spec.yaml" <<YAML
+  cat > "$work/$d/$spec" <<YAML
 name: mpi
 data: {synth: {rows: 2000, seed: 5}, target: buy, id: id}
 features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}
@@ -32,8 +34,8 @@ output: {dir: out}
 YAML
 done
 
-(cd "$work/single" && "$exe" run spec.yaml -j 1 >/dev/null)
-(cd "$work/mpi" && "$mpirun" -n 3 "$exe" run spec.yaml -j 1 >/dev/null)
+(cd "$work/single" && "$exe" run "$spec" -j 1 >/dev/null)
+(cd "$work/mpi" && "$mpirun" -n 3 "$exe" run "$spec" -j 1 >/dev/null)
 for f in leaderboard.md predictions.csv folds.csv; do
   cmp "$work/single/out/$f" "$work/mpi/out/$f" || { echo "FAIL: $f differs under mpirun -n 3"; exit 1; }
 done
@@ -41,7 +43,7 @@ echo "ok: mpirun -n 3 gives the bytes of -j 1"
 
 # Kill the whole MPI job once a few cells are stored, then resume it under mpirun.
 cd "$work/killed"
-"$mpirun" -n 3 "$exe" run spec.yaml -j 1 >/dev/null 2>&1 &
+"$mpirun" -n 3 "$exe" run "$spec" -j 1 >/dev/null 2>&1 &
 job=$!
 done_cells=0
 for _ in $(seq 1 600); do
@@ -51,12 +53,12 @@ for _ in $(seq 1 600); do
 done
 kill -9 $job 2>/dev/null || true
 wait $job 2>/dev/null || true
-pkill -9 -f "$exe run spec.yaml" 2>/dev/null || true
+pkill -9 -f "$exe run $spec" 2>/dev/null || true
 sleep 0.5
 before=$(sqlite3 out/results.db "select count(*) from cells where status='ok'")
 total=$(sqlite3 out/results.db "select count(*) from plan where run_id = 1")
 [ "$before" -ge 8 ] && [ "$before" -lt "$total" ] || { echo "FAIL: killed with $before of $total cells stored"; exit 1; }
-"$mpirun" -n 3 "$exe" run spec.yaml -j 1 >/dev/null
+"$mpirun" -n 3 "$exe" run "$spec" -j 1 >/dev/null
 rerun=$(sqlite3 out/results.db "select count(*) from cells where run_id = (select max(id) from runs)")
 [ "$rerun" -eq $((total - before)) ] || { echo "FAIL: the resumed job ran $rerun cells, expected $((total - before))"; exit 1; }
 for f in leaderboard.md predictions.csv folds.csv; do

@@ -142,8 +142,12 @@ static Suite *bagging_suite(void)
     tcase_add_test(tc, xor_is_learned);
     tcase_add_test(tc, one_class_gives_its_share);
     tcase_add_test(tc, stumps_vote_their_leaf_shares);
-    tcase_add_test(tc, real_data_f1);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 300);
+    tcase_add_test(real, real_data_f1);
+    suite_add_tcase(s, real);
     return s;
 }
 

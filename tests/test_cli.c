@@ -2,6 +2,7 @@
  * failing plugins fail their cells only (exit 1), runs are identical at 1 and N threads, the
  * test fold is never resampled, and the real lead data runs with its transforms. */
 #include <check.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,44 @@ START_TEST(long_labels_keep_distinct_columns)
     ck_assert_msg(strstr(csv, "2, 2, 3])|none"), "the 3-ended label was cut: %.80s...", csv);
     ck_assert_msg(strstr(csv, "2, 2, 2])|none"), "the 2-ended label was cut: %.80s...", csv);
     free(csv);
+}
+END_TEST
+
+/* run.json is valid JSON whatever the spec spells: ".5", "+1", "1." and ".inf"-like numbers,
+ * and a header byte that is not UTF-8. SQLite's json_valid is the independent parser. */
+START_TEST(run_json_is_valid_json)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(text, sizeof text, "id,created_at,sc\xe9re,count,signup,buy\n");
+    for (int i = 0; i < 60; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,2021-03-%02d,%d.5,%s,%s,%d\n",
+                                i, 1 + i % 28, i % 5 == 0 ? 3 + i % 3 : i % 4, i % 7 ? "2" : "",
+                                i % 3 ? "2020-12-01" : "", i % 5 == 0);
+    char path[512], args[1024];
+    th_write_file(dir, "train.csv", text, path, sizeof path);
+    th_write_file(dir, "spec.yaml",
+                  SPEC_HEAD SPEC_FEATURES "models:\n  - logreg: {C: [.5, +1, 2.]}\n"
+                  "threshold: +.5\ncv: {folds: 3, seed: +7}\noutput: {dir: out}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "run %s", path);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    snprintf(path, sizeof path, "%s/out/run.json", dir);
+    char *json = th_read_file(path);
+    ck_assert_ptr_nonnull(json);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_msg(sqlite3_column_int(st, 0) == 1, "run.json is not valid JSON:\n%s", json);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    ck_assert_msg(strstr(json, "\"C\": 0.5") && strstr(json, "sc\\ufffdre"), "%s", json);
+    free(json);
 }
 END_TEST
 
@@ -559,6 +598,7 @@ int main(void)
     tcase_add_test(tc, plugins_cannot_corrupt_the_core);
     tcase_add_test(tc, io_failures_and_unbounded_inputs);
     tcase_add_test(tc, long_labels_keep_distinct_columns);
+    tcase_add_test(tc, run_json_is_valid_json);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
     tcase_add_test(tc, quickstart_runs);

@@ -688,8 +688,12 @@ static Suite *dnn_suite(void)
     tcase_add_test(plugin, test_early_stopping_keeps_best_epoch);
     tcase_add_test(plugin, test_pos_weight_raises_positive_scores);
     tcase_add_test(plugin, test_weight_decay_shrinks_the_model);
-    tcase_add_test(plugin, test_real_data_f1_floor);
     suite_add_tcase(s, plugin);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 0);
+    tcase_add_test(real, test_real_data_f1_floor);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -344,8 +344,12 @@ static Suite *knn_suite(void)
     tcase_add_test(tc, threads_do_not_change_the_bits);
     tcase_add_test(tc, k_up_to_the_training_rows);
     tcase_add_test(tc, bad_input_is_rejected);
-    tcase_add_test(tc, real_data_f1);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 300);
+    tcase_add_test(real, real_data_f1);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -1,4 +1,5 @@
-/* End-to-end on the real lead data (skipped when ../shared/data is absent): a reduced
+/* End-to-end on the real lead data (tagged real_data: CTest's leaderboard_real_data, skipped
+ * when ../shared/data is absent): a reduced
  * experiments/leaderboard.yaml (fewer trees and epochs, all 7 models x 3 samplers, nested
  * threshold tuning) must finish every cell and reach each model's F1 floor, and `predict`
  * must write a well-formed submission for test.csv. */
@@ -51,11 +52,13 @@ static void csv_field(const char *line, int index, char *out, size_t cap)
 
 START_TEST(reduced_leaderboard_reaches_floors)
 {
-    if (!th_real_data("train.csv"))
+    const char *train = th_require_real_data("train.csv");
+    if (!train)
         return;
-    char args[2048];
-    snprintf(args, sizeof args, "run %s/experiments/leaderboard.yaml -j 2 --set output.dir=%s/lb " REDUCED,
-             LL_TEST_SOURCE_DIR, dir);
+    char args[8192];
+    snprintf(args, sizeof args,
+             "run %s/experiments/leaderboard.yaml -j 2 --set data.train=%s --set output.dir=%s/lb "
+             REDUCED, LL_TEST_SOURCE_DIR, train, dir);
     char *out = NULL, *err = NULL;
     int rc = th_run_leadlab(args, &out, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -95,15 +98,19 @@ END_TEST
 
 START_TEST(predict_writes_a_submission)
 {
-    if (!th_real_data("train.csv") || !th_real_data("test.csv"))
+    char train[4096], test_path[4096]; /* th_require_real_data returns a static buffer */
+    const char *found = th_require_real_data("train.csv");
+    if (!found)
         return;
-    char test_path[4096]; /* th_real_data returns a static buffer */
-    snprintf(test_path, sizeof test_path, "%s", th_real_data("test.csv"));
-    char args[8192];
+    snprintf(train, sizeof train, "%s", found);
+    if (!(found = th_require_real_data("test.csv")))
+        return;
+    snprintf(test_path, sizeof test_path, "%s", found);
+    char args[12288];
     snprintf(args, sizeof args,
              "predict %s/experiments/leaderboard.yaml --config 'logreg(C=1.0)' --sampler none "
-             "--test %s --out %s/submission.csv " REDUCED,
-             LL_TEST_SOURCE_DIR, test_path, dir);
+             "--set data.train=%s --test %s --out %s/submission.csv " REDUCED,
+             LL_TEST_SOURCE_DIR, train, test_path, dir);
     char *err = NULL;
     int rc = th_run_leadlab(args, NULL, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -144,6 +151,7 @@ int main(void)
 {
     Suite *s = suite_create("leaderboard");
     TCase *tc = tcase_create("leaderboard");
+    tcase_set_tags(tc, "real_data");
     tcase_set_timeout(tc, 0);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, reduced_leaderboard_reaches_floors);

@@ -304,13 +304,16 @@ static Suite *logreg_suite(void)
     tcase_add_test(tc, test_balanced_matches_sklearn);
     tcase_add_test(tc, test_separable_matches_sklearn);
     tcase_add_test(tc, test_separable_huge_C_stays_finite);
-    tcase_add_test(tc, test_real_data_matches_sklearn);
     tcase_add_test(tc, test_ill_conditioned_hessian_falls_back);
     tcase_add_test(tc, test_probabilities_in_unit_interval);
     tcase_add_test(tc, test_threads_identical);
     tcase_add_test(tc, test_bad_params_rejected);
     tcase_add_test(tc, test_bad_data_rejected);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_add_test(real, test_real_data_matches_sklearn);
+    suite_add_tcase(s, real);
     return s;
 }
 

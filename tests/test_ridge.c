@@ -214,8 +214,12 @@ static Suite *ridge_suite(void)
     tcase_add_test(tc, constant_column_with_alpha_gets_zero_weight);
     tcase_add_test(tc, single_class_predicts_its_target);
     tcase_add_test(tc, bad_input_is_rejected);
-    tcase_add_test(tc, real_data_f1);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 120);
+    tcase_add_test(real, real_data_f1);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -246,8 +246,12 @@ static Suite *sgb_suite(void)
     tcase_add_test(tc, threads_do_not_change_the_model);
     tcase_add_test(tc, xor_is_learned);
     tcase_add_test(tc, early_stopping_stops_on_noise);
-    tcase_add_test(tc, real_data_f1);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 300);
+    tcase_add_test(real, real_data_f1);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -364,8 +364,11 @@ static Suite *smote_suite(void)
     tcase_add_test(tc, test_same_seed_same_output);
     tcase_add_test(tc, test_original_rows_first_and_untouched);
     tcase_add_test(tc, test_balanced_input_unchanged);
-    tcase_add_test(tc, test_real_data);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_add_test(real, test_real_data);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -448,8 +448,12 @@ static Suite *svm_suite(void)
     tcase_add_test(tc, test_bad_params_rejected);
     tcase_add_test(tc, test_single_class_rejected);
     tcase_add_test(tc, test_non_finite_rejected);
-    tcase_add_test(tc, test_real_data_f1);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_set_timeout(real, 600);
+    tcase_add_test(real, test_real_data_f1);
+    suite_add_tcase(s, real);
     return s;
 }
 

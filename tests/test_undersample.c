@@ -326,8 +326,11 @@ static Suite *undersample_suite(void)
     tcase_add_test(tc, test_random_is_seeded);
     tcase_add_test(tc, test_random_is_uniform);
     tcase_add_test(tc, test_kept_rows_untouched_and_in_order);
-    tcase_add_test(tc, test_real_data);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real_data");
+    tcase_set_tags(real, "real_data");
+    tcase_add_test(real, test_real_data);
+    suite_add_tcase(s, real);
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,13 +31,34 @@ const ll_plugin *th_plugin(const char *name)
 
 const ll_host *th_host(void) { return ll_host_default(); }
 
+/* Tests that skipped themselves (th_require_real_data). th_run_suite maps it shared, so tests
+ * that Check forks (CK_FORK unset: running a suite binary by hand) count too. */
+typedef struct {
+    int skipped;
+    char reported[4200]; /* the last reason printed, so each is printed once */
+} th_skip_state;
+static th_skip_state local_skips;
+static th_skip_state *skips = &local_skips;
+
 int th_run_suite(Suite *suite)
 {
+    th_skip_state *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared != MAP_FAILED)
+        skips = shared; /* zero-filled */
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    int skipped = skips->skipped;
+    if (skipped)
+        fprintf(stderr, "SKIP: %d test%s skipped (data absent)\n", skipped,
+                skipped == 1 ? "" : "s");
+    if (shared != MAP_FAILED) {
+        skips = &local_skips;
+        munmap(shared, sizeof *shared);
+    }
+    return failed ? EXIT_FAILURE : skipped ? TH_SKIPPED : EXIT_SUCCESS;
 }
 
 int th_params_try(const ll_plugin *plugin, const char *yaml, ll_params **out, char *msg,
@@ -150,11 +172,31 @@ void th_owned_free(ll_owned_data *data)
     free(data->y);
 }
 
+static char real_data_path[4096];
+
 const char *th_real_data(const char *name)
 {
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/%s", LL_TEST_DATA_DIR, name);
-    return access(path, R_OK) == 0 ? path : NULL;
+    snprintf(real_data_path, sizeof real_data_path, "%s/%s", LL_TEST_DATA_DIR, name);
+    return access(real_data_path, R_OK) == 0 ? real_data_path : NULL;
+}
+
+const char *th_require_real_data(const char *name)
+{
+    const char *path = th_real_data(name);
+    if (path)
+        return path;
+    const char *required = getenv("LL_REQUIRE_REAL_DATA");
+    if (required && *required && strcmp(required, "0") != 0)
+        ck_abort_msg("%s not found, and LL_REQUIRE_REAL_DATA=%s forbids skipping the test",
+                     real_data_path, required);
+    char reason[sizeof skips->reported];
+    snprintf(reason, sizeof reason, "%s not found", real_data_path);
+    if (strcmp(reason, skips->reported) != 0) {
+        fprintf(stderr, "SKIP: %s\n", reason);
+        snprintf(skips->reported, sizeof skips->reported, "%s", reason);
+    }
+    skips->skipped++;
+    return NULL;
 }
 
 const char *th_tmpdir(void)

@@ -8,9 +8,14 @@
 
 #include "leadlab/plugin.h"
 
-/* A suite's whole main: runs it (CK_NORMAL), frees the runner, and returns EXIT_SUCCESS when
- * no test failed, EXIT_FAILURE otherwise. */
+/* A suite's whole main: runs it (CK_NORMAL), frees the runner, and returns EXIT_FAILURE when
+ * a test failed, else TH_SKIPPED when a test skipped itself (th_require_real_data), else
+ * EXIT_SUCCESS. */
 int th_run_suite(Suite *suite);
+
+/* The exit status of a suite run in which tests skipped and none failed: CTest's
+ * SKIP_RETURN_CODE for the *_real_data tests (tests/CMakeLists.txt). */
+#define TH_SKIPPED 77
 
 /* The plugin NAME from the build's plugins/ folder; fails the test if it cannot be loaded. */
 const ll_plugin *th_plugin(const char *name);
@@ -51,8 +56,16 @@ ll_owned_data th_resample_ok(const ll_plugin *sampler, const char *yaml, const l
                              uint64_t seed);
 void th_owned_free(ll_owned_data *data);
 
-/* Path of a file of the real lead data (../shared/data/NAME), or NULL when it is absent. */
+/* Path of a file of the real lead data (../shared/data/NAME, or the LL_TEST_DATA_DIR the build
+ * was configured with), or NULL when it is absent. Static buffer, overwritten by the next call
+ * of this or th_require_real_data. */
 const char *th_real_data(const char *name);
+/* The same for a test that needs the file: when it is absent, records that the test skipped
+ * (so th_run_suite returns TH_SKIPPED), says so once on stderr and returns NULL; the test then
+ * returns. With LL_REQUIRE_REAL_DATA set (CI when the data is there) it fails the test instead.
+ * Real-data tests go in a TCase tagged "real_data" (tcase_set_tags), which CTest runs as
+ * NAME_real_data. */
+const char *th_require_real_data(const char *name);
 /* A fresh temporary directory (removed by the caller if it cares). */
 const char *th_tmpdir(void);
 

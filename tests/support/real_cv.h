@@ -18,7 +18,8 @@ typedef struct {
 
 /* Loads the train.csv at `path` with the protocol's features; fails the test if it cannot. */
 void rcv_load(const char *path, ll_dataset *ds);
-/* The same for th_real_data("train.csv"); returns -1, ds untouched, when the data is absent. */
+/* The same for th_require_real_data("train.csv"); returns -1, ds untouched, when the data is
+ * absent (the test is then reported skipped: return at once). */
 int rcv_load_real(ll_dataset *ds);
 /* Z-scores every column in place with its mean and population sd over all rows. */
 void rcv_zscore_all(ll_dataset *ds);
@@ -30,7 +31,8 @@ void rcv_zscore_all(ll_dataset *ds);
 rcv_result rcv_run(const char *path, const ll_plugin *model, const char *yaml, size_t k,
                    uint64_t seed, int threads);
 /* A suite's real-data check: rcv_run of `model` over 5 folds, seed 42, reported on stderr;
- * fails the test unless the mean F1 reaches `floor`. Does nothing when the data is absent. */
+ * fails the test unless the mean F1 reaches `floor`. Skips the test (th_require_real_data) when
+ * the data is absent. */
 void rcv_assert_f1_floor(const char *model, const char *yaml, int threads, double floor);
 
 #endif
