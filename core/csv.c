@@ -282,6 +282,12 @@ int ll_csv_read(const char *path, ll_csv *out, ll_error *err)
     size_t header_line = sc.line;
     if (scan_record(&sc, &fields, &n_cols, err) != 0)
         goto fail;
+    if (n_cols == 1 && strchr(fields.items[0], ';')) {
+        ll_error_set(err, "%s:%zu: the header is one column '%.60s': the file looks "
+                     "semicolon-delimited, and leadlab reads comma-separated CSV", path,
+                     header_line, fields.items[0]);
+        goto fail;
+    }
     if (check_header(path, header_line, fields.items, n_cols, err) != 0)
         goto fail;
 

@@ -3,6 +3,7 @@
 #include "dataset.h"
 
 #include "csv.h"
+#include "params.h"
 #include "text.h"
 
 #include <math.h>
@@ -307,6 +308,22 @@ static int report_missing(const char *path, const ll_csv *csv, const char *what,
     join_names(columns, sizeof columns, csv->header, csv->n_cols);
     return ll_error_set(err, "%s: %s not found: %s (columns: %s)", path, what, missing->text,
                         columns);
+}
+
+/* The name among `names` closest to `word` when it is close enough to be a typo, else NULL. */
+static const char *nearest_name(const char *word, char *const *names, size_t n, char *buf,
+                                size_t len)
+{
+    size_t best = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = ll_edit_distance(word, names[i]);
+        if (d < best) {
+            best = d;
+            snprintf(buf, len, "%s", names[i]);
+        }
+    }
+    size_t limit = strlen(word) / 3 > 1 ? strlen(word) / 3 : 1; /* 'b' is no typo of 'buy' */
+    return best <= limit ? buf : NULL;
 }
 
 static const char *derived_kind_name(ll_derived_kind kind)
@@ -653,8 +670,13 @@ typedef struct {
 static int not_a_number(const encode_job *job, size_t line, const char *column, const char *text,
                         ll_error *err)
 {
-    return ll_error_set(err, "%s:%zu: column '%s': '%.*s' is not a number", job->path, line,
-                        column, MAX_SHOWN_TEXT, text);
+    long days;
+    /* A date left raw is the commonest cause: say what to do with it. */
+    int date = ll_parse_date(text, &days) == 0;
+    return ll_error_set(err, "%s:%zu: column '%s': '%.*s' is not a number%s%s%s", job->path, line,
+                        column, MAX_SHOWN_TEXT, text,
+                        date ? " (a date: give it features.columns." : "", date ? column : "",
+                        date ? ": {date: [year, month, day]}, or list it in features.drop)" : "");
 }
 
 static int not_a_date(const encode_job *job, size_t line, const char *column, const char *text,
@@ -1025,10 +1047,13 @@ int ll_dataset_load_train(const char *path, const ll_feature_spec *spec, ll_enco
     ll_encoder *enc = NULL;
     column_map map = { 0 };
     if (ll_csv_column(&csv, spec->target) < 0) {
-        char columns[300];
+        char columns[300], sugg[128] = "";
         join_names(columns, sizeof columns, csv.header, csv.n_cols);
-        ll_error_set(err, "%s: target column '%s' not found (columns: %s)", path, spec->target,
-                     columns);
+        /* The likeliest name first, so a long header cut short never hides it. */
+        const char *near = nearest_name(spec->target, csv.header, csv.n_cols, sugg, sizeof sugg);
+        ll_error_set(err, "%s: target column '%s' not found%s%s%s (columns: %s)", path,
+                     spec->target, near ? " (did you mean '" : "", near ? near : "",
+                     near ? "'?)" : "", columns);
         goto fail;
     }
     if (check_spec_columns(path, &csv, spec, err) != 0)

@@ -104,7 +104,7 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
             char *end;
             long v = next ? strtol(next, &end, 10) : 0;
             if (!next || *end || v < 1 || v > 1024) {
-                fprintf(stderr, "leadlab: %s expects a thread count >= 1\n", a);
+                fprintf(stderr, "leadlab: %s expects a thread count from 1 to 1024\n", a);
                 return -1;
             }
             o->threads = (int)v;
@@ -113,13 +113,18 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
             char *end;
             long v = strtol(a + 2, &end, 10);
             if (*end || v < 1 || v > 1024) {
-                fprintf(stderr, "leadlab: %s: expected -jN with N >= 1\n", a);
+                fprintf(stderr, "leadlab: %s: expected -jN with N from 1 to 1024\n", a);
                 return -1;
             }
             o->threads = (int)v;
         } else if (!strcmp(a, "--set")) {
-            if (!next || o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
+            if (!next) {
                 fprintf(stderr, "leadlab: --set expects key.path=value\n");
+                return -1;
+            }
+            if (o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
+                fprintf(stderr, "leadlab: at most %zu --set options (put more in the spec)\n",
+                        sizeof o->sets / sizeof o->sets[0]);
                 return -1;
             }
             o->sets[o->n_sets++] = next;

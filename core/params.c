@@ -3,6 +3,7 @@
 #include "json.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -29,24 +30,28 @@ size_t ll_edit_distance(const char *a, const char *b)
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
         return la > lb ? la : lb;
-    size_t row[64];
+    /* Optimal string alignment: insert, delete, substitute and swap two neighbours each cost
+     * 1 ("gbn" is one step from "gnb", two from "dnn"), and case does not count ("KNN" is
+     * "knn"), since both are how people mistype names. */
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int ai = tolower((unsigned char)a[i - 1]), bj = tolower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j - 1] + (ai != bj);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[lb];
+    return d[la][lb];
 }
 
 const char *ll_suggest(const char *word, const char *candidates, char *buf, size_t buflen)
@@ -73,14 +78,12 @@ const char *ll_suggest(const char *word, const char *candidates, char *buf, size
     return found && best <= (limit > 2 ? limit : 2) ? found : NULL;
 }
 
-/* True when `word` is one of the '|'-separated `choices`. */
 static int range_error(const ll_param *def, double v, const char *file, const char *where,
                        const ll_ynode *node, ll_error *err)
 {
     char lo = def->flags & LL_P_MIN_EXCLUSIVE ? '(' : '[';
     char hi = def->flags & LL_P_MAX_EXCLUSIVE ? ')' : ']';
-    return ll_error_set(err, "%s:%zu:%zu: %s.%s: %g is out of range %c%g, %g%c", file, node->line,
-                        node->col, where, def->name, v, lo, def->min, def->max, hi);
+    return ll_error_set(err, "%s: %s.%s: %g is out of range %c%g, %g%c", ll_ynode_where(node, file), where, def->name, v, lo, def->min, def->max, hi);
 }
 
 static int in_range(const ll_param *def, double v)
@@ -101,8 +104,8 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
     char sugg[64];
     if (def->type == LL_P_INT_LIST) {
         if (node->kind != LL_Y_SEQ)
-            return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected a list of integers, got %s",
-                                file, node->line, node->col, where, def->name,
+            return ll_error_set(err, "%s: %s.%s: expected a list of integers, got %s",
+                                ll_ynode_where(node, file), where, def->name,
                                 ll_ynode_kind_name(node->kind));
         pv->list = malloc((node->n ? node->n : 1) * sizeof *pv->list);
         size_t cap = 2 + node->n * 24;
@@ -114,8 +117,7 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
             const ll_ynode *item = node->items[i];
             long v;
             if (ll_yscalar_long(item, &v) != 0)
-                return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected an integer, got %s", file,
-                                    item->line, item->col, where, def->name,
+                return ll_error_set(err, "%s: %s.%s: expected an integer, got %s", ll_ynode_where(item, file), where, def->name,
                                     item->kind == LL_Y_SCALAR ? item->text : "a collection");
             if (!in_range(def, (double)v))
                 return range_error(def, (double)v, file, where, item, err);
@@ -126,8 +128,7 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
         return 0;
     }
     if (node->kind != LL_Y_SCALAR)
-        return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected a single value, got %s", file,
-                            node->line, node->col, where, def->name,
+        return ll_error_set(err, "%s: %s.%s: expected a single value, got %s", ll_ynode_where(node, file), where, def->name,
                             ll_ynode_kind_name(node->kind));
     if (!(pv->text = strdup(node->text)))
         return ll_error_set(err, "out of memory");
@@ -143,20 +144,21 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
         if (!ok) {
             const char *s = def->choices ? ll_suggest(node->text, def->choices, sugg, sizeof sugg)
                                          : NULL;
-            return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected %s%s%s, got '%s'%s%s%s", file,
-                                node->line, node->col, where, def->name,
+            return ll_error_set(err, "%s: %s.%s: expected %s%s%s, got '%s'%s%s%s%s",
+                                ll_ynode_where(node, file), where, def->name,
                                 def->type == LL_P_INT ? "an integer" : "a number",
                                 def->choices ? " or one of " : "",
                                 def->choices ? def->choices : "", node->text,
-                                s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+                                ll_yscalar_number_hint(node), s ? " (did you mean '" : "",
+                                s ? s : "", s ? "'?)" : "");
         }
         if (def->type == LL_P_INT) {
             v = (double)iv;
             pv->integer = iv;
         } else {
             if (!isfinite(v) && !(def->flags & LL_P_NONFINITE))
-                return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected a finite number, got '%s'",
-                                    file, node->line, node->col, where, def->name, node->text);
+                return ll_error_set(err, "%s: %s.%s: expected a finite number, got '%s'",
+                                    ll_ynode_where(node, file), where, def->name, node->text);
             /* The integer view of a real saturates: a cast beyond long is undefined. */
             pv->integer = isnan(v) ? 0 : v >= 0x1p63 ? LONG_MAX : v < -0x1p63 ? LONG_MIN : (long)v;
         }
@@ -168,15 +170,13 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
     case LL_P_STR:
         if (def->choices && !ll_word_in_list(node->text, def->choices)) {
             const char *s = ll_suggest(node->text, def->choices, sugg, sizeof sugg);
-            return ll_error_set(err, "%s:%zu:%zu: %s.%s: '%s' is not one of %s%s%s%s", file,
-                                node->line, node->col, where, def->name, node->text, def->choices,
+            return ll_error_set(err, "%s: %s.%s: '%s' is not one of %s%s%s%s", ll_ynode_where(node, file), where, def->name, node->text, def->choices,
                                 s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         }
         return 0;
     case LL_P_BOOL:
         if (ll_yscalar_bool(node, &pv->boolean) != 0)
-            return ll_error_set(err, "%s:%zu:%zu: %s.%s: expected true or false, got '%s'", file,
-                                node->line, node->col, where, def->name, node->text);
+            return ll_error_set(err, "%s: %s.%s: expected true or false, got '%s'", ll_ynode_where(node, file), where, def->name, node->text);
         pv->real = pv->boolean;
         pv->integer = pv->boolean;
         return 0;
@@ -231,8 +231,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
     if (map && map->kind == LL_Y_SCALAR && map->text[0] == '\0')
         map = NULL; /* `logreg:` with nothing after it */
     if (map && map->kind != LL_Y_MAP)
-        return ll_error_set(err, "%s:%zu:%zu: %s: expected a mapping of parameters, got %s", file,
-                            map->line, map->col, where, ll_ynode_kind_name(map->kind));
+        return ll_error_set(err, "%s: %s: expected a mapping of parameters, got %s", ll_ynode_where(map, file), where, ll_ynode_kind_name(map->kind));
     size_t n_given = map ? map->n : 0;
     /* given[k] = schema index of the k-th key in the spec */
     size_t *given = calloc(n_given + 1, sizeof *given);
@@ -266,8 +265,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
         if (idx == np) {
             char sugg[64];
             const char *s = ll_suggest(key->text, names, sugg, sizeof sugg);
-            ll_error_set(err, "%s:%zu:%zu: %s: unknown parameter '%s'%s%s%s (known: %s)", file,
-                         key->line, key->col, where, key->text, s ? " (did you mean '" : "",
+            ll_error_set(err, "%s: %s: unknown parameter '%s'%s%s%s (known: %s)", ll_ynode_where(key, file), where, key->text, s ? " (did you mean '" : "",
                          s ? s : "", s ? "'?)" : "", np ? names : "none");
             goto out;
         }
@@ -276,8 +274,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
         given[k] = idx;
         size_t n_opt = is_grid(def, val) ? val->n : 1;
         if (n_opt == 0) {
-            ll_error_set(err, "%s:%zu:%zu: %s.%s: an empty list gives no configuration", file,
-                         val->line, val->col, where, def->name);
+            ll_error_set(err, "%s: %s.%s: an empty list gives no configuration", ll_ynode_where(val, file), where, def->name);
             goto out;
         }
         if (!(choices[k] = calloc(n_opt, sizeof **choices))) {
@@ -298,8 +295,8 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
         if (is_given)
             continue;
         if (!def->dflt) {
-            ll_error_set(err, "%s:%zu:%zu: %s: parameter '%s' is required", file,
-                         map ? map->line : 1, map ? map->col : 1, where, def->name);
+            ll_error_set(err, "%s: %s: parameter '%s' is required", ll_ynode_where(map, file),
+                         where, def->name);
             goto out;
         }
         ll_ynode *dnode = NULL;
@@ -318,8 +315,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
     for (size_t k = 0; k < n_given && total <= 100000; k++)
         total = options[k] > 100000 ? 100001 : total * options[k];
     if (total > 100000) {
-        ll_error_set(err, "%s:%zu:%zu: %s: the grid has more than 100000 configurations", file,
-                     map->line, map->col, where);
+        ll_error_set(err, "%s: %s: the grid has more than 100000 configurations", ll_ynode_where(map, file), where);
         goto out;
     }
     ll_params **sets = calloc(total, sizeof *sets);

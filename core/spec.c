@@ -29,8 +29,7 @@ static int fail_at(reader *r, const ll_ynode *node, const char *where, const cha
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ll_error_set(r->err, "%s:%zu:%zu: %s: %s", r->file, node ? node->line : 1,
-                        node ? node->col : 1, where, msg);
+    return ll_error_set(r->err, "%s: %s: %s", ll_ynode_where(node, r->file), where, msg);
 }
 
 /* Rejects keys of `map` not in `allowed` ('|'-separated), suggesting the closest one. */
@@ -74,7 +73,8 @@ static int read_long(reader *r, const ll_ynode *node, const char *where, long mi
     if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
         return -1;
     if (ll_yscalar_long(node, out) != 0)
-        return fail_at(r, node, where, "expected an integer, got '%s'", node->text);
+        return fail_at(r, node, where, "expected an integer, got '%s'%s", node->text,
+                       ll_yscalar_number_hint(node));
     if (*out < min || *out > max)
         return fail_at(r, node, where, "%ld is out of range [%ld, %ld]", *out, min, max);
     return 0;
@@ -85,7 +85,18 @@ static int read_double(reader *r, const ll_ynode *node, const char *where, doubl
     if (expect_kind(r, node, LL_Y_SCALAR, where) != 0)
         return -1;
     if (ll_yscalar_double(node, out) != 0)
-        return fail_at(r, node, where, "expected a number, got '%s'", node->text);
+        return fail_at(r, node, where, "expected a number, got '%s'%s", node->text,
+                       ll_yscalar_number_hint(node));
+    return 0;
+}
+
+/* A number that data can hold: .inf has no place in a fill or a category. */
+static int read_finite(reader *r, const ll_ynode *node, const char *where, double *out)
+{
+    if (read_double(r, node, where, out) != 0)
+        return -1;
+    if (!isfinite(*out))
+        return fail_at(r, node, where, "expected a finite number, got '%s'", node->text);
     return 0;
 }
 
@@ -123,9 +134,12 @@ static int read_string_list(reader *r, const ll_ynode *node, const char *where, 
 }
 
 /* Paths in a spec are relative to the spec file's folder. */
-static char *resolve_path(const reader *r, const char *path)
+/* A path in the spec file is relative to the spec's folder; one given on the command line
+ * (--set data.train=PATH) is relative to the working folder, as every other command-line
+ * path is. */
+static char *resolve_path(const reader *r, const ll_ynode *node, const char *path)
 {
-    if (path[0] == '/' || !r->dir[0])
+    if (path[0] == '/' || !r->dir[0] || (node && node->origin))
         return strdup(path);
     return ll_format("%s/%s", r->dir, path);
 }
@@ -147,7 +161,7 @@ static int read_data(reader *r, const ll_ynode *node, ll_spec *spec)
         char *rel = NULL;
         if (read_string(r, train, "data.train", &rel) != 0)
             return -1;
-        spec->train_path = resolve_path(r, rel);
+        spec->train_path = resolve_path(r, train, rel);
         free(rel);
     } else {
         if (expect_kind(r, synth, LL_Y_MAP, "data.synth") != 0 ||
@@ -166,7 +180,7 @@ static int read_data(reader *r, const ll_ynode *node, ll_spec *spec)
         if ((v = ll_ymap_get(synth, "file")) && read_string(r, v, "data.synth.file", &file))
             return -1;
         if (file) {
-            spec->train_path = resolve_path(r, file);
+            spec->train_path = resolve_path(r, v, file);
             free(file);
         } /* else: written into the output folder once that is known */
     }
@@ -234,7 +248,7 @@ static int read_column_transform(reader *r, const char *column, const ll_ynode *
     char sub[300];
     if ((v = ll_ymap_get(node, "fill"))) {
         snprintf(sub, sizeof sub, "%s.fill", where);
-        if (read_double(r, v, sub, &t->fill) != 0)
+        if (read_finite(r, v, sub, &t->fill) != 0)
             return -1;
         t->has_fill = 1;
     }
@@ -251,7 +265,7 @@ static int read_column_transform(reader *r, const char *column, const ll_ynode *
             if (!t->onehot_values)
                 return ll_error_set(r->err, "out of memory");
             for (size_t i = 0; i < v->n; i++, t->n_onehot_values++)
-                if (read_double(r, v->items[i], sub, &t->onehot_values[i]) != 0)
+                if (read_finite(r, v->items[i], sub, &t->onehot_values[i]) != 0)
                     return -1;
         } else if (read_bool(r, v, sub, &t->onehot) != 0) {
             return -1;
@@ -316,7 +330,7 @@ static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_de
                 return fail_at(r, v, sub, "column '%s' is listed twice", d->columns[i]);
     if ((v = ll_ymap_get(node, "fill"))) {
         snprintf(sub, sizeof sub, "%s.fill", where);
-        if (read_double(r, v, sub, &d->fill) != 0)
+        if (read_finite(r, v, sub, &d->fill) != 0)
             return -1;
         d->has_fill = 1;
     }
@@ -343,11 +357,18 @@ static int read_features(reader *r, const ll_ynode *node, ll_spec *spec)
             return -1;
         if (!(fs->transforms = calloc(v->n + 1, sizeof *fs->transforms)))
             return ll_error_set(r->err, "out of memory");
-        for (size_t i = 0; i < v->n; i++, fs->n_transforms++)
-            if (read_column_transform(r, v->keys[i]->text, v->items[i], &fs->transforms[i]) != 0) {
+        for (size_t i = 0; i < v->n; i++, fs->n_transforms++) {
+            const char *column = v->keys[i]->text;
+            /* said here, at the spec's line, rather than when the data file is read */
+            if ((fs->target && !strcmp(column, fs->target)) || (fs->id && !strcmp(column, fs->id)))
+                return fail_at(r, v->keys[i], "features.columns", "'%s' is the %s column and "
+                               "cannot have a transform", column,
+                               fs->target && !strcmp(column, fs->target) ? "target" : "id");
+            if (read_column_transform(r, column, v->items[i], &fs->transforms[i]) != 0) {
                 fs->n_transforms++;
                 return -1;
             }
+        }
     }
     if ((v = ll_ymap_get(node, "derived"))) {
         if (expect_kind(r, v, LL_Y_MAP, "features.derived") != 0)
@@ -566,7 +587,7 @@ static int read_output(reader *r, const ll_ynode *node, ll_spec *spec)
         if (read_string(r, v, "output.dir", &rel) != 0)
             return -1;
         free(spec->out_dir);
-        spec->out_dir = resolve_path(r, rel);
+        spec->out_dir = resolve_path(r, v, rel);
         free(rel);
         if (!spec->out_dir)
             return ll_error_set(r->err, "out of memory");
@@ -698,6 +719,8 @@ int ll_spec_apply_set(ll_ynode *root, const char *assignment, ll_error *err)
         if (!value)
             return ll_error_set(err, "out of memory");
     }
+    /* Errors about the value name the --set argument, not a line of the file. */
+    ll_ynode_set_origin(value, assignment);
     ll_ynode *node = root;
     char *save = NULL;
     char *seg = strtok_r(path, ".", &save);
@@ -858,7 +881,9 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
         if (read_string_list(&r, v, "plugin_path", &plugin_dirs, &n_plugin_dirs) != 0)
             goto out;
         for (size_t i = 0; i < n_plugin_dirs; i++) {
-            char *full = resolve_path(&r, plugin_dirs[i]);
+            const ll_ynode *pp = ll_ymap_get(root, "plugin_path");
+            char *full = resolve_path(&r, pp && pp->kind == LL_Y_SEQ && i < pp->n ? pp->items[i] : pp,
+                                      plugin_dirs[i]);
             if (!full) {
                 ll_error_set(err, "out of memory");
                 goto out;

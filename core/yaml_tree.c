@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 ll_ynode *ll_ynode_new(ll_ynode_kind kind, const char *text, size_t line, size_t col)
@@ -46,6 +47,7 @@ ll_ynode *ll_ynode_clone(const ll_ynode *node)
     if (!copy)
         return NULL;
     copy->quoted = node->quoted;
+    copy->origin = node->origin;
     if (node->n) {
         copy->items = calloc(node->n, sizeof *copy->items);
         copy->keys = node->keys ? calloc(node->n, sizeof *copy->keys) : NULL;
@@ -90,7 +92,38 @@ typedef struct {
     ll_ynode *pending_key; /* maps: key read, value not yet */
 } frame;
 
-static int parse(yaml_parser_t *parser, const char *name, ll_ynode **root, ll_error *err)
+/* Line and column (1-based) of byte `offset` of text. */
+static void position_of(const char *text, size_t len, size_t offset, size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+/* A hint for the YAML mistakes newcomers make most, which libyaml reports a line late. */
+static const char *syntax_hint(const char *problem)
+{
+    if (!problem)
+        return "";
+    if (strstr(problem, "mapping values are not allowed") ||
+        strstr(problem, "did not find expected key") ||
+        strstr(problem, "could not find expected ':'"))
+        return " (check the indentation of this line and the one above it: keys of one mapping "
+               "line up, and a value needs a space after its ':')";
+    if (strstr(problem, "found character that cannot start any token"))
+        return " (YAML indents with spaces, never tabs)";
+    return "";
+}
+
+static int parse(yaml_parser_t *parser, const char *name, const char *text, size_t len,
+                 ll_ynode **root, ll_error *err)
 {
     frame stack[64];
     size_t depth = 0;
@@ -100,9 +133,13 @@ static int parse(yaml_parser_t *parser, const char *name, ll_ynode **root, ll_er
         yaml_event_t ev;
         if (!yaml_parser_parse(parser, &ev)) {
             size_t line = parser->problem_mark.line + 1, col = parser->problem_mark.column + 1;
-            ll_error_set(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", name, line, col,
+            /* Reader errors (bad UTF-8, a NUL or control character) carry only an offset. */
+            if (parser->error == YAML_READER_ERROR)
+                position_of(text, len, parser->problem_offset, &line, &col);
+            ll_error_set(err, "%s:%zu:%zu: YAML syntax error: %s%s%s%s", name, line, col,
                          parser->problem ? parser->problem : "unknown",
-                         parser->context ? " " : "", parser->context ? parser->context : "");
+                         parser->context ? " " : "", parser->context ? parser->context : "",
+                         syntax_hint(parser->problem));
             goto out;
         }
         size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
@@ -193,32 +230,65 @@ out:
     return rc;
 }
 
+static int parse_text(const char *text, size_t len, const char *name, ll_ynode **root,
+                      ll_error *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return ll_error_set(err, "%s: out of memory", name);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = parse(&parser, name, text, len, root, err);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* Specs are small: a file beyond this is not one. */
+#define LL_MAX_SPEC_BYTES (16u << 20)
+
 int ll_yaml_parse_file(const char *path, ll_ynode **root, ll_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return ll_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        return ll_error_set(err, "%s: out of memory", path);
+        return ll_error_set(err, "%s: is a folder, not a spec file", path);
     }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = parse(&parser, path, root, err);
-    yaml_parser_delete(&parser);
+    /* Read whole, so an error the reader reports as a byte offset gets its line. */
+    size_t cap = 1 << 12, len = 0;
+    char *text = malloc(cap);
+    while (text) {
+        len += fread(text + len, 1, cap - len, f);
+        if (len < cap || cap >= LL_MAX_SPEC_BYTES)
+            break;
+        char *grown = realloc(text, cap * 2);
+        if (!grown) {
+            free(text);
+            text = NULL;
+            break;
+        }
+        text = grown;
+        cap *= 2;
+    }
+    int bad = ferror(f);
     fclose(f);
+    if (!text)
+        return ll_error_set(err, "%s: out of memory", path);
+    if (bad || len >= LL_MAX_SPEC_BYTES) {
+        free(text);
+        return bad ? ll_error_io(err, "%s: read error", path)
+                   : ll_error_set(err, "%s: larger than %u MiB: not a spec", path,
+                                  LL_MAX_SPEC_BYTES >> 20);
+    }
+    int rc = parse_text(text, len, path, root, err);
+    free(text);
     return rc;
 }
 
 int ll_yaml_parse_string(const char *text, const char *name, ll_ynode **root, ll_error *err)
 {
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return ll_error_set(err, "%s: out of memory", name);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    int rc = parse(&parser, name, root, err);
-    yaml_parser_delete(&parser);
-    return rc;
+    return parse_text(text, strlen(text), name, root, err);
 }
 
 ll_ynode *ll_ymap_get(const ll_ynode *map, const char *key)
@@ -240,6 +310,8 @@ int ll_ymap_set(ll_ynode *map, const char *key, ll_ynode *value)
             return 0;
         }
     ll_ynode *k = ll_ynode_new(LL_Y_SCALAR, key, value->line, value->col);
+    if (k)
+        k->origin = value->origin;
     if (!k || append_child(map, k, value) != 0) {
         ll_ynode_free(k);
         return -1;
@@ -294,6 +366,52 @@ int ll_yscalar_bool(const ll_ynode *node, int *out)
         return 0;
     }
     return -1;
+}
+
+const char *ll_yscalar_number_hint(const ll_ynode *node)
+{
+    if (!node || node->kind != LL_Y_SCALAR || !ll_is_decimal(node->text))
+        return "";
+    if (node->quoted)
+        return " (it is quoted, so it is text: write it without quotes)";
+    if (!strpbrk(node->text, ".eE")) {
+        errno = 0;
+        (void)strtol(node->text, NULL, 10);
+        if (errno == ERANGE)
+            return " (too large for an integer)";
+    }
+    return "";
+}
+
+const char *ll_ynode_where(const ll_ynode *node, const char *file)
+{
+    static char buf[4][4352];
+    static unsigned next;
+    char *out = buf[next++ % 4];
+    /* A long path keeps its tail, so the reason after it is never cut off the message. */
+    const char *src = node && node->origin ? node->origin : file;
+    size_t len = strlen(src);
+    const char *cut = len > 160 ? "…" : "";
+    if (len > 160)
+        src += len - 160;
+    if (node && node->origin)
+        snprintf(out, sizeof buf[0], "--set %s%s", cut, src);
+    else
+        snprintf(out, sizeof buf[0], "%s%s:%zu:%zu", cut, src, node ? node->line : 1,
+                 node ? node->col : 1);
+    return out;
+}
+
+void ll_ynode_set_origin(ll_ynode *node, const char *origin)
+{
+    if (!node)
+        return;
+    node->origin = origin;
+    for (size_t i = 0; i < node->n; i++) {
+        if (node->keys)
+            ll_ynode_set_origin(node->keys[i], origin);
+        ll_ynode_set_origin(node->items[i], origin);
+    }
 }
 
 const char *ll_ynode_kind_name(ll_ynode_kind kind)

@@ -14,6 +14,8 @@ typedef struct ll_ynode {
     char *text;   /* scalars only */
     int quoted;   /* scalar was quoted: never a number, bool or null */
     size_t line, col; /* 1-based position of the node in its source */
+    const char *origin; /* NULL: the spec file; else the "--set key=value" argument it came
+                           from (borrowed: command-line arguments outlive the tree) */
     struct ll_ynode **keys;  /* maps: n keys (scalars) */
     struct ll_ynode **items; /* maps: n values; sequences: n items */
     size_t n;
@@ -32,10 +34,21 @@ ll_ynode *ll_ymap_get(const ll_ynode *map, const char *key);
 int ll_ymap_set(ll_ynode *map, const char *key, ll_ynode *value);
 ll_ynode *ll_ynode_new(ll_ynode_kind kind, const char *text, size_t line, size_t col);
 
+/* Where a node came from, for messages: "FILE:LINE:COL", or "--set KEY=VALUE" for a node a
+ * --set argument made (a NULL node: "FILE:1:1"). The text lives in one of four static
+ * buffers used in turn, so up to four may appear in one message (not thread-safe). */
+const char *ll_ynode_where(const ll_ynode *node, const char *file);
+/* Marks node and everything under it as coming from `origin` (a --set argument). */
+void ll_ynode_set_origin(ll_ynode *node, const char *origin);
+
 /* Scalar helpers; return -1 when the scalar is not of that type. */
 int ll_yscalar_double(const ll_ynode *node, double *out);
 int ll_yscalar_long(const ll_ynode *node, long *out);
 int ll_yscalar_bool(const ll_ynode *node, int *out);
 const char *ll_ynode_kind_name(ll_ynode_kind kind);
+/* Why a scalar that looks numeric was not read as one, as text to append to "expected a
+ * number" messages: " (it is quoted, so it is text: write it without quotes)", " (too large
+ * for an integer)", or "" when neither applies. */
+const char *ll_yscalar_number_hint(const ll_ynode *node);
 
 #endif

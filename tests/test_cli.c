@@ -294,6 +294,70 @@ START_TEST(run_json_is_valid_json)
 }
 END_TEST
 
+/* Runs `leadlab ARGS` (validate or run) and checks exit 2 and one line holding `needle`. */
+static void expect_error_from(const char *args, const char *needle)
+{
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 2, "exit %d (expected 2) for %s: %s", rc, args, err ? err : "");
+    ck_assert_msg(err && strstr(err, needle), "expected '%s' in stderr: %s", needle,
+                  err ? err : "(none)");
+    char *nl = strchr(err, '\n');
+    ck_assert_msg(nl && nl[1] == '\0', "expected exactly one line on stderr: %s", err);
+    free(err);
+}
+
+/* Every error names the place the user must fix: the --set argument, the spec's line (not
+ * the data file's), what a quoted or oversized number is, and the nearest valid name. */
+START_TEST(errors_point_at_their_cause)
+{
+    write_good_csv("train.csv");
+    char path[512], args[2048];
+    th_write_file(dir, "spec.yaml", SPEC_HEAD SPEC_FEATURES SPEC_MODELS, path, sizeof path);
+    snprintf(args, sizeof args, "validate %s --set models.logreg.C=abc", path);
+    expect_error_from(args, "--set models.logreg.C=abc: models.logreg.C: expected a number");
+    snprintf(args, sizeof args, "validate %s --set 'cv.folds=\"5\"'", path);
+    expect_error_from(args, "got '5' (it is quoted, so it is text: write it without quotes)");
+    snprintf(args, sizeof args, "validate %s --set cv.folds=99999999999999999999", path);
+    expect_error_from(args, "(too large for an integer)");
+    snprintf(args, sizeof args, "validate %s", dir);
+    expect_error_from(args, "is a folder, not a spec file");
+    snprintf(args, sizeof args, "run %s -j99999", path);
+    expect_error_from(args, "N from 1 to 1024");
+    size_t len = (size_t)snprintf(args, sizeof args, "validate %s", path);
+    for (int i = 0; i < 65; i++)
+        len += (size_t)snprintf(args + len, sizeof args - len, " --set cv.seed=%d", i);
+    expect_error_from(args, "at most 64 --set options");
+    /* command-line paths are relative to the working folder, spec paths to the spec's */
+    snprintf(args, sizeof args, "validate %s --set data.train=train.csv", path);
+    expect_error_from(args, "train.csv: cannot open");
+    /* a bad byte or a NUL is reported at its line, not at 1:1 */
+    expect_bad_input(SPEC_HEAD SPEC_MODELS "name: \"a\xff\"\n", "spec.yaml:5:");
+    expect_bad_input("data:\n  train: train.csv\n target: buy\nmodels: [logreg]\n",
+                     "spec.yaml:3:2: YAML syntax error: did not find expected key");
+    expect_bad_input("data:\n  train: train.csv\n target: buy\nmodels: [logreg]\n",
+                     "check the indentation");
+    /* fills, categories and transforms of the target belong to the spec's lines */
+    expect_bad_input(SPEC_HEAD "features:\n  columns:\n    count: {fill: .inf}\n" SPEC_MODELS,
+                     "spec.yaml:4:19: features.columns.count.fill: expected a finite number");
+    expect_bad_input(SPEC_HEAD "features:\n  columns:\n    count: {onehot: [1, .inf]}\n"
+                     SPEC_MODELS, "spec.yaml:4:25: features.columns.count.onehot");
+    expect_bad_input(SPEC_HEAD "features:\n  columns:\n    buy: {fill: 0}\n" SPEC_MODELS,
+                     "spec.yaml:4:5: features.columns: 'buy' is the target column");
+    /* newcomers' mistakes get a hint */
+    expect_bad_input(SPEC_HEAD "models: [KNN]\n", "did you mean 'knn'?");
+    expect_bad_input("data: {train: train.csv, target: Buy, id: id}\n" SPEC_FEATURES SPEC_MODELS,
+                     "target column 'Buy' not found (did you mean 'buy'?)");
+    expect_bad_input(SPEC_HEAD "models: [logreg]\ncv: {folds: 3}\n",
+                     "column 'created_at': '2021-03-01' is not a number (a date: give it "
+                     "features.columns.created_at: {date: [year, month, day]}");
+    th_write_file(dir, "semi.csv", "id;score;buy\n1;2;0\n2;3;1\n", path, sizeof path);
+    expect_bad_input("data: {train: semi.csv, target: buy}\nmodels: [logreg]\n",
+                     "semi.csv:1: the header is one column 'id;score;buy': the file looks "
+                     "semicolon-delimited");
+}
+END_TEST
+
 /* Unescaped '|' in a Markdown table line: the number of cell borders. */
 static size_t md_borders(const char *line, size_t len)
 {
@@ -599,6 +663,7 @@ int main(void)
     tcase_add_test(tc, io_failures_and_unbounded_inputs);
     tcase_add_test(tc, long_labels_keep_distinct_columns);
     tcase_add_test(tc, run_json_is_valid_json);
+    tcase_add_test(tc, errors_point_at_their_cause);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
     tcase_add_test(tc, quickstart_runs);
