@@ -113,7 +113,7 @@ int ll_atomic_commit(ll_atomic_file *af, ll_error *err)
         return ll_error_io(err, "%s: write failed: %s", af->path, strerror(e));
     }
     if (rename(af->tmp, af->path) != 0) {
-        int e = errno;
+        e = errno;
         remove(af->tmp);
         return ll_error_io(err, "%s: cannot rename into place: %s", af->path, strerror(e));
     }

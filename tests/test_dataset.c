@@ -220,6 +220,53 @@ START_TEST(csv_quote_errors)
 }
 END_TEST
 
+/* A 20,000-column header (the duplicate check and the column lookup were quadratic: 100,000
+ * columns took 112 s): every name found at its own index, absent names not, and a duplicate
+ * at the far ends still named with both positions. Names are written in a scrambled order
+ * (i * 7919 mod n) so that the sorted index differs from the file's order. */
+START_TEST(csv_wide_header_lookup)
+{
+    enum { N = 20000 };
+    size_t cap = (size_t)N * 12 + 64, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (size_t j = 0; j < N; j++)
+        len += (size_t)snprintf(text + len, cap - len, "%sc%zu", j ? "," : "", j * 7919 % N);
+    len += (size_t)snprintf(text + len, cap - len, "\n");
+    for (size_t j = 0; j < N; j++)
+        len += (size_t)snprintf(text + len, cap - len, "%s1", j ? "," : "");
+    snprintf(text + len, cap - len, "\n");
+    const char *path = write_fixture("wide.csv", text);
+    ll_csv csv;
+    ll_error err = {"", 0};
+    ck_assert_msg(ll_csv_read(path, &csv, &err) == 0, "%s", err.msg);
+    for (size_t j = 0; j < N; j += 7) {
+        char name[32];
+        snprintf(name, sizeof name, "c%zu", j * 7919 % N);
+        ck_assert_int_eq(ll_csv_column(&csv, name), (long)j);
+    }
+    ck_assert_int_eq(ll_csv_column(&csv, "c20000"), -1);
+    ck_assert_int_eq(ll_csv_column(&csv, "c"), -1);
+    ck_assert_int_eq(ll_csv_column(&csv, ""), -1);
+    ll_csv_free(&csv);
+    /* the last column repeats the first */
+    char *last = strrchr(text, ',');
+    ck_assert_ptr_nonnull(last);
+    char *header_end = strchr(text, '\n');
+    char *comma = header_end;
+    while (*--comma != ',')
+        continue;
+    memcpy(comma + 1, "c0   ", (size_t)(header_end - comma - 1) < 5 ? (size_t)(header_end - comma - 1) : 5);
+    for (char *p = comma + 3; p < header_end; p++)
+        *p = ' '; /* trailing spaces are trimmed from names */
+    path = write_fixture("wide_dup.csv", text);
+    ck_assert_int_eq(ll_csv_read(path, &csv, &err), -1);
+    ck_assert_msg(strstr(err.msg, "duplicate column name 'c0' (columns 1 and 20000)"), "%s",
+                  err.msg);
+    free(text);
+}
+END_TEST
+
 /* ---- calendar --------------------------------------------------------------------------- */
 
 START_TEST(calendar)
@@ -995,6 +1042,7 @@ static Suite *dataset_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, csv_quoted_fields_and_crlf);
     tcase_add_test(tc, csv_quote_errors);
+    tcase_add_test(tc, csv_wide_header_lookup);
     tcase_add_test(tc, calendar);
     tcase_add_test(tc, encode_every_transform);
     tcase_add_test(tc, onehot_explicit_and_plain_numbers);
