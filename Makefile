@@ -3,7 +3,8 @@ BUILD ?= build
 BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEBIAN_DEPS := cmake make gcc pkg-config libyaml-dev check libsqlite3-dev libopenmpi-dev openmpi-bin
+DEBIAN_DEPS := cmake make gcc pkg-config libyaml-dev check libsqlite3-dev libopenmpi-dev openmpi-bin \
+               chromium-headless-shell python3 fonts-dejavu-core
 
 .PHONY: all deps configure build run test leaderboard install clean
 
@@ -35,6 +36,7 @@ test: build
 leaderboard: build
 	$(BUILD)/leadlab run experiments/leaderboard.yaml
 	cp results/leaderboard/leaderboard.md results/leaderboard.md
+	cp results/leaderboard/report.html results/leaderboard.html
 
 install: build
 	cmake --install $(BUILD)

@@ -480,13 +480,14 @@ int ll_compare_markdown(FILE *out, const char *name_a, const ll_stored_run *a,
     int any = 0;
     for (int kind = 0; kind < 2; kind++) {
         const label_set *s = kind ? &l.samplers : &l.configs;
-        for (size_t i = 0; i < s->n; i++)
-            if (strcmp(s->brief[i], s->full[i]))
-                fprintf(out, "%s`%s` = %s", any++ ? "; " : "\nLabels show the parameters that "
-                        "vary; in full: ", s->brief[i], s->full[i]);
+        for (size_t i = 0; i < s->n; i++) {
+            if (!strcmp(s->brief[i], s->full[i]))
+                continue;
+            if (!any++)
+                fputs("\nLabels show the parameters that vary; in full:\n\n", out);
+            fprintf(out, "- `%s` = %s\n", s->brief[i], s->full[i]);
+        }
     }
-    if (any)
-        fputs(".\n", out);
     compare_labels_free(&l);
     return ferror(out) ? -1 : 0;
 }
@@ -658,7 +659,9 @@ int ll_compare_html(FILE *out, const char *name_a, const ll_stored_run *a, const
         fprintf(out, "<td>%s</td>", buf);
         td_signed(out, delta(r, LL_SUM_F1));
         p_text(buf, sizeof buf, r);
-        fprintf(out, "<td class=\"l%s\">", !isnan(r->p) && r->p < 0.05 ? " worse" : "");
+        int significant = !isnan(r->p) && r->p < 0.05;
+        fprintf(out, "<td class=\"l%s\">",
+                !significant ? "" : delta(r, LL_SUM_F1) > 0 ? " best" : " worse");
         ll_xml_text(out, buf);
         fputs("</td>", out);
         for (int k = 0; k < N_DELTA; k++)

@@ -179,12 +179,11 @@ static void md_full_labels(FILE *out, const ll_spec *spec, char **model_short,
         for (size_t i = 0; i < (kind ? spec->n_samplers : spec->n_models); i++) {
             if (!strcmp(brief[i], list[i].label))
                 continue;
-            fprintf(out, "%s`%s` = %s", any++ ? "; " : "\nLabels show the parameters that vary "
-                    "within a plugin; in full: ", brief[i], list[i].label);
+            if (!any++)
+                fputs("\nLabels show the parameters that vary within a plugin; in full:\n\n", out);
+            fprintf(out, "- `%s` = %s\n", brief[i], list[i].label);
         }
     }
-    if (any)
-        fputs(".\n", out);
 }
 
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,

@@ -38,10 +38,10 @@ static const char style_sheet[] =
     "svg.chart{display:block;width:100%;height:auto;font-family:inherit}"
     ".scroll{overflow-x:auto}"
     "table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}"
-    "th,td{padding:3px 8px;border-bottom:1px solid #eceef1;text-align:right;white-space:nowrap}"
+    "th,td{padding:3px 6px;border-bottom:1px solid #eceef1;text-align:right;white-space:nowrap}"
     "th{background:#f7f8fa;font-weight:600}th.l,td.l{text-align:left}"
     "tbody tr:hover{background:#f4f8ff}"
-    ".sd{color:#888;font-size:12px}.worse{color:#b2182b}.best{color:#1a7f37;font-weight:600}"
+    ".sd{color:#888;font-size:11px}.worse{color:#b2182b}.best{color:#1a7f37;font-weight:600}"
     ".muted,.caption{color:#5a6270}.caption{font-size:13px;margin:4px 0 8px}"
     ".banner{border:1px solid;border-radius:6px;padding:10px 14px;margin:12px 0;font-weight:500}"
     ".banner.warn{background:#fff5e6;border-color:#e8a33d}"
@@ -193,10 +193,12 @@ static void write_leaderboard(const page *p)
         fprintf(out, "<th>F1 (tuned cut)</th><th>F1 @%.2g</th><th>cut</th>", spec->threshold);
     else
         fprintf(out, "<th>F1 @%.2g</th>", spec->threshold);
+    /* Significance beside F1, where it is seen first; the other metrics after it. */
+    fputs("<th class=\"l\">vs best</th>", out);
     for (int k = 1; k < 7; k++)
         if (spec->metrics & (1u << k) || k == p->metric)
             fprintf(out, "<th>%s</th>", ll_metric_label(k));
-    fputs("<th class=\"l\">vs best</th></tr></thead>\n<tbody>\n", out);
+    fputs("</tr></thead>\n<tbody>\n", out);
     for (size_t i = 0; i < p->n_rows; i++) {
         const ll_summary_row *row = &p->rows[i];
         fprintf(out, "<tr><td>%zu</td><td class=\"l\" title=\"", i + 1);
@@ -213,10 +215,10 @@ static void write_leaderboard(const page *p)
             td_mean_sd(out, row, LL_SUM_F1_FIXED);
             td_mean_sd(out, row, LL_SUM_THRESHOLD);
         }
+        write_status_cell(out, row, i);
         for (int k = 1; k < 7; k++)
             if (spec->metrics & (1u << k) || k == p->metric)
                 td_mean_sd(out, row, k);
-        write_status_cell(out, row, i);
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table></div>\n</section>\n", out);
@@ -446,7 +448,7 @@ static int write_curves(const page *p, int roc)
         row_label(p, top[i], 1, full, sizeof full);
         char trimmed[160];
         ll_label_trim(short_label, LEGEND_CHARS, trimmed, sizeof trimmed);
-        snprintf(labels[i], sizeof labels[i], "%s %s %.3f", trimmed, roc ? "AUC" : "AP", area);
+        snprintf(labels[i], sizeof labels[i], "%s: %s %.3f", trimmed, roc ? "AUC" : "AP", area);
         snprintf(tips[i], sizeof tips[i], "#%zu %.600s: %s %.3f (pooled out-of-fold scores, %zu "
                  "rows)", (size_t)(top[i] - p->rows) + 1, full, roc ? "AUC" : "AP", area,
                  c.positives + c.negatives);
@@ -466,12 +468,12 @@ static int write_curves(const page *p, int roc)
     if (roc) {
         double bx[] = {0, 1}, by[] = {0, 1};
         ll_chart_line(&ch, bx, by, 2, &base, "no skill: random scores");
-        snprintf(base_label, sizeof base_label, "no skill (random scores) AUC 0.500");
+        snprintf(base_label, sizeof base_label, "no skill (random scores): AUC 0.500");
     } else {
         double prevalence = prevalence_all ? (double)prevalence_pos / (double)prevalence_all : 0;
         double bx[] = {0, 1}, by[] = {prevalence, prevalence};
         ll_chart_line(&ch, bx, by, 2, &base, "no skill: precision = share of buyers");
-        snprintf(base_label, sizeof base_label, "no skill (precision = prevalence) AP %.3f",
+        snprintf(base_label, sizeof base_label, "no skill (precision = prevalence): AP %.3f",
                  prevalence);
     }
     items[n_top] = (ll_legend_item){base_label, NULL, base, LL_LEGEND_LINE};
@@ -509,7 +511,7 @@ static int write_threshold_chart(const page *p, const ll_summary_row *best)
     fputs("</p>\n", out);
     ll_chart_spec sp;
     chart_frame(&sp, "chart-threshold", "F1, precision and recall against the cut",
-                "cut (predict buy when P(buy) ≥ cut)", "score");
+                "cut (predict buy when P(buy) ≥ cut)", "F1, precision or recall");
     sp.right = 130;
     sp.width = 640;
     ll_chart ch;
@@ -672,13 +674,19 @@ static void write_samplers(const page *p)
 static void write_timings(const page *p)
 {
     FILE *out = p->out;
+    double cell_seconds = 0;
+    for (size_t k = 0; k < p->run->n_cells; k++)
+        if (p->run->cells[k].status != LL_CELL_PENDING && !isnan(p->run->cells[k].seconds))
+            cell_seconds += p->run->cells[k].seconds;
+    /* Cells may come from earlier runs (resume), so the run's own wall time says little. */
     fprintf(out, "<section id=\"timings\"><h2>Fit and predict time</h2>\n<p class=\"caption\">"
                  "Seconds summed over each row's cells (sampler and model fit, threshold tuning "
-                 "excluded; model predict), in leaderboard order. The run took %.1f s of wall "
-                 "time on %d thread%s.</p>\n<div class=\"scroll\"><table><thead><tr><th>#</th>"
+                 "excluded; model predict), in leaderboard order. All cells together took "
+                 "%.1f s (tuning included), whichever run computed them.</p>\n"
+                 "<div class=\"scroll\"><table><thead><tr><th>#</th>"
                  "<th class=\"l\">model | sampler</th><th>fit s</th><th>predict s</th>"
                  "<th>cells</th></tr></thead><tbody>\n",
-            p->run->wall_seconds, p->run->threads, p->run->threads == 1 ? "" : "s");
+            cell_seconds);
     for (size_t i = 0; i < p->n_rows; i++) {
         const ll_summary_row *row = &p->rows[i];
         char full[600], brief[160];

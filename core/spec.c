@@ -658,6 +658,31 @@ static int read_execution(reader *r, const ll_ynode *root, ll_spec *spec)
     return 0;
 }
 
+/* report: {sort: METRIC}: the metric the leaderboards rank by (default f1). */
+static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    static const char *const names[] = {"f1",     "precision", "recall",           "roc_auc",
+                                        "pr_auc", "mcc",       "balanced_accuracy"};
+    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy";
+    if (expect_kind(r, node, LL_Y_MAP, "report") != 0 ||
+        check_keys(r, node, "report", "sort") != 0)
+        return -1;
+    const ll_ynode *v = ll_ymap_get(node, "sort");
+    if (!v)
+        return 0;
+    if (expect_kind(r, v, LL_Y_SCALAR, "report.sort") != 0)
+        return -1;
+    for (int k = 0; k < 7; k++)
+        if (!strcmp(v->text, names[k])) {
+            spec->sort_metric = k;
+            return 0;
+        }
+    char sugg[64];
+    const char *s = ll_suggest(v->text, all, sugg, sizeof sugg);
+    return fail_at(r, v, "report.sort", "unknown metric '%s'%s%s%s (expected one of: %s)",
+                   v->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
+}
+
 /* ---- overrides ---- */
 
 /* The item of a samplers/models list that `seg` names: an index, or a plugin name. For a
@@ -812,7 +837,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path|isolation|limits") != 0)
+                   "threads|plugin_path|isolation|limits|report") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -864,6 +889,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (read_execution(&r, root, spec) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "output")) && read_output(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "report")) && read_report(&r, v, spec) != 0)
         goto out;
     if (!spec->out_dir) {
         if (!(spec->out_dir = ll_format("results/%s", spec->name))) {

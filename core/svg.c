@@ -170,12 +170,16 @@ void ll_chart_begin(ll_chart *c, FILE *out, const ll_chart_spec *sp)
     fprintf(out, "<g class=\"axis y\" font-size=\"%d\" fill=\"#444\" text-anchor=\"end\">",
             FONT_PX);
     if (sp->n_rows) {
-        size_t max_chars = (size_t)((sp->left - 12) / (0.6 * FONT_PX));
+        double room = sp->left - 12;
         for (size_t i = 0; i < sp->n_rows; i++) {
             double py = ll_scale_map(&c->y, (double)i + 0.5);
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">",
                     c->plot_left - 8, py);
             tooltip(out, sp->row_titles && sp->row_titles[i] ? sp->row_titles[i] : sp->rows[i]);
+            /* trimmed only when too wide, then to what the widest characters would fill */
+            size_t max_chars = ll_text_width(sp->rows[i], FONT_PX) <= room
+                                   ? 0
+                                   : (size_t)(room / (0.6 * FONT_PX));
             write_trimmed(out, sp->rows[i], max_chars);
             fputs("</text>", out);
         }

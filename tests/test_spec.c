@@ -230,6 +230,27 @@ START_TEST(edit_distance_and_suggestions)
     char buf[64];
     ck_assert_str_eq(ll_suggest("smot", "none|smote|undersample", buf, sizeof buf), "smote");
     ck_assert_ptr_null(ll_suggest("xgboost", "none|smote|undersample", buf, sizeof buf));
+    /* a swap of neighbours is one edit (optimal string alignment), and case does not count:
+     * "gbn" is 1 from "gnb" but 2 from "dnn"; "KNN" is "knn" */
+    ck_assert_uint_eq(ll_edit_distance("gbn", "gnb"), 1);
+    ck_assert_uint_eq(ll_edit_distance("gbn", "dnn"), 2);
+    ck_assert_uint_eq(ll_edit_distance("KNN", "knn"), 0);
+    ck_assert_str_eq(ll_suggest("gbn", "dnn|gnb|knn", buf, sizeof buf), "gnb");
+}
+END_TEST
+
+START_TEST(report_sort_is_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err = {{0}, 0};
+    ck_assert_msg(load(BASE "models: [logreg]\nreport: {sort: pr_auc}\n", NULL, 0, &spec, &reg,
+                       &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(spec.sort_metric, 4); /* f1, precision, recall, roc_auc, pr_auc */
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    expect_error(BASE "models: [logreg]\nreport: {sort: auc}\n",
+                 "report.sort: unknown metric 'auc'");
 }
 END_TEST
 
@@ -249,6 +270,7 @@ int main(void)
     tcase_add_test(tc, transforms_are_read);
     tcase_add_test(tc, new_date_parts_and_derived_kinds_are_read);
     tcase_add_test(tc, edit_distance_and_suggestions);
+    tcase_add_test(tc, report_sort_is_read);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
