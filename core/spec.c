@@ -689,11 +689,22 @@ static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
  * plugin item the result is its parameter mapping, created when the item was a bare name. */
 static ll_ynode *find_list_item(ll_ynode *list, const char *seg)
 {
+    /* An index selects that item as its name would (models.0.C = the first plugin's C). */
     char *end;
     long idx = strtol(seg, &end, 10);
-    if (!*end && idx >= 0 && (size_t)idx < list->n)
-        return list->items[idx];
-    for (size_t i = 0; i < list->n; i++) {
+    size_t from = 0, to = list->n;
+    if (!*end && idx >= 0 && (size_t)idx < list->n) {
+        const ll_ynode *item = list->items[idx];
+        if (item->kind == LL_Y_SCALAR)
+            seg = item->text;
+        else if (item->kind == LL_Y_MAP && item->n == 1)
+            seg = item->keys[0]->text;
+        else
+            return list->items[idx];
+        from = (size_t)idx;
+        to = from + 1;
+    }
+    for (size_t i = from; i < to; i++) {
         ll_ynode *item = list->items[i];
         if (item->kind == LL_Y_SCALAR && strcmp(item->text, seg) == 0) {
             ll_ynode *map = ll_ynode_new(LL_Y_MAP, NULL, item->line, item->col);

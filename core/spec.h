@@ -65,7 +65,8 @@ typedef struct {
                            bit position of LL_METRIC_* (0 = F1, 4 = PR-AUC, 5 = MCC, ...) */
 } ll_spec;
 
-/* Reads and validates `path`, applying `sets` ("key.path=value") first. Plugins are resolved
+/* Reads and validates `path`, applying `sets` ("key.path=value") first. The spec's tree keeps
+ * pointers to the `sets` strings (for messages): they must outlive the spec. Plugins are resolved
  * through `reg`, which the function initialises (with the spec's plugin_path); on success the
  * caller frees it after the spec, on failure both are already freed. Errors are one line, "FILE:LINE:COL: key.path: message". */
 int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_registry *reg,

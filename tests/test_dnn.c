@@ -515,6 +515,7 @@ END_TEST
 static char captured[1 << 16];
 static size_t captured_len;
 
+static void capture_log(int level, const char *fmt, ...) LL_PRINTF(2, 3);
 static void capture_log(int level, const char *fmt, ...)
 {
     (void)level;

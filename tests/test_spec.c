@@ -128,6 +128,14 @@ START_TEST(set_overrides_values_and_grids)
     const char *typo[] = {"cv.fols=3"};
     ck_assert_int_eq(load(BASE "models: [logreg]\n", typo, 1, &spec, &reg, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "did you mean 'folds'"));
+    /* an index selects the list item as its plugin's name does, bare or with parameters */
+    const char *by_index[] = {"models.1.C=2", "models.0.k=7"};
+    ck_assert_msg(load(BASE "models: [{knn: {k: 5}}, logreg]\n", by_index, 2, &spec, &reg,
+                       &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(spec.models[0].label, "knn(k=7)");
+    ck_assert_str_eq(spec.models[1].label, "logreg(C=2)");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
 }
 END_TEST
 

@@ -148,6 +148,8 @@ static void check_spec(const ll_spec *spec)
         fz_die("spec loaded with threshold %g", spec->threshold);
     if (!(spec->metrics & LL_METRIC_F1) || spec->metrics > LL_METRIC_ALL)
         fz_die("spec loaded with metrics mask %#x", spec->metrics);
+    if (spec->sort_metric < 0 || spec->sort_metric > 6)
+        fz_die("spec loaded with sort metric %d", spec->sort_metric);
     if (spec->threads < 0 || spec->cell_seconds < 0 || spec->cell_memory_mb < 0 ||
         !isfinite(spec->cell_seconds) || !isfinite(spec->cell_memory_mb))
         fz_die("spec loaded with threads %d, limits %g s, %g MB", spec->threads,
