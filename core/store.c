@@ -457,6 +457,36 @@ out:
     return rc;
 }
 
+/* The outcome columns of a plan-joined-cells row, from column `i` on (status NULL: pending). */
+static void read_outcome(sqlite3_stmt *st, int i, ll_cell *cell)
+{
+    const unsigned char *status = sqlite3_column_text(st, i++);
+    if (!status) {
+        cell->status = LL_CELL_PENDING;
+        return;
+    }
+    cell->status = strcmp((const char *)status, "ok") ? LL_CELL_FAILED : LL_CELL_OK;
+    const unsigned char *error = sqlite3_column_text(st, i++);
+    snprintf(cell->error, sizeof cell->error, "%s", error ? (const char *)error : "");
+    size_t *counts[] = {&cell->fit.rows_before, &cell->fit.positives_before,
+                        &cell->fit.rows_after,  &cell->fit.positives_after,
+                        &cell->n_test,          &cell->positives_test};
+    for (size_t k = 0; k < 6; k++)
+        *counts[k] = (size_t)sqlite3_column_int64(st, i++);
+    cell->threshold = column_real(st, i++);
+    ll_metrics *m = &cell->metrics;
+    size_t *cm[] = {&m->cm.tp, &m->cm.fp, &m->cm.tn, &m->cm.fn};
+    for (size_t k = 0; k < 4; k++)
+        *cm[k] = (size_t)sqlite3_column_int64(st, i++);
+    double *v[] = {&m->precision, &m->recall, &m->f1, &cell->f1_fixed, &m->roc_auc, &m->pr_auc,
+                   &m->mcc, &m->balanced_accuracy, &m->accuracy};
+    for (size_t k = 0; k < 9; k++)
+        *v[k] = column_real(st, i++);
+    cell->fit.fit_seconds = column_real(st, i++);
+    cell->fit.predict_seconds = column_real(st, i++);
+    cell->seconds = column_real(st, i++);
+}
+
 /* Reads one stored cell into `cell` (identity kept); 1 loaded, 0 not stored (or unusable). */
 static int load_cell(const ll_run_result *run, sqlite3_stmt *q_cell, sqlite3_stmt *q_scores,
                      ll_cell *cell, int only_ok)
@@ -467,34 +497,13 @@ static int load_cell(const ll_run_result *run, sqlite3_stmt *q_cell, sqlite3_stm
     sqlite3_bind_text(q_cell, 1, key, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(q_cell) != SQLITE_ROW)
         return 0;
-    int i = 0;
-    int ok = !strcmp((const char *)sqlite3_column_text(q_cell, i++), "ok");
+    int ok = !strcmp((const char *)sqlite3_column_text(q_cell, 0), "ok");
     if (!ok && only_ok)
         return 0;
     ll_cell_clear(cell);
-    const unsigned char *error = sqlite3_column_text(q_cell, i++);
-    snprintf(cell->error, sizeof cell->error, "%s", error ? (const char *)error : "");
-    size_t *counts[] = {&cell->fit.rows_before, &cell->fit.positives_before,
-                        &cell->fit.rows_after,  &cell->fit.positives_after,
-                        &cell->n_test,          &cell->positives_test};
-    for (size_t k = 0; k < 6; k++)
-        *counts[k] = (size_t)sqlite3_column_int64(q_cell, i++);
-    cell->threshold = column_real(q_cell, i++);
-    ll_metrics *m = &cell->metrics;
-    size_t *cm[] = {&m->cm.tp, &m->cm.fp, &m->cm.tn, &m->cm.fn};
-    for (size_t k = 0; k < 4; k++)
-        *cm[k] = (size_t)sqlite3_column_int64(q_cell, i++);
-    double *v[] = {&m->precision, &m->recall, &m->f1, &cell->f1_fixed, &m->roc_auc, &m->pr_auc,
-                   &m->mcc, &m->balanced_accuracy, &m->accuracy};
-    for (size_t k = 0; k < 9; k++)
-        *v[k] = column_real(q_cell, i++);
-    cell->fit.fit_seconds = column_real(q_cell, i++);
-    cell->fit.predict_seconds = column_real(q_cell, i++);
-    cell->seconds = column_real(q_cell, i++);
-    if (!ok) {
-        cell->status = LL_CELL_FAILED;
-        return 1;
-    }
+    read_outcome(q_cell, 0, cell);
+    if (!ok)
+        return 1; /* read_outcome marked it failed */
     /* An ok cell is usable only with all its scores, for exactly the plan's test rows. */
     size_t n_rows = 0;
     uint32_t *rows = ll_plan_test_rows(run, cell, &n_rows);
@@ -715,36 +724,6 @@ static size_t label_index(char ***list, size_t *n, const char *label)
     if (!(grown[*n] = strdup(label)))
         return SIZE_MAX;
     return (*n)++;
-}
-
-/* The outcome columns of a plan-joined-cells row, from column `i` on (status NULL: pending). */
-static void read_outcome(sqlite3_stmt *st, int i, ll_cell *cell)
-{
-    const unsigned char *status = sqlite3_column_text(st, i++);
-    if (!status) {
-        cell->status = LL_CELL_PENDING;
-        return;
-    }
-    cell->status = strcmp((const char *)status, "ok") ? LL_CELL_FAILED : LL_CELL_OK;
-    const unsigned char *error = sqlite3_column_text(st, i++);
-    snprintf(cell->error, sizeof cell->error, "%s", error ? (const char *)error : "");
-    size_t *counts[] = {&cell->fit.rows_before, &cell->fit.positives_before,
-                        &cell->fit.rows_after,  &cell->fit.positives_after,
-                        &cell->n_test,          &cell->positives_test};
-    for (size_t k = 0; k < 6; k++)
-        *counts[k] = (size_t)sqlite3_column_int64(st, i++);
-    cell->threshold = column_real(st, i++);
-    ll_metrics *m = &cell->metrics;
-    size_t *cm[] = {&m->cm.tp, &m->cm.fp, &m->cm.tn, &m->cm.fn};
-    for (size_t k = 0; k < 4; k++)
-        *cm[k] = (size_t)sqlite3_column_int64(st, i++);
-    double *v[] = {&m->precision, &m->recall, &m->f1, &cell->f1_fixed, &m->roc_auc, &m->pr_auc,
-                   &m->mcc, &m->balanced_accuracy, &m->accuracy};
-    for (size_t k = 0; k < 9; k++)
-        *v[k] = column_real(st, i++);
-    cell->fit.fit_seconds = column_real(st, i++);
-    cell->fit.predict_seconds = column_real(st, i++);
-    cell->seconds = column_real(st, i++);
 }
 
 static int read_run_cells(ll_store *s, ll_stored_run *out, ll_error *err)
