@@ -575,6 +575,33 @@ void ll_store_status_free(ll_store_status *st)
     memset(st, 0, sizeof *st);
 }
 
+/* Opens DIR/results.db read-only for a reader beside a run (no lock: WAL readers never
+ * block the writer) and checks it speaks this leadlab's format. The caller closes s->db. */
+static int open_readonly(const char *dir, ll_store *s, ll_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+    snprintf(s->path, sizeof s->path, "%s/results.db", dir);
+    if (access(s->path, F_OK) != 0)
+        return ll_error_set(err, "%s: no result store (has a run written there?)", s->path);
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ll_error_set(err, "%s: cannot open: %s", s->path,
+                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    char version[32] = "";
+    if (query_text(s, "PRAGMA user_version", NULL, version, sizeof version) < 0 ||
+        atoi(version) != LL_STORE_FORMAT) {
+        ll_error_set(err, "%s: not a result store of this leadlab (format %s, expected %d)",
+                     s->path, version[0] ? version : "?", LL_STORE_FORMAT);
+        sqlite3_close(s->db);
+        return -1;
+    }
+    return 0;
+}
+
 /* Whether a run holds DIR's lock now (asked, not taken: a starting run is never refused). */
 static int folder_locked(const char *dir)
 {
@@ -592,30 +619,11 @@ static int folder_locked(const char *dir)
 int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
-    ll_store s = {0};
-    s.lock_fd = -1;
-    snprintf(s.path, sizeof s.path, "%s/results.db", dir);
-    if (access(s.path, F_OK) != 0)
-        return ll_error_set(err, "%s: no result store (has a run written there?)", s.path);
-    if (sqlite3_open_v2(s.path, &s.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        ll_error_set(err, "%s: cannot open: %s", s.path,
-                     s.db ? sqlite3_errmsg(s.db) : "out of memory");
-        sqlite3_close(s.db);
+    ll_store s;
+    if (open_readonly(dir, &s, err) != 0)
         return -1;
-    }
-    sqlite3_busy_timeout(s.db, 10000);
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (prepare(&s, "PRAGMA user_version", &st, err) != 0)
-        goto out;
-    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (version != LL_STORE_FORMAT) {
-        ll_error_set(err, "%s: not a result store of this leadlab (format %d, expected %d)",
-                     s.path, version, LL_STORE_FORMAT);
-        goto out;
-    }
     if (prepare(&s, "SELECT id, status, started_at, ended_at, data_file FROM runs "
                 "ORDER BY id DESC LIMIT 1", &st, err) != 0)
         goto out;
@@ -828,27 +836,11 @@ static int read_fold_rows(ll_store *s, ll_stored_run *out, ll_error *err)
 int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
-    ll_store s = {0};
-    s.lock_fd = -1;
-    snprintf(s.path, sizeof s.path, "%s/results.db", dir);
-    if (access(s.path, F_OK) != 0)
-        return ll_error_set(err, "%s: no result store (has a run written there?)", s.path);
-    if (sqlite3_open_v2(s.path, &s.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        ll_error_set(err, "%s: cannot open: %s", s.path,
-                     s.db ? sqlite3_errmsg(s.db) : "out of memory");
-        sqlite3_close(s.db);
+    ll_store s;
+    if (open_readonly(dir, &s, err) != 0)
         return -1;
-    }
-    sqlite3_busy_timeout(s.db, 10000);
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    char version[32] = "";
-    if (query_text(&s, "PRAGMA user_version", NULL, version, sizeof version) < 0 ||
-        atoi(version) != LL_STORE_FORMAT) {
-        ll_error_set(err, "%s: not a result store of this leadlab (format %s, expected %d)",
-                     s.path, version[0] ? version : "?", LL_STORE_FORMAT);
-        goto out;
-    }
     if (prepare(&s, "SELECT id, status, started_at, command, leadlab_version, data_file, "
                 "data_hash FROM runs ORDER BY id DESC LIMIT 1", &st, err) != 0)
         goto out;
