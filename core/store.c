@@ -616,6 +616,17 @@ static int folder_locked(const char *dir)
     return locked;
 }
 
+/* A run's recorded status as it stands now: "running" with nobody holding the folder means
+ * the run was killed. Takes `status` (may be NULL) and returns what replaces it. */
+static char *live_status(const char *dir, char *status)
+{
+    if (status && !strcmp(status, "running") && !folder_locked(dir)) {
+        free(status);
+        return strdup("killed");
+    }
+    return status;
+}
+
 int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -632,11 +643,7 @@ int ll_store_read_status(const char *dir, ll_store_status *out, ll_error *err)
         goto out;
     }
     out->run_id = sqlite3_column_int64(st, 0);
-    out->status = column_strdup(st, 1);
-    if (out->status && !strcmp(out->status, "running") && !folder_locked(dir)) {
-        free(out->status); /* nobody holds the folder: the run was killed */
-        out->status = strdup("killed");
-    }
+    out->status = live_status(dir, column_strdup(st, 1));
     out->started_at = column_strdup(st, 2);
     out->ended_at = column_strdup(st, 3);
     out->data_file = column_strdup(st, 4);
@@ -856,12 +863,9 @@ int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err)
             ll_error_set(err, "out of memory");
             goto out;
         }
-    if (!strcmp(out->status, "running") && !folder_locked(dir)) {
-        free(out->status); /* nobody holds the folder: the run was killed */
-        if (!(out->status = strdup("killed"))) {
-            ll_error_set(err, "out of memory");
-            goto out;
-        }
+    if (!(out->status = live_status(dir, out->status))) {
+        ll_error_set(err, "out of memory");
+        goto out;
     }
     sqlite3_finalize(st);
     st = NULL;
