@@ -201,7 +201,8 @@ static double time_resample(const options *o, const ll_plugin *plugin, const ll_
         free(out->y);
         ll_err err = {{0}};
         double t0 = now_seconds();
-        ll_status st = plugin->sampler->resample(ll_host_default(), params, in, seed, out, &err);
+        ll_status st = plugin->sampler->resample(ll_host_default(), params, in, seed, 1, out,
+                                                 &err);
         double seconds = now_seconds() - t0;
         if (st != LL_OK) {
             fprintf(stderr, "sampler_bench: %s\n", err.msg);
@@ -227,7 +228,7 @@ static int run_folds(const options *o, const ll_plugin *plugin, const ll_params 
             rc = -1;
             break;
         }
-        ll_data in = {x, y, n, ds->n_cols, ds->col_binary};
+        ll_data in = {x, y, n, ds->n_cols, ds->col_binary, (const char *const *)ds->col_names};
         ll_owned_data out;
         double seconds = time_resample(o, plugin, params, &in,
                                        ll_seed_mix(o->seed, (uint64_t)fold), &out);

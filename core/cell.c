@@ -64,7 +64,8 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
     for (size_t i = 0; i < n_test; i++)
         cell->positives_test += y_test[i];
     ll_fit_setup setup = {&spec->samplers[cell->sampler], &spec->models[cell->model],
-                          spec->scale_zscore, n_cols, data->col_binary, cell->seed, threads};
+                          spec->scale_zscore, n_cols, data->col_binary, cell->seed, threads,
+                          (const char *const *)data->col_names};
     ll_rows train = {x_train, y_train, n_train}, test = {x_test, NULL, n_test};
     cell->threshold = spec->threshold;
     if (spec->tune_threshold)

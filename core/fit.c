@@ -76,32 +76,45 @@ static ll_status check_resampled(const ll_config *sampler, const ll_owned_data *
     return LL_OK;
 }
 
-ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows test_rows,
-                         double *scores, ll_fit_stats *stats, ll_err *err)
+void ll_fitted_free(ll_fitted *fitted)
+{
+    if (!fitted)
+        return;
+    if (fitted->model && fitted->state)
+        fitted->model->plugin->model->destroy(fitted->state);
+    ll_scaler_free(&fitted->scaler);
+    memset(fitted, 0, sizeof *fitted);
+}
+
+ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train_rows, ll_fitted *fitted,
+                       ll_fit_stats *stats, ll_err *err)
 {
     const ll_config *sampler = setup->sampler, *model = setup->model;
-    size_t n_cols = setup->n_cols, n_train = train_rows.n, n_test = test_rows.n;
-    double *x_train = train_rows.x, *x_test = test_rows.x;
-    const uint8_t *y_train = train_rows.y, *col_binary = setup->col_binary;
+    size_t n_cols = setup->n_cols, n_train = train_rows.n;
+    double *x_train = train_rows.x;
+    const uint8_t *y_train = train_rows.y;
     uint64_t seed = setup->seed;
+    memset(fitted, 0, sizeof *fitted);
     memset(stats, 0, sizeof *stats);
     err->msg[0] = '\0';
+    fitted->model = model;
+    fitted->n_cols = n_cols;
+    fitted->col_binary = setup->col_binary;
+    fitted->col_names = setup->col_names;
     stats->rows_before = n_train;
     stats->positives_before = count_positive(y_train, n_train);
     if (setup->zscore) {
-        ll_scaler scaler;
-        if (ll_scaler_fit(&scaler, x_train, n_train, n_cols) != 0)
+        if (ll_scaler_fit(&fitted->scaler, x_train, n_train, n_cols) != 0)
             return ll_fail(err, LL_ENOMEM, "out of memory while scaling");
-        ll_scaler_apply(&scaler, x_train, n_train);
-        ll_scaler_apply(&scaler, x_test, n_test);
-        ll_scaler_free(&scaler);
+        ll_scaler_apply(&fitted->scaler, x_train, n_train);
     }
     const ll_host *host = ll_host_default();
     double t0 = now_seconds();
-    ll_data train = {x_train, y_train, n_train, n_cols, col_binary};
+    ll_data train = {x_train, y_train, n_train, n_cols, setup->col_binary, setup->col_names};
     ll_owned_data resampled = {0};
     ll_status st = sampler->plugin->sampler->resample(host, sampler->params, &train,
-                                                      ll_seed_mix(seed, 1), &resampled, err);
+                                                      ll_seed_mix(seed, 1), setup->threads,
+                                                      &resampled, err);
     if (st == LL_OK)
         st = check_resampled(sampler, &resampled, n_cols, err);
     if (st == LL_OK) {
@@ -113,35 +126,59 @@ ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows 
         if (stats->positives_after == 0 || stats->positives_after == resampled.n_rows)
             st = ll_fail(err, LL_EINVAL, "the training rows hold only one class");
     }
-    void *state = NULL;
     const ll_model_vt *vt = model->plugin->model;
     if (st == LL_OK)
-        st = vt->create(host, model->params, &state, err);
+        st = vt->create(host, model->params, &fitted->state, err);
     if (st == LL_OK)
-        st = vt->fit(state, &train, ll_seed_mix(seed, 2), setup->threads, err);
-    double t1 = now_seconds();
-    if (st == LL_OK) {
-        ll_data test = {x_test, NULL, n_test, n_cols, col_binary};
-        st = vt->predict_proba(state, &test, scores, err);
-    }
-    double t2 = now_seconds();
-    vt->destroy(state);
+        st = vt->fit(fitted->state, &train, ll_seed_mix(seed, 2), setup->threads, err);
     free(resampled.x);
     free(resampled.y);
-    stats->fit_seconds = t1 - t0;
-    stats->predict_seconds = t2 - t1;
+    stats->fit_seconds = now_seconds() - t0;
     /* Plugins write the message: bound it, whether or not they terminated it. */
     err->msg[sizeof err->msg - 1] = '\0';
     if (st != LL_OK) {
         if (!err->msg[0])
             ll_fail(err, st, "%s failed without a message", model->label);
+        ll_fitted_free(fitted);
+    }
+    return st;
+}
+
+ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, double *scores,
+                            ll_err *err)
+{
+    err->msg[0] = '\0';
+    if (fitted->scaler.mean)
+        ll_scaler_apply(&fitted->scaler, rows.x, rows.n);
+    ll_data test = {rows.x, NULL, rows.n, fitted->n_cols, fitted->col_binary, fitted->col_names};
+    ll_status st = fitted->model->plugin->model->predict_proba(fitted->state, &test,
+                                                               threads > 0 ? threads : 1,
+                                                               scores, err);
+    err->msg[sizeof err->msg - 1] = '\0';
+    if (st != LL_OK) {
+        if (!err->msg[0])
+            ll_fail(err, st, "%s failed without a message", fitted->model->label);
         return st;
     }
-    for (size_t i = 0; i < n_test; i++)
+    for (size_t i = 0; i < rows.n; i++)
         if (!(scores[i] >= 0.0 && scores[i] <= 1.0))
             return ll_fail(err, LL_ENUMERIC, "%s returned score %g for test row %zu (expected a "
-                           "probability in [0, 1])", model->label, scores[i], i);
+                           "probability in [0, 1])", fitted->model->label, scores[i], i);
     return LL_OK;
+}
+
+ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows test_rows,
+                         double *scores, ll_fit_stats *stats, ll_err *err)
+{
+    ll_fitted fitted;
+    ll_status st = ll_fit_model(setup, train_rows, &fitted, stats, err);
+    if (st != LL_OK)
+        return st;
+    double t1 = now_seconds();
+    st = ll_fitted_predict(&fitted, test_rows, setup->threads, scores, err);
+    stats->predict_seconds = now_seconds() - t1;
+    ll_fitted_free(&fitted);
+    return st;
 }
 
 ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,

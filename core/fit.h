@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scaler.h"
 #include "spec.h"
 
 /* What one fit is: the pair of plugins, the preprocessing, the seed every draw derives from
@@ -17,6 +18,7 @@ typedef struct {
     const uint8_t *col_binary; /* may be NULL */
     uint64_t seed;
     int threads;
+    const char *const *col_names; /* n_cols feature names handed to the plugins; may be NULL */
 } ll_fit_setup;
 
 /* Rows of one side of a split: x is n * n_cols, row-major; y is NULL for rows to score. */
@@ -31,6 +33,27 @@ typedef struct {
     size_t rows_after, positives_after;   /* what the model was trained on */
     double fit_seconds, predict_seconds;  /* sampler + model fit; model predict */
 } ll_fit_stats;
+
+/* A trained model with the preprocessing its rows need: what `fit` saves and `predict` and the
+ * importances use. Owns the plugin state and the scaler; borrows the rest from the setup. */
+typedef struct {
+    const ll_config *model;
+    void *state;
+    ll_scaler scaler; /* mean == NULL: no scaling */
+    size_t n_cols;
+    const uint8_t *col_binary;
+    const char *const *col_names;
+} ll_fitted;
+
+/* Scales train in place (statistics kept in fitted->scaler), resamples and fits. On LL_OK the
+ * caller frees *fitted with ll_fitted_free; on failure there is nothing to free. */
+ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train, ll_fitted *fitted,
+                       ll_fit_stats *stats, ll_err *err);
+/* Scales rows.x in place with the fitted statistics and writes P(y = 1) for each row, checked
+ * to be a probability. */
+ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, double *scores,
+                            ll_err *err);
+void ll_fitted_free(ll_fitted *fitted); /* NULL-safe */
 
 /* Trains on `train` and writes P(y = 1) for each test row into scores. Both matrices are
  * scaled in place when setup->zscore is set (statistics from the training rows only).

@@ -628,7 +628,7 @@ static int cmd_predict(int argc, char **argv)
     ll_err perr = {{0}};
     ll_status st = LL_OK;
     ll_fit_setup setup = {sampler, model, spec.scale_zscore, train.n_cols, train.col_binary, seed,
-                          threads};
+                          threads, (const char *const *)train.col_names};
     if (spec.tune_threshold)
         st = ll_tune_threshold(&setup, spec.tune_folds, (ll_rows){train.x, train.y, train.n_rows},
                                &cut, &perr);
@@ -703,11 +703,11 @@ static int cmd_plugins(int argc, char **argv)
     static const char *const type_names[] = {"int", "real", "string", "bool", "int list"};
     for (int kind = 0; kind < 2; kind++)
         for (size_t i = 0; i < reg.n_loaded; i++) {
-            const ll_plugin *p = reg.loaded[i].plugin;
+            const ll_plugin *p = &reg.loaded[i]->desc;
             if (!!p->model == kind)
                 continue;
             printf("\n%s %s (%s, %s)\n  %s\n", p->name, p->version,
-                   p->model ? "model" : "sampler", reg.loaded[i].path, p->summary ? p->summary : "");
+                   p->model ? "model" : "sampler", reg.loaded[i]->path, p->summary ? p->summary : "");
             for (size_t k = 0; k < p->n_params; k++) {
                 const ll_param *d = &p->params[k];
                 printf("  %-22s %-8s default %-8s", d->name, type_names[d->type],

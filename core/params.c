@@ -15,9 +15,17 @@ typedef struct {
     double real;  /* NaN when the value is one of the param's words */
     long integer;
     int boolean;
+    /* list types: n_list items in the list of the param's type, the others NULL */
     long *list;
+    double *reals;
+    char **words;
     size_t n_list;
 } param_value;
+
+static int is_list_type(ll_param_type type)
+{
+    return type == LL_P_INT_LIST || type == LL_P_REAL_LIST || type == LL_P_STR_LIST;
+}
 
 struct ll_params {
     const ll_plugin *plugin;
@@ -102,27 +110,66 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
     memset(pv, 0, sizeof *pv);
     pv->real = NAN;
     char sugg[64];
-    if (def->type == LL_P_INT_LIST) {
+    if (is_list_type(def->type)) {
+        static const char *what[] = {[LL_P_INT_LIST] = "integers", [LL_P_REAL_LIST] = "numbers",
+                                     [LL_P_STR_LIST] = "words"};
         if (node->kind != LL_Y_SEQ)
-            return ll_error_set(err, "%s: %s.%s: expected a list of integers, got %s",
-                                ll_ynode_where(node, file), where, def->name,
+            return ll_error_set(err, "%s: %s.%s: expected a list of %s, got %s",
+                                ll_ynode_where(node, file), where, def->name, what[def->type],
                                 ll_ynode_kind_name(node->kind));
-        pv->list = malloc((node->n ? node->n : 1) * sizeof *pv->list);
-        size_t cap = 2 + node->n * 24;
+        size_t n = node->n ? node->n : 1;
+        if (def->type == LL_P_INT_LIST)
+            pv->list = malloc(n * sizeof *pv->list);
+        else if (def->type == LL_P_REAL_LIST)
+            pv->reals = malloc(n * sizeof *pv->reals);
+        else
+            pv->words = calloc(n, sizeof *pv->words);
+        size_t cap = 3;
+        for (size_t i = 0; i < node->n; i++)
+            cap += 2 + (node->items[i]->kind == LL_Y_SCALAR ? strlen(node->items[i]->text) : 0) +
+                   32;
         pv->text = malloc(cap);
-        if (!pv->list || !pv->text)
+        if ((!pv->list && !pv->reals && !pv->words) || !pv->text)
             return ll_error_set(err, "out of memory");
         size_t len = (size_t)snprintf(pv->text, cap, "[");
         for (size_t i = 0; i < node->n; i++) {
             const ll_ynode *item = node->items[i];
-            long v;
-            if (ll_yscalar_long(item, &v) != 0)
-                return ll_error_set(err, "%s: %s.%s: expected an integer, got %s", ll_ynode_where(item, file), where, def->name,
-                                    item->kind == LL_Y_SCALAR ? item->text : "a collection");
-            if (!in_range(def, (double)v))
-                return range_error(def, (double)v, file, where, item, err);
-            pv->list[pv->n_list++] = v;
-            len += (size_t)snprintf(pv->text + len, cap - len, "%s%ld", i ? ", " : "", v);
+            const char *sep = i ? ", " : "";
+            if (item->kind != LL_Y_SCALAR)
+                return ll_error_set(err, "%s: %s.%s: expected one of %s, got a collection",
+                                    ll_ynode_where(item, file), where, def->name, what[def->type]);
+            if (def->type == LL_P_INT_LIST) {
+                long v;
+                if (ll_yscalar_long(item, &v) != 0)
+                    return ll_error_set(err, "%s: %s.%s: expected an integer, got %s",
+                                        ll_ynode_where(item, file), where, def->name, item->text);
+                if (!in_range(def, (double)v))
+                    return range_error(def, (double)v, file, where, item, err);
+                pv->list[i] = v;
+                len += (size_t)snprintf(pv->text + len, cap - len, "%s%ld", sep, v);
+            } else if (def->type == LL_P_REAL_LIST) {
+                double v;
+                if (ll_yscalar_double(item, &v) != 0 || !isfinite(v))
+                    return ll_error_set(err, "%s: %s.%s: expected a finite number, got '%s'%s",
+                                        ll_ynode_where(item, file), where, def->name, item->text,
+                                        ll_yscalar_number_hint(item));
+                if (!in_range(def, v))
+                    return range_error(def, v, file, where, item, err);
+                pv->reals[i] = v;
+                len += (size_t)snprintf(pv->text + len, cap - len, "%s%.17g", sep, v);
+            } else {
+                if (def->choices && !ll_word_in_list(item->text, def->choices)) {
+                    const char *s = ll_suggest(item->text, def->choices, sugg, sizeof sugg);
+                    return ll_error_set(err, "%s: %s.%s: '%s' is not one of %s%s%s%s",
+                                        ll_ynode_where(item, file), where, def->name, item->text,
+                                        def->choices, s ? " (did you mean '" : "", s ? s : "",
+                                        s ? "'?)" : "");
+                }
+                if (!(pv->words[i] = strdup(item->text)))
+                    return ll_error_set(err, "out of memory");
+                len += (size_t)snprintf(pv->text + len, cap - len, "%s%s", sep, item->text);
+            }
+            pv->n_list = i + 1;
         }
         snprintf(pv->text + len, cap - len, "]");
         return 0;
@@ -181,6 +228,8 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
         pv->integer = pv->boolean;
         return 0;
     case LL_P_INT_LIST:
+    case LL_P_REAL_LIST:
+    case LL_P_STR_LIST:
         break;
     }
     return 0;
@@ -190,6 +239,35 @@ static void value_free(param_value *pv)
 {
     free(pv->text);
     free(pv->list);
+    free(pv->reals);
+    if (pv->words)
+        for (size_t i = 0; i < pv->n_list; i++)
+            free(pv->words[i]);
+    free(pv->words);
+}
+
+/* A deep copy of *src into *dst; -1 when out of memory (dst is then freeable). */
+static int value_copy(param_value *dst, const param_value *src)
+{
+    *dst = *src;
+    dst->list = NULL;
+    dst->reals = NULL;
+    dst->words = NULL;
+    dst->text = strdup(src->text ? src->text : "");
+    if (!dst->text)
+        return -1;
+    size_t n = src->n_list ? src->n_list : 1;
+    if (src->list && (dst->list = malloc(n * sizeof *dst->list)))
+        memcpy(dst->list, src->list, src->n_list * sizeof *dst->list);
+    if (src->reals && (dst->reals = malloc(n * sizeof *dst->reals)))
+        memcpy(dst->reals, src->reals, src->n_list * sizeof *dst->reals);
+    if (src->words && (dst->words = calloc(n, sizeof *dst->words)))
+        for (size_t i = 0; i < src->n_list; i++)
+            if (!(dst->words[i] = strdup(src->words[i])))
+                return -1;
+    if ((src->list && !dst->list) || (src->reals && !dst->reals) || (src->words && !dst->words))
+        return -1;
+    return 0;
 }
 
 void ll_params_free(ll_params *params)
@@ -212,12 +290,12 @@ void ll_params_free_all(ll_params **params, size_t n)
     free(params);
 }
 
-/* A grid is a list, except for INT_LIST params where only a list of lists is one. */
+/* A grid is a list, except for list params where only a list of lists is one. */
 static int is_grid(const ll_param *def, const ll_ynode *node)
 {
     if (node->kind != LL_Y_SEQ)
         return 0;
-    if (def->type != LL_P_INT_LIST)
+    if (!is_list_type(def->type))
         return 1;
     return node->n > 0 && node->items[0]->kind == LL_Y_SEQ;
 }
@@ -344,16 +422,7 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
             for (size_t k = 0; k < n_given; k++)
                 if (given[k] == i)
                     src = &choices[k][pick[k % 64]];
-            param_value *dst = &p->values[i];
-            *dst = *src;
-            dst->text = strdup(src->text ? src->text : "");
-            dst->list = NULL;
-            if (src->n_list) {
-                dst->list = malloc(src->n_list * sizeof *dst->list);
-                if (dst->list)
-                    memcpy(dst->list, src->list, src->n_list * sizeof *dst->list);
-            }
-            if (!dst->text || (src->n_list && !dst->list)) {
+            if (value_copy(&p->values[i], src) != 0) {
                 ll_params_free_all(sets, c + 1);
                 ll_error_set(err, "out of memory");
                 goto out;
@@ -436,14 +505,6 @@ void ll_params_hash_into(const ll_params *params, ll_hash *h)
     }
 }
 
-static const param_value *lookup(const ll_params *params, const char *key)
-{
-    for (size_t i = 0; i < params->plugin->n_params; i++)
-        if (strcmp(params->plugin->params[i].name, key) == 0)
-            return &params->values[i];
-    return NULL;
-}
-
 void ll_params_write_json(const ll_params *params, FILE *out)
 {
     fputc('{', out);
@@ -453,15 +514,23 @@ void ll_params_write_json(const ll_params *params, FILE *out)
         fputs(i ? ", " : "", out);
         ll_json_string(out, def->name);
         fputs(": ", out);
-        int numeric = def->type == LL_P_INT_LIST || def->type == LL_P_BOOL ||
+        int numeric = def->type == LL_P_INT_LIST || def->type == LL_P_REAL_LIST ||
+                      def->type == LL_P_BOOL ||
                       ((def->type == LL_P_INT || def->type == LL_P_REAL) && !isnan(v->real));
         if (def->type == LL_P_BOOL)
             fputs(v->boolean ? "true" : "false", out);
-        else if (numeric && def->type != LL_P_INT_LIST)
+        else if (numeric && !is_list_type(def->type))
             ll_json_number(out, v->text, v->real);
         else if (numeric)
-            fputs(v->text, out); /* "[64, 64]": written by leadlab from parsed integers */
-        else
+            fputs(v->text, out); /* "[64, 64]": written by leadlab from parsed numbers */
+        else if (def->type == LL_P_STR_LIST) {
+            fputc('[', out);
+            for (size_t k = 0; k < v->n_list; k++) {
+                fputs(k ? ", " : "", out);
+                ll_json_string(out, v->words[k]);
+            }
+            fputc(']', out);
+        } else
             ll_json_string(out, v->text);
     }
     fputc('}', out);
@@ -473,37 +542,86 @@ static int host_log_level = LL_LOG_WARN;
 
 void ll_host_set_log_level(int max_level) { host_log_level = max_level; }
 
+static void host_log(int level, const char *fmt, ...) LL_PRINTF(2, 3);
+
+/* The value of a declared key, or NULL after logging the plugin's mistake: a key its schema
+ * does not declare (a typo that would otherwise read as NaN), or a getter of the wrong kind. */
+static const param_value *lookup_as(const ll_params *p, const char *key, const char *getter,
+                                    int (*fits)(ll_param_type))
+{
+    const ll_plugin *plugin = p->plugin;
+    for (size_t i = 0; key && i < plugin->n_params; i++)
+        if (strcmp(plugin->params[i].name, key) == 0) {
+            if (fits(plugin->params[i].type))
+                return &p->values[i];
+            host_log(LL_LOG_ERROR, "plugin '%s' read parameter '%s' with host->%s, which does "
+                     "not fit its declared type", plugin->name, key, getter);
+            return NULL;
+        }
+    host_log(LL_LOG_ERROR, "plugin '%s' asked host->%s for '%s', which its schema does not "
+             "declare", plugin->name, getter, key ? key : "(null)");
+    return NULL;
+}
+
+static int fits_scalar(ll_param_type t) { return !is_list_type(t); }
+static int fits_number(ll_param_type t) { return t == LL_P_INT || t == LL_P_REAL || t == LL_P_BOOL; }
+static int fits_int_list(ll_param_type t) { return t == LL_P_INT_LIST; }
+static int fits_real_list(ll_param_type t) { return t == LL_P_REAL_LIST || t == LL_P_INT_LIST; }
+static int fits_string_list(ll_param_type t) { return t == LL_P_STR_LIST; }
+static int fits_any(ll_param_type t) { (void)t; return 1; }
+
 static double host_real(const ll_params *p, const char *key)
 {
-    const param_value *v = lookup(p, key);
+    const param_value *v = lookup_as(p, key, "real", fits_number);
     return v ? v->real : NAN;
 }
 
 static long host_integer(const ll_params *p, const char *key)
 {
-    const param_value *v = lookup(p, key);
+    const param_value *v = lookup_as(p, key, "integer", fits_number);
     return v ? v->integer : 0;
 }
 
 static const char *host_string(const ll_params *p, const char *key)
 {
-    const param_value *v = lookup(p, key);
+    const param_value *v = lookup_as(p, key, "string", fits_any);
     return v ? v->text : "";
 }
 
 static int host_boolean(const ll_params *p, const char *key)
 {
-    const param_value *v = lookup(p, key);
+    const param_value *v = lookup_as(p, key, "boolean", fits_scalar);
     return v ? v->boolean : 0;
 }
 
 static size_t host_int_list(const ll_params *p, const char *key, long *out, size_t cap)
 {
-    const param_value *v = lookup(p, key);
+    const param_value *v = lookup_as(p, key, "int_list", fits_int_list);
     if (!v)
         return 0;
     for (size_t i = 0; i < v->n_list && i < cap; i++)
         out[i] = v->list[i];
+    return v->n_list;
+}
+
+static size_t host_real_list(const ll_params *p, const char *key, double *out, size_t cap)
+{
+    const param_value *v = lookup_as(p, key, "real_list", fits_real_list);
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < v->n_list && i < cap; i++)
+        out[i] = v->reals ? v->reals[i] : (double)v->list[i];
+    return v->n_list;
+}
+
+static size_t host_string_list(const ll_params *p, const char *key, const char **out,
+                               size_t cap)
+{
+    const param_value *v = lookup_as(p, key, "string_list", fits_string_list);
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < v->n_list && i < cap; i++)
+        out[i] = v->words[i];
     return v->n_list;
 }
 
@@ -532,7 +650,58 @@ static const ll_host default_host = {
     .string = host_string,
     .boolean = host_boolean,
     .int_list = host_int_list,
+    .real_list = host_real_list,
+    .string_list = host_string_list,
     .log = host_log,
 };
 
 const ll_host *ll_host_default(void) { return &default_host; }
+
+/* ---- schema check ---- */
+
+int ll_params_check_schema(const ll_plugin *plugin, ll_error *err)
+{
+    for (size_t i = 0; i < plugin->n_params; i++) {
+        const ll_param *def = &plugin->params[i];
+        if (!def->name || !def->name[0])
+            return ll_error_set(err, "parameter %zu has no name", i + 1);
+        for (const char *c = def->name; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_')
+                return ll_error_set(err, "parameter '%s': a name is letters, digits and _",
+                                    def->name);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(plugin->params[j].name, def->name) == 0)
+                return ll_error_set(err, "parameter '%s' is declared twice", def->name);
+        if ((unsigned)def->type > LL_P_STR_LIST)
+            return ll_error_set(err, "parameter '%s' has unknown type %u", def->name,
+                                (unsigned)def->type);
+        if (def->type == LL_P_STR && !def->choices)
+            return ll_error_set(err, "parameter '%s' is a word but lists no choices",
+                                def->name);
+        int ranged = def->type != LL_P_STR && def->type != LL_P_BOOL &&
+                     def->type != LL_P_STR_LIST;
+        if (ranged && !(def->min <= def->max))
+            return ll_error_set(err, "parameter '%s': min %g is above max %g", def->name,
+                                def->min, def->max);
+        if (def->flags & ~(LL_P_MIN_EXCLUSIVE | LL_P_MAX_EXCLUSIVE | LL_P_NONFINITE))
+            return ll_error_set(err, "parameter '%s' has unknown flags 0x%x", def->name,
+                                def->flags);
+        if (!def->dflt)
+            continue; /* required */
+        ll_ynode *node = NULL;
+        ll_error derr;
+        param_value pv;
+        memset(&pv, 0, sizeof pv);
+        int bad = ll_yaml_parse_string(def->dflt, "default", &node, &derr) != 0 ||
+                  is_grid(def, node) ||
+                  parse_value(def, node, "default", plugin->name, &pv, &derr) != 0;
+        if (bad && node && is_grid(def, node))
+            ll_error_set(&derr, "a default is one value, not a list of choices");
+        value_free(&pv);
+        ll_ynode_free(node);
+        if (bad)
+            return ll_error_set(err, "parameter '%s': bad default '%s': %s", def->name,
+                                def->dflt, derr.msg);
+    }
+    return 0;
+}

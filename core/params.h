@@ -31,6 +31,11 @@ void ll_params_hash_into(const ll_params *params, ll_hash *h);
 /* Writes every parameter (given or default) as a JSON object. */
 void ll_params_write_json(const ll_params *params, FILE *out);
 
+/* Checks a plugin's schema as the loader must before trusting it: names present, well formed
+ * and unique, known types and flags, words for STR, min <= max, and every default a valid
+ * single value of its own parameter (in range, an allowed word). */
+int ll_params_check_schema(const ll_plugin *plugin, ll_error *err);
+
 /* The services handed to plugins. */
 const ll_host *ll_host_default(void);
 /* Where plugin log lines go (default: stderr for ERROR and WARN only). Not thread-safe to

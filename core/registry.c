@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,8 +12,9 @@
 
 #include "params.h"
 
-#ifndef LL_PLUGIN_INSTALL_DIR
-#define LL_PLUGIN_INSTALL_DIR "lib/leadlab/plugins"
+/* The plugin folder relative to the folder of the installed executable (or absolute). */
+#ifndef LL_PLUGIN_INSTALL_REL
+#define LL_PLUGIN_INSTALL_REL "../lib/leadlab/plugins"
 #endif
 
 static int add_dir(ll_registry *reg, const char *dir)
@@ -29,37 +31,42 @@ static int add_dir(ll_registry *reg, const char *dir)
     return 0;
 }
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* plugins/ beside the executable (build tree), ../plugins (tests), else the install layout:
- * PREFIX/bin/leadlab finds PREFIX/LIBDIR/leadlab/plugins. */
+/* The built-in plugins: an executable of the build tree (leadlab, a test) uses the build's
+ * plugins/ folder; any other, such as an installed PREFIX/bin/leadlab, uses the install layout
+ * relative to itself (PREFIX/LIBDIR/leadlab/plugins), never a plugins/ folder that merely
+ * happens to sit near it. */
 static int add_builtin_dir(ll_registry *reg)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 64];
-            snprintf(cand, sizeof cand, "%s/plugins", exe);
-            if (is_dir(cand))
-                return add_dir(reg, cand);
-            /* tests live in build/tests/, plugins in build/plugins/ */
-            snprintf(cand, sizeof cand, "%s/../plugins", exe);
-            if (is_dir(cand))
-                return add_dir(reg, cand);
-            snprintf(cand, sizeof cand, "%s/../%s", exe, LL_PLUGIN_INSTALL_DIR);
-            char resolved[PATH_MAX]; /* PREFIX/lib/..., not PREFIX/bin/../lib/... */
-            return add_dir(reg, realpath(cand, resolved) ? resolved : cand);
-        }
-    }
-    return 0;
+    char exe[PATH_MAX], dir[PATH_MAX], build[PATH_MAX];
+    if (!realpath("/proc/self/exe", exe))
+        return 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    snprintf(dir, sizeof dir, "%s", exe);
+#if defined(LL_BUILD_TREE_DIR) && defined(LL_BUILD_PLUGIN_DIR)
+    size_t n = realpath(LL_BUILD_TREE_DIR, build) ? strlen(build) : 0;
+    if (n && strncmp(dir, build, n) == 0 && (dir[n] == '/' || dir[n] == '\0'))
+        return add_dir(reg, LL_BUILD_PLUGIN_DIR);
+#else
+    (void)build;
+#endif
+    if (LL_PLUGIN_INSTALL_REL[0] == '/')
+        return add_dir(reg, LL_PLUGIN_INSTALL_REL);
+    char cand[2 * PATH_MAX];
+    snprintf(cand, sizeof cand, "%s/%s", dir, LL_PLUGIN_INSTALL_REL);
+    char resolved[PATH_MAX]; /* PREFIX/lib/..., not PREFIX/bin/../lib/... */
+    return add_dir(reg, realpath(cand, resolved) ? resolved : cand);
+}
+
+static void entry_free(ll_plugin_entry *e)
+{
+    if (!e)
+        return;
+    free(e->params);
+    free(e->path);
+    free(e);
 }
 
 int ll_registry_init(ll_registry *reg, const char *const *extra, size_t n_extra, ll_error *err)
@@ -91,11 +98,10 @@ oom:
 
 void ll_registry_free(ll_registry *reg)
 {
-    for (size_t i = 0; i < reg->n_loaded; i++) {
-        /* Keep the code mapped: descriptors and vtables point into it until exit, and
-         * sanitizers report leaks with unknown frames after dlclose. */
-        free(reg->loaded[i].path);
-    }
+    /* Keep the code mapped: descriptors and vtables point into it until exit, and
+     * sanitizers report leaks with unknown frames after dlclose. */
+    for (size_t i = 0; i < reg->n_loaded; i++)
+        entry_free(reg->loaded[i]);
     free(reg->loaded);
     for (size_t i = 0; i < reg->n_dirs; i++)
         free(reg->dirs[i]);
@@ -103,11 +109,87 @@ void ll_registry_free(ll_registry *reg)
     memset(reg, 0, sizeof *reg);
 }
 
+/* Copies a table of `have` bytes into `size` bytes, zero-filling the members the plugin's
+ * older header did not have (a NULL function, a NULL string). */
+static void copy_table(void *dst, size_t size, const void *src, size_t have)
+{
+    memset(dst, 0, size);
+    memcpy(dst, src, have < size ? have : size);
+}
+
+/* Why a descriptor cannot be used, or NULL; fills the entry's host-side copies when it can.
+ * The smallest sizes accepted are ABI 2.0's: every member up to the 2.0 tables' last. */
+static const char *adopt(ll_plugin_entry *e, const ll_plugin *p, char *buf, size_t len)
+{
+    if (!p)
+        return "its entry returned NULL";
+    if (p->abi_version != LL_ABI_VERSION) {
+        snprintf(buf, len, "it was built for plugin ABI version %u, this leadlab speaks version "
+                 "%u (rebuild it against this leadlab's leadlab/plugin.h)",
+                 p->abi_version, LL_ABI_VERSION);
+        return buf;
+    }
+    if (p->struct_size < offsetof(ll_plugin, sampler) + sizeof p->sampler)
+        return "its descriptor is smaller than ABI 2.0's";
+    if (p->abi_minor > LL_ABI_MINOR) {
+        snprintf(buf, len, "it was built for plugin ABI 2.%u, newer than this leadlab's 2.%u "
+                 "(update leadlab)", p->abi_minor, LL_ABI_MINOR);
+        return buf;
+    }
+    copy_table(&e->desc, sizeof e->desc, p, p->struct_size);
+    if (!e->desc.name || !e->desc.name[0] || !e->desc.version)
+        return "its descriptor has no name or version";
+    if (!e->desc.model == !e->desc.sampler)
+        return "it must set exactly one of model and sampler";
+    if (e->desc.model) {
+        const ll_model_vt *m = e->desc.model;
+        if (m->struct_size < offsetof(ll_model_vt, load) + sizeof m->load)
+            return "its model table is smaller than ABI 2.0's";
+        copy_table(&e->model, sizeof e->model, m, m->struct_size);
+        if (!e->model.create || !e->model.fit || !e->model.predict_proba || !e->model.destroy)
+            return "its model table has a NULL create, fit, predict_proba or destroy";
+        if (!e->model.save != !e->model.load)
+            return "its model table sets only one of save and load";
+        e->desc.model = &e->model;
+    } else {
+        const ll_sampler_vt *sv = e->desc.sampler;
+        if (sv->struct_size < offsetof(ll_sampler_vt, resample) + sizeof sv->resample)
+            return "its sampler table is smaller than ABI 2.0's";
+        copy_table(&e->sampler, sizeof e->sampler, sv, sv->struct_size);
+        if (!e->sampler.resample)
+            return "its sampler table has a NULL resample";
+        e->desc.sampler = &e->sampler;
+    }
+    if (e->desc.n_params) {
+        if (!e->desc.params)
+            return "it declares parameters but gives no array";
+        if (e->desc.param_size < offsetof(ll_param, flags) + sizeof(unsigned))
+            return "its parameter entries are smaller than ABI 2.0's";
+        if (e->desc.n_params > 1024)
+            return "it declares more than 1024 parameters";
+        if (!(e->params = calloc(e->desc.n_params, sizeof *e->params)))
+            return "out of memory";
+        const unsigned char *at = (const unsigned char *)e->desc.params;
+        for (size_t i = 0; i < e->desc.n_params; i++)
+            copy_table(&e->params[i], sizeof e->params[i], at + i * e->desc.param_size,
+                       e->desc.param_size);
+        e->desc.params = e->params;
+    }
+    e->desc.param_size = sizeof(ll_param);
+    e->desc.struct_size = sizeof(ll_plugin);
+    ll_error schema;
+    if (ll_params_check_schema(&e->desc, &schema) != 0) {
+        snprintf(buf, len, "its parameter schema is broken: %.200s", schema.msg);
+        return buf;
+    }
+    return NULL;
+}
+
 const ll_plugin *ll_registry_load_file(ll_registry *reg, const char *path, ll_error *err)
 {
     for (size_t i = 0; i < reg->n_loaded; i++)
-        if (strcmp(reg->loaded[i].path, path) == 0)
-            return reg->loaded[i].plugin;
+        if (strcmp(reg->loaded[i]->path, path) == 0)
+            return &reg->loaded[i]->desc;
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle)
         return ll_error_set(err, "%s: cannot load plugin: %s", path, dlerror()), NULL;
@@ -119,51 +201,33 @@ const ll_plugin *ll_registry_load_file(ll_registry *reg, const char *path, ll_er
                             LL_PLUGIN_ENTRY), NULL;
     }
     memcpy(&entry, &sym, sizeof entry); /* ISO C forbids casting object to function pointers */
-    const ll_plugin *p = entry();
-    const char *why = NULL;
-    char buf[256];
-    if (!p)
-        why = "its entry returned NULL";
-    else if (p->abi_version != LL_ABI_VERSION) {
-        snprintf(buf, sizeof buf, "it was built for plugin ABI version %u, this leadlab speaks %u",
-                 p->abi_version, LL_ABI_VERSION);
-        why = buf;
-    } else if (p->struct_size < sizeof(ll_plugin))
-        why = "its descriptor is smaller than ABI version 1's";
-    else if (!p->name || !p->version)
-        why = "its descriptor has no name or version";
-    else if (!p->model == !p->sampler)
-        why = "it must set exactly one of model and sampler";
-    else if (p->model && (!p->model->create || !p->model->fit || !p->model->predict_proba ||
-                          !p->model->destroy))
-        why = "its model table has a NULL function";
-    else if (p->sampler && !p->sampler->resample)
-        why = "its sampler table has a NULL function";
+    ll_plugin_entry *e = calloc(1, sizeof *e);
+    ll_plugin_entry **grown = realloc(reg->loaded, (reg->n_loaded + 1) * sizeof *grown);
+    if (grown)
+        reg->loaded = grown;
+    if (!e || !grown || !(e->path = strdup(path))) {
+        entry_free(e);
+        dlclose(handle);
+        return ll_error_set(err, "out of memory"), NULL;
+    }
+    char buf[512];
+    const char *why = adopt(e, entry(), buf, sizeof buf);
     if (why) {
+        ll_error_set(err, "%s: refused: %s", path, why);
+        entry_free(e);
         dlclose(handle);
-        return ll_error_set(err, "%s: refused: %s", path, why), NULL;
+        return NULL;
     }
-    ll_plugin_entry *loaded = realloc(reg->loaded, (reg->n_loaded + 1) * sizeof *loaded);
-    if (!loaded) {
-        dlclose(handle);
-        return ll_error_set(err, "out of memory"), NULL;
-    }
-    reg->loaded = loaded;
-    loaded[reg->n_loaded].plugin = p;
-    loaded[reg->n_loaded].handle = handle;
-    if (!(loaded[reg->n_loaded].path = strdup(path))) {
-        dlclose(handle);
-        return ll_error_set(err, "out of memory"), NULL;
-    }
-    reg->n_loaded++;
-    return p;
+    e->handle = handle;
+    reg->loaded[reg->n_loaded++] = e;
+    return &e->desc;
 }
 
 const ll_plugin *ll_registry_get(ll_registry *reg, const char *name, ll_error *err)
 {
     for (size_t i = 0; i < reg->n_loaded; i++)
-        if (strcmp(reg->loaded[i].plugin->name, name) == 0)
-            return reg->loaded[i].plugin;
+        if (strcmp(reg->loaded[i]->desc.name, name) == 0)
+            return &reg->loaded[i]->desc;
     int plain = name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
     for (size_t d = 0; plain && d < reg->n_dirs; d++) {
         char path[PATH_MAX];

@@ -1,5 +1,6 @@
 /* leadlab plugin registry: finds NAME.so on the search path, dlopens it and checks its
- * descriptor (entry symbol, ABI version, struct size, exactly one of model/sampler). */
+ * descriptor (entry symbol, ABI version and table sizes, exactly one of model/sampler, its
+ * parameter schema). */
 #ifndef LL_CORE_REGISTRY_H
 #define LL_CORE_REGISTRY_H
 
@@ -8,8 +9,14 @@
 #include "error.h"
 #include "leadlab/plugin.h"
 
+/* One loaded plugin. The host works on its own copies of the plugin's tables, zero-extended to
+ * this leadlab's sizes: a plugin built against an older 2.x header then simply has NULL in the
+ * members appended since, and nothing reads past the end of what it declared. */
 typedef struct {
-    const ll_plugin *plugin;
+    ll_plugin desc;        /* params, model and sampler point at the copies below */
+    ll_model_vt model;
+    ll_sampler_vt sampler;
+    ll_param *params;
     void *handle;
     char *path;
 } ll_plugin_entry;
@@ -17,7 +24,7 @@ typedef struct {
 typedef struct {
     char **dirs; /* search path, first match wins */
     size_t n_dirs;
-    ll_plugin_entry *loaded;
+    ll_plugin_entry **loaded;
     size_t n_loaded;
 } ll_registry;
 

@@ -173,7 +173,7 @@ START_TEST(bad_specs)
                      "no 'leadlab_plugin' symbol");
     expect_bad_input(SPEC_HEAD "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
                                "models: [abi_mismatch]\n",
-                     "built for plugin ABI version 99, this leadlab speaks 1");
+                     "built for plugin ABI version 1, this leadlab speaks version 2");
 }
 END_TEST
 

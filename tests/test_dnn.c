@@ -371,12 +371,12 @@ START_TEST(test_batchnorm_predicts_rows_independently)
     ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
     ck_assert_msg(dnn->model->fit(state, &train, 3, 1, &err) == LL_OK, "%s", err.msg);
     ll_data test = {.x = x, .n_rows = TEST, .n_cols = D};
-    ck_assert(dnn->model->predict_proba(state, &test, batch_proba, &err) == LL_OK);
+    ck_assert(dnn->model->predict_proba(state, &test, 1, batch_proba, &err) == LL_OK);
     size_t distinct = 0;
     for (size_t i = 0; i < TEST; i++) {
         double alone;
         ll_data one = {.x = x + i * D, .n_rows = 1, .n_cols = D};
-        ck_assert(dnn->model->predict_proba(state, &one, &alone, &err) == LL_OK);
+        ck_assert(dnn->model->predict_proba(state, &one, 1, &alone, &err) == LL_OK);
         ck_assert_msg(alone == batch_proba[i], "row %zu: %.17g alone, %.17g in the batch", i, alone,
                       batch_proba[i]);
         distinct += i > 0 && alone != batch_proba[0];
@@ -504,7 +504,7 @@ START_TEST(test_data_errors)
     ck_assert(dnn->model->fit(state, &train, 1, 1, &err) == LL_OK);
     double out[4];
     ll_data wrong = {.x = x, .n_rows = 4, .n_cols = 3};
-    ck_assert_int_eq(dnn->model->predict_proba(state, &wrong, out, &err), LL_EINVAL);
+    ck_assert_int_eq(dnn->model->predict_proba(state, &wrong, 1, out, &err), LL_EINVAL);
     dnn->model->destroy(state);
     th_params_free(p);
 }
@@ -542,7 +542,7 @@ static void fit_predict_logged(const char *yaml, const ll_data *data, double *pr
     ll_err err = {{0}};
     ck_assert(dnn->model->create(&host, p, &state, &err) == LL_OK);
     ck_assert_msg(dnn->model->fit(state, data, 9, 1, &err) == LL_OK, "%s", err.msg);
-    ck_assert(dnn->model->predict_proba(state, data, proba, &err) == LL_OK);
+    ck_assert(dnn->model->predict_proba(state, data, 1, proba, &err) == LL_OK);
     dnn->model->destroy(state);
     th_params_free(p);
 }

@@ -42,7 +42,7 @@ static th_fixture make_fixture(size_t n, size_t n_minority, uint8_t minority, ui
         if (is_minority && i / (n / n_minority) % 10 == 9)
             memcpy(row, row - (n / n_minority) * N_COLS, N_COLS * sizeof *row);
     }
-    f.data = (ll_data){f.x, f.y, n, N_COLS, col_binary};
+    f.data = (ll_data){f.x, f.y, n, N_COLS, col_binary, NULL};
     return f;
 }
 
@@ -320,7 +320,7 @@ START_TEST(test_real_data)
     if (rcv_load_real(&ds) != 0)
         return; /* no copy of the data here: nothing to check */
     rcv_zscore_all(&ds);
-    ll_data in = {ds.x, ds.y, ds.n_rows, ds.n_cols, ds.col_binary};
+    ll_data in = {ds.x, ds.y, ds.n_rows, ds.n_cols, ds.col_binary, NULL};
     size_t n_min = ds.n_positive, n_maj = ds.n_rows - ds.n_positive;
 
     ll_owned_data out = run_smote("{k: 5}", &in, 2022);

@@ -25,7 +25,7 @@ static th_fixture make_fixture(size_t n, size_t n_minority, size_t d, uint64_t s
         for (size_t j = 0; j < d; j++)
             f.x[i * d + j] = ll_rng_normal(&rng) + (f.y[i] ? 1.0 : 0.0);
     }
-    f.data = (ll_data){f.x, f.y, n, d, NULL};
+    f.data = (ll_data){f.x, f.y, n, d, NULL, NULL};
     return f;
 }
 
@@ -39,7 +39,7 @@ static th_fixture from_rows(const double (*rows)[3], size_t n)
         f.x[2 * i + 1] = rows[i][1];
         f.y[i] = (uint8_t)rows[i][2];
     }
-    f.data = (ll_data){f.x, f.y, n, 2, NULL};
+    f.data = (ll_data){f.x, f.y, n, 2, NULL, NULL};
     return f;
 }
 
@@ -300,7 +300,7 @@ START_TEST(test_real_data)
     size_t n = ds.n_rows < 12000 ? ds.n_rows : 12000, positive = 0;
     for (size_t i = 0; i < n; i++)
         positive += ds.y[i];
-    ll_data in = {ds.x, ds.y, n, ds.n_cols, ds.col_binary};
+    ll_data in = {ds.x, ds.y, n, ds.n_cols, ds.col_binary, NULL};
     size_t *rows = malloc(n * sizeof *rows);
     for (size_t m = 0; m < 4; m++) {
         ll_owned_data out = run(methods[m], &in, 5);

@@ -221,8 +221,10 @@ static ll_status bagging_fit(void *state, const ll_data *train, uint64_t seed, i
     return LL_OK;
 }
 
-static ll_status bagging_predict(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status bagging_predict(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const bagging_state *s = state;
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "bagging: predict before fit");
@@ -242,6 +244,7 @@ static ll_status bagging_predict(const void *state, const ll_data *x, double *ou
 }
 
 static const ll_model_vt bagging_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = bagging_create,
     .fit = bagging_fit,
     .predict_proba = bagging_predict,
@@ -249,13 +252,11 @@ static const ll_model_vt bagging_vt = {
 };
 
 static const ll_plugin bagging_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "bagging",
     .version = "1.0.0",
     .summary = "bagged Gini decision trees on quantile bins; max_features: sqrt = random forest",
-    .params = bagging_params,
-    .n_params = sizeof bagging_params / sizeof bagging_params[0],
+    LL_PARAMS(bagging_params),
     .model = &bagging_vt,
 };
 

@@ -104,8 +104,10 @@ static ll_status knn_fit(void *state, const ll_data *train, uint64_t seed, int t
     return LL_OK;
 }
 
-static ll_status knn_predict(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status knn_predict(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const knn *m = state;
     if (!m->labels)
         return ll_fail(err, LL_EINVAL, "knn: predict before a successful fit");
@@ -153,6 +155,7 @@ static const ll_param knn_params[] = {
 };
 
 static const ll_model_vt knn_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = knn_create,
     .fit = knn_fit,
     .predict_proba = knn_predict,
@@ -160,13 +163,11 @@ static const ll_model_vt knn_vt = {
 };
 
 static const ll_plugin knn_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "knn",
     .version = "1.0.0",
     .summary = "k nearest neighbours (scikit-learn's KNeighborsClassifier), exact brute force",
-    .params = knn_params,
-    .n_params = sizeof knn_params / sizeof knn_params[0],
+    LL_PARAMS(knn_params),
     .model = &knn_vt,
 };
 

@@ -394,8 +394,10 @@ static ll_status logreg_create(const ll_host *host, const ll_params *params, voi
     return LL_OK;
 }
 
-static ll_status logreg_predict(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status logreg_predict(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const logreg *m = state;
     if (!m->theta)
         return ll_fail(err, LL_EINVAL, "logreg: predict_proba before fit");
@@ -434,6 +436,7 @@ static const ll_param logreg_params[] = {
 };
 
 static const ll_model_vt logreg_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = logreg_create,
     .fit = logreg_fit,
     .predict_proba = logreg_predict,
@@ -441,14 +444,12 @@ static const ll_model_vt logreg_vt = {
 };
 
 static const ll_plugin logreg_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "logreg",
     .version = "1.0.0",
     .summary = "L2-regularised logistic regression (Newton-Cholesky), as scikit-learn's "
                "LogisticRegression",
-    .params = logreg_params,
-    .n_params = sizeof logreg_params / sizeof logreg_params[0],
+    LL_PARAMS(logreg_params),
     .model = &logreg_vt,
 };
 

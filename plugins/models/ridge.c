@@ -200,8 +200,10 @@ static ll_status ridge_fit(void *state, const ll_data *train, uint64_t seed, int
     return st;
 }
 
-static ll_status ridge_predict(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status ridge_predict(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const ridge *m = state;
     if (!m->weights)
         return ll_fail(err, LL_EINVAL, "ridge: predict before a successful fit");
@@ -239,6 +241,7 @@ static const ll_param ridge_params[] = {
 };
 
 static const ll_model_vt ridge_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = ridge_create,
     .fit = ridge_fit,
     .predict_proba = ridge_predict,
@@ -246,14 +249,12 @@ static const ll_model_vt ridge_vt = {
 };
 
 static const ll_plugin ridge_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "ridge",
     .version = "1.0.0",
     .summary = "ridge classifier (scikit-learn's RidgeClassifier): least squares on -1/+1, "
                "P = logistic(margin)",
-    .params = ridge_params,
-    .n_params = sizeof ridge_params / sizeof ridge_params[0],
+    LL_PARAMS(ridge_params),
     .model = &ridge_vt,
 };
 

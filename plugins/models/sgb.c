@@ -179,8 +179,10 @@ static ll_status split_validation(const sgb_state *s, const ll_data *train, uint
         }
     }
     free(in_val);
-    sp->fit = (ll_data){sp->x_fit, sp->y_fit, n_fit, n_cols, train->col_binary};
-    sp->val = (ll_data){sp->x_val, sp->y_val, n_val, n_cols, train->col_binary};
+    sp->fit = (ll_data){sp->x_fit, sp->y_fit, n_fit, n_cols, train->col_binary,
+                        train->col_names};
+    sp->val = (ll_data){sp->x_val, sp->y_val, n_val, n_cols, train->col_binary,
+                        train->col_names};
     return LL_OK;
 }
 
@@ -404,8 +406,10 @@ static ll_status sgb_fit(void *state, const ll_data *train, uint64_t seed, int t
     return st;
 }
 
-static ll_status sgb_predict(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status sgb_predict(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const sgb_state *s = state;
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "sgb: predict before fit");
@@ -423,6 +427,7 @@ static ll_status sgb_predict(const void *state, const ll_data *x, double *out, l
 }
 
 static const ll_model_vt sgb_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = sgb_create,
     .fit = sgb_fit,
     .predict_proba = sgb_predict,
@@ -430,13 +435,11 @@ static const ll_model_vt sgb_vt = {
 };
 
 static const ll_plugin sgb_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "sgb",
     .version = "1.0.0",
     .summary = "stochastic gradient boosting (logistic loss, Newton leaves, histogram trees)",
-    .params = sgb_params,
-    .n_params = sizeof sgb_params / sizeof sgb_params[0],
+    LL_PARAMS(sgb_params),
     .model = &sgb_vt,
 };
 

@@ -6,8 +6,9 @@
 #include "leadlab/plugin.h"
 
 static ll_status none_resample(const ll_host *host, const ll_params *params, const ll_data *in,
-                               uint64_t seed, ll_owned_data *out, ll_err *err)
+                               uint64_t seed, int threads, ll_owned_data *out, ll_err *err)
 {
+    (void)threads; /* single-threaded */
     (void)host;
     (void)params;
     (void)seed;
@@ -28,11 +29,10 @@ static ll_status none_resample(const ll_host *host, const ll_params *params, con
     return LL_OK;
 }
 
-static const ll_sampler_vt none_vt = {.resample = none_resample};
+static const ll_sampler_vt none_vt = {.struct_size = sizeof(ll_sampler_vt), .resample = none_resample};
 
 static const ll_plugin none_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "none",
     .version = "1.0.0",
     .summary = "no resampling: the training rows as they are",

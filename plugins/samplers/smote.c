@@ -69,8 +69,9 @@ done:
 }
 
 static ll_status smote_resample(const ll_host *host, const ll_params *params, const ll_data *in,
-                                uint64_t seed, ll_owned_data *out, ll_err *err)
+                                uint64_t seed, int threads, ll_owned_data *out, ll_err *err)
 {
+    (void)threads; /* single-threaded */
     memset(out, 0, sizeof *out);
     long k = host->integer(params, "k");
     double ratio = host->real(params, "ratio");
@@ -114,16 +115,14 @@ static ll_status smote_resample(const ll_host *host, const ll_params *params, co
     return LL_OK;
 }
 
-static const ll_sampler_vt smote_vt = {.resample = smote_resample};
+static const ll_sampler_vt smote_vt = {.struct_size = sizeof(ll_sampler_vt), .resample = smote_resample};
 
 static const ll_plugin smote_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "smote",
     .version = "1.0.0",
     .summary = "SMOTE: synthetic minority rows interpolated towards k nearest minority rows",
-    .params = smote_params,
-    .n_params = sizeof smote_params / sizeof smote_params[0],
+    LL_PARAMS(smote_params),
     .sampler = &smote_vt,
 };
 

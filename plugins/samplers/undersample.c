@@ -235,9 +235,10 @@ static ll_status select_majority(const ll_host *host, const ll_params *params, c
 }
 
 static ll_status undersample_resample(const ll_host *host, const ll_params *params,
-                                      const ll_data *in, uint64_t seed, ll_owned_data *out,
+                                      const ll_data *in, uint64_t seed, int threads, ll_owned_data *out,
                                       ll_err *err)
 {
+    (void)threads; /* single-threaded */
     memset(out, 0, sizeof *out);
     double ratio = host->real(params, "ratio");
     method m = method_of(host->string(params, "method"));
@@ -283,16 +284,14 @@ static ll_status undersample_resample(const ll_host *host, const ll_params *para
     return st;
 }
 
-static const ll_sampler_vt undersample_vt = {.resample = undersample_resample};
+static const ll_sampler_vt undersample_vt = {.struct_size = sizeof(ll_sampler_vt), .resample = undersample_resample};
 
 static const ll_plugin undersample_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "undersample",
     .version = "1.0.0",
     .summary = "undersampling of the majority class: random or NearMiss-1/2/3",
-    .params = undersample_params,
-    .n_params = sizeof undersample_params / sizeof undersample_params[0],
+    LL_PARAMS(undersample_params),
     .sampler = &undersample_vt,
 };
 

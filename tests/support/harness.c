@@ -121,7 +121,7 @@ ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data
     if (st == LL_OK)
         st = model->model->fit(state, train, seed, threads, err);
     if (st == LL_OK)
-        st = model->model->predict_proba(state, test, proba, err);
+        st = model->model->predict_proba(state, test, threads, proba, err);
     model->model->destroy(state);
     th_params_free(params);
     return st;
@@ -151,7 +151,7 @@ ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data 
 {
     ck_assert_msg(sampler->sampler != NULL, "%s is not a sampler", sampler->name);
     ll_params *params = th_params(sampler, yaml);
-    ll_status st = sampler->sampler->resample(th_host(), params, in, seed, out, err);
+    ll_status st = sampler->sampler->resample(th_host(), params, in, seed, 1, out, err);
     th_params_free(params);
     return st;
 }

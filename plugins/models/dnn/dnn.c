@@ -414,8 +414,10 @@ static ll_status dnn_fit(void *state, const ll_data *train_data, uint64_t seed, 
     return st;
 }
 
-static ll_status dnn_predict_proba(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status dnn_predict_proba(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const dnn_state *s = state;
     if (!s->fitted)
         return ll_fail(err, LL_EINVAL, "dnn: predict_proba before a successful fit");
@@ -436,6 +438,7 @@ static ll_status dnn_predict_proba(const void *state, const ll_data *x, double *
 }
 
 static const ll_model_vt dnn_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = dnn_create,
     .fit = dnn_fit,
     .predict_proba = dnn_predict_proba,
@@ -443,13 +446,11 @@ static const ll_model_vt dnn_vt = {
 };
 
 static const ll_plugin dnn_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "dnn",
     .version = "1.0.0",
     .summary = "multilayer perceptron (ReLU, batch norm, dropout) trained with Adam",
-    .params = dnn_params,
-    .n_params = sizeof dnn_params / sizeof dnn_params[0],
+    LL_PARAMS(dnn_params),
     .model = &dnn_vt,
 };
 

@@ -275,8 +275,10 @@ static ll_status svm_fit(void *state, const ll_data *train, uint64_t seed, int t
     return LL_OK;
 }
 
-static ll_status svm_predict_proba(const void *state, const ll_data *x, double *out, ll_err *err)
+static ll_status svm_predict_proba(const void *state, const ll_data *x, int threads, double *out,
+                     ll_err *err)
 {
+    (void)threads; /* single-threaded */
     const svm_state *s = state;
     if (!s->fitted)
         return ll_fail(err, LL_EINVAL, "svm: predict before a successful fit");
@@ -296,6 +298,7 @@ static ll_status svm_predict_proba(const void *state, const ll_data *x, double *
 }
 
 static const ll_model_vt svm_vt = {
+    .struct_size = sizeof(ll_model_vt),
     .create = svm_create,
     .fit = svm_fit,
     .predict_proba = svm_predict_proba,
@@ -303,13 +306,11 @@ static const ll_model_vt svm_vt = {
 };
 
 static const ll_plugin svm_plugin = {
-    .abi_version = LL_ABI_VERSION,
-    .struct_size = sizeof(ll_plugin),
+    LL_PLUGIN_ABI,
     .name = "svm",
     .version = "1.0.0",
     .summary = "support vector classifier: linear (dual coordinate descent) or RBF (SMO)",
-    .params = svm_params,
-    .n_params = sizeof svm_params / sizeof svm_params[0],
+    LL_PARAMS(svm_params),
     .model = &svm_vt,
 };
 
