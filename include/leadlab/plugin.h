@@ -268,7 +268,8 @@ typedef struct ll_model_vt {
     ll_status (*load)(const ll_host *, ll_reader *in, void **state, ll_err *);
     /* Since 2.1. Optional (NULL: the host computes permutation importance). Writes one
      * non-negative importance per feature of the fitted model into out[n_cols];
-     * importance_kind names the measure, e.g. "gain" or "abs_coef". */
+     * importance_kind names the measure, e.g. "gain" or "abs_coef". A configuration without
+     * an importance of its own (an RBF kernel) returns LL_EINVAL, and the host permutes. */
     ll_status (*importances)(const void *state, size_t n_cols, double *out, ll_err *);
     const char *importance_kind;
 } ll_model_vt;

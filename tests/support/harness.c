@@ -1,6 +1,8 @@
 /* leadlab test harness (see harness.h). */
 #include "harness.h"
 
+#include "blob.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +146,65 @@ void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
                       margin[r]);
         margin[r] = th_logit(margin[r]);
     }
+}
+
+void th_save_load_roundtrip(const ll_plugin *model, const char *yaml, const ll_data *train,
+                            const ll_data *test, uint64_t seed)
+{
+    const ll_model_vt *vt = model->model;
+    ck_assert_msg(vt != NULL, "%s is not a model", model->name);
+    ck_assert_msg(vt->save && vt->load, "%s has no save/load", model->name);
+    ll_params *params = th_params(model, yaml);
+    ll_err err = {{0}};
+    void *state = NULL;
+    ll_status st = vt->create(th_host(), params, &state, &err);
+    if (st == LL_OK)
+        st = vt->fit(state, train, seed, 2, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: fit: %s", model->name, yaml, err.msg);
+    size_t n = test->n_rows;
+    double *before = malloc((n ? n : 1) * sizeof *before);
+    double *after = malloc((n ? n : 1) * sizeof *after);
+    ck_assert(before && after);
+    st = vt->predict_proba(state, test, 1, before, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: predict: %s", model->name, yaml, err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    st = vt->save(state, &w, &err);
+    ck_assert_msg(st == LL_OK && !blob.failed, "%s %s: save: %s", model->name, yaml, err.msg);
+    vt->destroy(state);
+    th_params_free(params); /* a loaded model must not need the params it was created from */
+
+    ll_span span = {blob.data, blob.len, 0};
+    ll_reader r = ll_span_reader(&span);
+    void *loaded = NULL;
+    st = vt->load(th_host(), &r, &loaded, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: load: %s", model->name, yaml, err.msg);
+    ck_assert_msg(span.pos == span.len, "%s %s: load read %zu of %zu bytes", model->name, yaml,
+                  span.pos, span.len);
+    st = vt->predict_proba(loaded, test, 2, after, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: predict after load: %s", model->name, yaml, err.msg);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(memcmp(&before[i], &after[i], sizeof before[i]) == 0,
+                      "%s %s: row %zu scores %.17g before save, %.17g after load", model->name,
+                      yaml, i, before[i], after[i]);
+    vt->destroy(loaded);
+
+    /* Every truncation (a sample of them for big models) is refused cleanly, never a crash. */
+    size_t step = blob.len > 4096 ? blob.len / 2048 : 1;
+    for (size_t cut = 0; cut < blob.len; cut += step) {
+        ll_span part = {blob.data, cut, 0};
+        ll_reader pr = ll_span_reader(&part);
+        void *bad = NULL;
+        ll_err perr = {{0}};
+        st = vt->load(th_host(), &pr, &bad, &perr);
+        ck_assert_msg(st != LL_OK, "%s %s: load accepted %zu of %zu bytes", model->name, yaml,
+                      cut, blob.len);
+        ck_assert_msg(bad == NULL || st == LL_OK, "%s: a failed load left a state", model->name);
+        ck_assert_msg(perr.msg[0] != '\0', "%s: a failed load gave no message", model->name);
+    }
+    ll_blob_free(&blob);
+    free(before);
+    free(after);
 }
 
 ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,

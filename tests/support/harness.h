@@ -47,6 +47,13 @@ void th_fit_predict_ok(const ll_plugin *model, const char *yaml, const ll_data *
 void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
                 const ll_data *test, uint64_t seed, int threads, double *margin);
 
+/* Fits `yaml` on train (2 threads), scores test, saves through the ABI, destroys the state and
+ * its params, loads the bytes back and scores test again (1 thread): fails the test unless the
+ * scores are bit-identical and load consumed every byte. Then loads every truncation of the
+ * bytes (a sample for large models) and fails unless each is refused with a message. */
+void th_save_load_roundtrip(const ll_plugin *model, const char *yaml, const ll_data *train,
+                            const ll_data *test, uint64_t seed);
+
 /* The sampler's resample with `yaml`; returns its status (err says why). Free out with
  * th_owned_free. */
 ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,
