@@ -3,6 +3,7 @@
 #include "dataset.h"
 
 #include "csv.h"
+#include "encoder.h"
 #include "params.h"
 #include "text.h"
 
@@ -15,51 +16,6 @@
 #define MAX_LEARNED_CATEGORIES 64
 #define NOT_FOUND ((size_t)-1)
 #define MAX_SHOWN_TEXT 60 /* characters of a bad value quoted in an error */
-
-typedef enum { RAW_NUMBER, RAW_DATE, RAW_ONEHOT } raw_kind;
-
-/* One raw column that yields features; everything is copied so the spec can be freed. */
-typedef struct {
-    char *name;
-    raw_kind kind;
-    int has_fill;
-    double fill;
-    int missing_flag;
-    unsigned date_parts;
-    double *categories; /* ascending, distinct */
-    size_t n_categories;
-} raw_column;
-
-/* What a count feature learned from the training file: its distinct keys (see count_key),
- * ascending, and how many rows showed each. */
-typedef struct {
-    char **keys;
-    double *counts;
-    size_t n;
-} count_table;
-
-typedef struct {
-    char *name;
-    ll_derived_kind kind;
-    char **sources;
-    size_t n_sources;
-    size_t first_source; /* where sources[0] sits in column_map.source_at */
-    int has_fill;
-    double fill;
-    int missing_flag;
-    count_table counts; /* LL_DERIVED_COUNT only */
-} derived_column;
-
-struct ll_encoder {
-    char *target, *positive, *negative, *id; /* negative may be learned from the train file */
-    raw_column *columns;                     /* in the training file's column order */
-    size_t n_columns;
-    derived_column *derived;
-    size_t n_derived;
-    size_t n_sources; /* over all derived columns */
-    char **feature_names;
-    size_t n_features;
-};
 
 /* Where each column the encoder needs sits in one particular file. */
 typedef struct {
@@ -535,7 +491,7 @@ static int learn_categories(const char *path, const ll_csv *csv, size_t at, raw_
     return 0;
 }
 
-static size_t count_features(const ll_encoder *enc)
+size_t ll_encoder_feature_count(const ll_encoder *enc)
 {
     size_t n = 0;
     for (size_t c = 0; c < enc->n_columns; c++) {
@@ -564,7 +520,7 @@ static int name_features(const char *path, ll_encoder *enc, ll_error *err)
                           { LL_DATE_DAY, "day" }, { LL_DATE_DAYOFWEEK, "dayofweek" },
                           { LL_DATE_DAYOFYEAR, "dayofyear" },
                           { LL_DATE_WEEKOFYEAR, "weekofyear" } };
-    size_t total = count_features(enc);
+    size_t total = ll_encoder_feature_count(enc);
     if (total == 0)
         return ll_error_set(err, "%s: no feature columns (every column is the target, the id or "
                             "dropped)", path);

@@ -16,7 +16,11 @@
 #include "compare.h"
 #include "dataset.h"
 #include "fit.h"
+#include "encoder_io.h"
+#include "hash.h"
+#include "model_file.h"
 #include "mpi_link.h"
+#include "params.h"
 #include "report.h"
 #include "runner.h"
 #include "session.h"
@@ -102,6 +106,7 @@ typedef struct {
     const char *isolation; /* --isolation: overrides the spec's, like -j it changes no result */
     const char *sort;      /* --sort: overrides the spec's report.sort */
     const char *config, *sampler, *test, *out;
+    int best, proba; /* fit/predict: --best, --proba */
 } options;
 
 static int parse_options(int argc, char **argv, options *o, int allow_predict)
@@ -158,6 +163,10 @@ static int parse_options(int argc, char **argv, options *o, int allow_predict)
             }
             o->sort = next;
             i++;
+        } else if (allow_predict && !strcmp(a, "--best")) {
+            o->best = 1;
+        } else if (allow_predict && !strcmp(a, "--proba")) {
+            o->proba = 1;
         } else if (allow_predict && next && (!strcmp(a, "--config") || !strcmp(a, "--sampler") ||
                                              !strcmp(a, "--test") || !strcmp(a, "--out"))) {
             const char **slot = !strcmp(a, "--config") ? &o->config
@@ -582,103 +591,315 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-static int cmd_predict(int argc, char **argv)
+/* Refuses an --out that would overwrite one of the command's inputs. */
+static int out_is_input(const char *out, const char *const *inputs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_file(out, inputs[i])) {
+            fprintf(stderr, "leadlab: --out %s is one of the inputs; choose another file\n", out);
+            return 1;
+        }
+    return 0;
+}
+
+/* The (model, sampler) pair fit and predict work on: --config/--sampler labels, or with --best
+ * the top row of the last run in the spec's output folder (ranked as the spec ranks). Prints
+ * why and returns EXIT_BAD_INPUT when there is none. */
+static int choose_pair(const experiment *ex, const ll_config **model, const ll_config **sampler)
+{
+    const ll_spec *spec = &ex->spec;
+    const options *o = &ex->opt;
+    char model_label[1024] = "", sampler_label[1024] = "";
+    if (o->best && (o->config || o->sampler))
+        return bad_input("--best picks the config and the sampler; drop --config/--sampler");
+    if (o->best) {
+        ll_stored_run stored;
+        ll_error err;
+        if (ll_store_read_run(spec->out_dir, &stored, &err) != 0) {
+            fprintf(stderr, "leadlab: --best: %s (run the spec first)\n", err.msg);
+            return EXIT_BAD_INPUT;
+        }
+        size_t n_rows = 0;
+        ll_summary_row *rows = ll_summarise_by(&stored.run, spec->sort_metric, &n_rows);
+        int found = rows && n_rows && rows[0].cells > rows[0].failed + rows[0].pending;
+        if (found) {
+            snprintf(model_label, sizeof model_label, "%s", stored.configs[rows[0].model]);
+            snprintf(sampler_label, sizeof sampler_label, "%s", stored.samplers[rows[0].sampler]);
+        }
+        free(rows);
+        ll_stored_run_free(&stored);
+        if (!found) {
+            fprintf(stderr, "leadlab: --best: the last run in %s has no finished row\n",
+                    spec->out_dir);
+            return EXIT_BAD_INPUT;
+        }
+    } else if (!o->config) {
+        return bad_input("name the config: --config MODEL (and --sampler SAMPLER when the spec "
+                         "has several), or --best");
+    } else {
+        snprintf(model_label, sizeof model_label, "%s", o->config);
+        snprintf(sampler_label, sizeof sampler_label, "%s", o->sampler ? o->sampler : "");
+    }
+    *model = find_config(spec->models, spec->n_models, model_label);
+    *sampler = sampler_label[0] ? find_config(spec->samplers, spec->n_samplers, sampler_label)
+               : spec->n_samplers == 1 ? &spec->samplers[0] : NULL;
+    if (*model && *sampler)
+        return 0;
+    const ll_config *list = *model ? spec->samplers : spec->models;
+    size_t n = *model ? spec->n_samplers : spec->n_models;
+    if (*model && !sampler_label[0])
+        fprintf(stderr, "leadlab: %s: the spec has several samplers; name one with --sampler "
+                        "(have:", spec->path);
+    else
+        fprintf(stderr, "leadlab: %s: no %s '%s'%s in the spec (have:", spec->path,
+                *model ? "sampler" : "model config", *model ? sampler_label : model_label,
+                o->best ? " (the last run's best row)" : "");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s", list[i].label);
+    fputs(")\n", stderr);
+    return EXIT_BAD_INPUT;
+}
+
+/* Fits the pair on all training rows, with the cut tuned by inner CV when the spec tunes it.
+ * On 0 the caller frees *fitted; otherwise the message is printed and the exit code returned. */
+static int fit_pair(const experiment *ex, const ll_config *model, const ll_config *sampler,
+                    ll_fitted *fitted, double *cut)
+{
+    const ll_spec *spec = &ex->spec;
+    const ll_dataset *train = &ex->data;
+    int threads = resolve_threads(&ex->opt, spec);
+    omp_set_max_active_levels(2);
+    uint64_t seed = ll_seed_mix(spec->seed, ll_hash_text(LL_HASH_INIT, "predict"));
+    ll_fit_setup setup = {sampler, model, spec->scale_zscore, train->n_cols, train->col_binary,
+                          seed, threads, (const char *const *)train->col_names};
+    ll_err perr = {{0}};
+    ll_status st = LL_OK;
+    *cut = spec->threshold;
+    if (spec->tune_threshold)
+        st = ll_tune_threshold(&setup, spec->tune_folds,
+                               (ll_rows){train->x, train->y, train->n_rows}, cut, &perr);
+    size_t cells = train->n_rows * train->n_cols;
+    double *x = malloc((cells ? cells : 1) * sizeof *x);
+    if (!x)
+        return bad_input("out of memory");
+    memcpy(x, train->x, cells * sizeof *x);
+    ll_fit_stats stats;
+    if (st == LL_OK)
+        st = ll_fit_model(&setup, (ll_rows){x, train->y, train->n_rows}, fitted, &stats, &perr);
+    free(x);
+    if (st != LL_OK) {
+        fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label, perr.msg);
+        return EXIT_CELLS_FAILED;
+    }
+    return 0;
+}
+
+/* Parameters as one JSON text, for the model file. Caller frees; NULL out of memory. */
+static char *params_json(const ll_params *params)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    ll_params_write_json(params, f);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static int cmd_fit(int argc, char **argv)
 {
     experiment ex;
     int rc = open_experiment(argc, argv, 1, &ex);
     if (rc != 0)
         return rc;
-    const options o = ex.opt;
-    const ll_spec spec = ex.spec;
-    const ll_dataset train = ex.data;
-    if (!o.config || !o.test || !o.out) {
-        close_experiment(&ex);
-        return bad_input("predict needs --config MODEL --test FILE.csv --out FILE.csv "
-                         "(and --sampler when the spec has several)");
+    const ll_config *model = NULL, *sampler = NULL;
+    const char *inputs[] = {ex.spec.train_path, ex.spec.path};
+    if (!ex.opt.out || ex.opt.test || ex.opt.proba)
+        rc = bad_input("fit needs --out MODEL.llm (and takes no --test or --proba: see predict)");
+    else if (!out_is_input(ex.opt.out, inputs, 2))
+        rc = choose_pair(&ex, &model, &sampler);
+    else
+        rc = EXIT_BAD_INPUT;
+    ll_fitted fitted;
+    double cut;
+    if (rc == 0 && (rc = fit_pair(&ex, model, sampler, &fitted, &cut)) == 0) {
+        ll_error err;
+        ll_digest data;
+        char hex[33] = "";
+        if (ll_hash_file(ex.synth_file ? ex.synth_file : ex.spec.train_path, &data, &err) == 0)
+            ll_digest_hex(data, hex);
+        ll_saved_model info = {
+            .model_label = model->label, .sampler_label = sampler->label,
+            .model_params = params_json(model->params),
+            .sampler_params = params_json(sampler->params),
+            .leadlab_version = LL_VERSION, .data_hash = hex,
+            .train_rows = ex.data.n_rows, .train_positives = ex.data.n_positive,
+            .cut = cut, .cut_tuned = ex.spec.tune_threshold};
+        if (!info.model_params || !info.sampler_params)
+            rc = bad_input("out of memory");
+        else if (ll_model_save(ex.opt.out, &info, ex.enc, &fitted, &err) != 0)
+            rc = error_exit(&err);
+        else
+            fprintf(stderr, "leadlab: %s + %s fitted on %zu rows (%zu positive), cut %.4f (%s) "
+                            "-> %s\n", model->label, sampler->label, ex.data.n_rows,
+                    ex.data.n_positive, cut, ex.spec.tune_threshold ? "tuned" : "fixed",
+                    ex.opt.out);
+        free(info.model_params);
+        free(info.sampler_params);
+        ll_fitted_free(&fitted);
     }
-    const ll_config *model = find_config(spec.models, spec.n_models, o.config);
-    const ll_config *sampler = o.sampler ? find_config(spec.samplers, spec.n_samplers, o.sampler)
-                               : spec.n_samplers == 1 ? &spec.samplers[0] : NULL;
-    char msg[1024];
+    close_experiment(&ex);
+    return rc;
+}
+
+/* id,TARGET (0/1 at the cut) or id,p_TARGET per test row, in the test file's order; rows are
+ * named by their line number when the pipeline has no id column. */
+static int write_predictions(const char *path, const char *id, const char *target,
+                             const ll_dataset *test, const double *scores, double cut,
+                             int proba, size_t *n_positive)
+{
+    ll_error err;
+    ll_atomic_file af;
+    if (ll_atomic_open(&af, path, &err) != 0)
+        return error_exit(&err);
+    ll_csv_field(af.f, id ? id : "row");
+    fputs(proba ? ",p_" : ",", af.f);
+    ll_csv_field(af.f, target);
+    fputc('\n', af.f);
+    *n_positive = 0;
+    for (size_t i = 0; i < test->n_rows; i++) {
+        if (test->ids)
+            ll_csv_field(af.f, test->ids[i]);
+        else
+            fprintf(af.f, "%zu", i + 1);
+        *n_positive += scores[i] >= cut;
+        if (proba)
+            fprintf(af.f, ",%.17g\n", scores[i]);
+        else
+            fprintf(af.f, ",%d\n", scores[i] >= cut);
+    }
+    return ll_atomic_commit(&af, &err) != 0 ? error_exit(&err) : 0;
+}
+
+/* predict --model M.llm --test X.csv --out Y.csv [--proba] [-j N] [--plugin-path DIR] */
+static int predict_from_model(int argc, char **argv)
+{
+    const char *model_path = NULL, *test_path = NULL, *out = NULL, *plugin_dir = NULL;
+    int proba = 0, threads = 1;
+    for (int i = 2; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(argv[i], "--model") ? &model_path
+                          : !strcmp(argv[i], "--test") ? &test_path
+                          : !strcmp(argv[i], "--out") ? &out
+                          : !strcmp(argv[i], "--plugin-path") ? &plugin_dir : NULL;
+        if (slot && next) {
+            *slot = next;
+            i++;
+        } else if (!strcmp(argv[i], "--proba")) {
+            proba = 1;
+        } else if (!strcmp(argv[i], "-j") && next && atoi(next) >= 1 && atoi(next) <= 1024) {
+            threads = atoi(next);
+            i++;
+        } else {
+            fprintf(stderr, "leadlab: predict --model: unexpected argument '%s' (a saved model "
+                            "takes --test, --out, --proba, -j and --plugin-path; the spec "
+                            "options go to fit)\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!model_path || !test_path || !out)
+        return bad_input("predict --model MODEL.llm needs --test FILE.csv --out FILE.csv");
+    const char *inputs[] = {model_path, test_path};
+    if (out_is_input(out, inputs, 2))
+        return EXIT_BAD_INPUT;
+    ll_registry reg;
+    ll_error err;
+    const char *extra[] = {plugin_dir};
+    if (ll_registry_init(&reg, extra, plugin_dir ? 1 : 0, &err) != 0)
+        return error_exit(&err);
+    ll_saved_model m;
+    int rc = ll_model_load(model_path, &reg, &m, &err) != 0 ? error_exit(&err) : 0;
+    ll_dataset test = {0};
+    double *scores = NULL;
+    if (rc == 0 && ll_dataset_load_apply(test_path, m.encoder, &test, &err) != 0)
+        rc = error_exit(&err);
+    if (rc == 0 && !(scores = malloc((test.n_rows ? test.n_rows : 1) * sizeof *scores)))
+        rc = bad_input("out of memory");
+    if (rc == 0) {
+        ll_err perr = {{0}};
+        omp_set_max_active_levels(2);
+        if (ll_fitted_predict(&m.fitted, (ll_rows){test.x, NULL, test.n_rows}, threads, scores,
+                              &perr) != LL_OK) {
+            fprintf(stderr, "leadlab: %s: %s\n", model_path, perr.msg);
+            rc = EXIT_CELLS_FAILED;
+        }
+    }
+    size_t n_pos = 0;
+    if (rc == 0)
+        rc = write_predictions(out, ll_encoder_id(m.encoder), ll_encoder_target(m.encoder), &test,
+                               scores, m.cut, proba, &n_pos);
+    if (rc == 0)
+        fprintf(stderr, "leadlab: %s + %s (saved model), cut %.4f: %zu of %zu rows predicted "
+                        "positive -> %s\n", m.model_label, m.sampler_label, m.cut, n_pos,
+                test.n_rows, out);
+    free(scores);
+    ll_dataset_free(&test);
+    if (m.encoder)
+        ll_saved_model_free(&m);
+    ll_registry_free(&reg);
+    return rc;
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--model"))
+            return predict_from_model(argc, argv);
+    experiment ex;
+    int rc = open_experiment(argc, argv, 1, &ex);
+    if (rc != 0)
+        return rc;
+    const ll_config *model = NULL, *sampler = NULL;
+    const char *inputs[] = {ex.opt.test, ex.spec.train_path, ex.spec.path};
+    if (!ex.opt.test || !ex.opt.out)
+        rc = bad_input("predict needs --test FILE.csv --out FILE.csv, and --config MODEL "
+                       "(with --sampler when the spec has several) or --best");
+    else if (out_is_input(ex.opt.out, inputs, 3))
+        rc = EXIT_BAD_INPUT;
+    else
+        rc = choose_pair(&ex, &model, &sampler);
     ll_dataset test = {0};
     ll_error err;
-    double *x_train = NULL, *scores = NULL;
-    if (!model || !sampler) {
-        const ll_config *list = model ? spec.samplers : spec.models;
-        size_t n = model ? spec.n_samplers : spec.n_models;
-        size_t used = (size_t)snprintf(msg, sizeof msg, "%s: no %s '%s' in the spec (have:",
-                                       o.spec, model ? "sampler" : "model config",
-                                       model ? (o.sampler ? o.sampler : "") : o.config);
-        for (size_t i = 0; i < n && used < sizeof msg; i++)
-            used += (size_t)snprintf(msg + used, sizeof msg - used, " %s", list[i].label);
-        if (used < sizeof msg)
-            snprintf(msg + used, sizeof msg - used, ")");
-        rc = bad_input(msg);
-        goto out;
-    }
-    if (same_file(o.out, o.test) || same_file(o.out, spec.train_path) ||
-        same_file(o.out, o.spec)) {
-        snprintf(msg, sizeof msg, "predict: --out %s is one of the inputs; choose another file",
-                 o.out);
-        rc = bad_input(msg);
-        goto out;
-    }
-    if (ll_dataset_load_apply(o.test, ex.enc, &test, &err) != 0) {
+    if (rc == 0 && ll_dataset_load_apply(ex.opt.test, ex.enc, &test, &err) != 0)
         rc = error_exit(&err);
-        goto out;
-    }
-    if (!test.ids) {
-        rc = bad_input("predict needs data.id in the spec to name the test rows");
-        goto out;
-    }
-    int threads = resolve_threads(&o, &spec);
-    omp_set_max_active_levels(2);
-    uint64_t seed = ll_seed_mix(spec.seed, ll_hash_text(LL_HASH_INIT, "predict"));
-    double cut = spec.threshold;
-    ll_err perr = {{0}};
-    ll_status st = LL_OK;
-    ll_fit_setup setup = {sampler, model, spec.scale_zscore, train.n_cols, train.col_binary, seed,
-                          threads, (const char *const *)train.col_names};
-    if (spec.tune_threshold)
-        st = ll_tune_threshold(&setup, spec.tune_folds, (ll_rows){train.x, train.y, train.n_rows},
-                               &cut, &perr);
-    ll_fit_stats stats;
-    x_train = malloc(train.n_rows * train.n_cols * sizeof *x_train);
-    scores = malloc((test.n_rows ? test.n_rows : 1) * sizeof *scores);
-    if (!x_train || !scores) {
+    ll_fitted fitted;
+    double cut = 0.5, *scores = NULL;
+    int fitted_ok = rc == 0 && (rc = fit_pair(&ex, model, sampler, &fitted, &cut)) == 0;
+    if (rc == 0 && !(scores = malloc((test.n_rows ? test.n_rows : 1) * sizeof *scores)))
         rc = bad_input("out of memory");
-        goto out;
+    if (rc == 0) {
+        ll_err perr = {{0}};
+        if (ll_fitted_predict(&fitted, (ll_rows){test.x, NULL, test.n_rows},
+                              resolve_threads(&ex.opt, &ex.spec), scores, &perr) != LL_OK) {
+            fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label,
+                    perr.msg);
+            rc = EXIT_CELLS_FAILED;
+        }
     }
-    memcpy(x_train, train.x, train.n_rows * train.n_cols * sizeof *x_train);
-    if (st == LL_OK)
-        st = ll_fit_predict(&setup, (ll_rows){x_train, train.y, train.n_rows},
-                            (ll_rows){test.x, NULL, test.n_rows}, scores, &stats, &perr);
-    if (st != LL_OK) {
-        fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label, perr.msg);
-        rc = EXIT_CELLS_FAILED;
-        goto out;
-    }
-    ll_atomic_file af;
-    if (ll_atomic_open(&af, o.out, &err) != 0) {
-        rc = error_exit(&err);
-        goto out;
-    }
-    fprintf(af.f, "%s,%s\n", spec.features.id, spec.features.target);
     size_t n_pos = 0;
-    for (size_t i = 0; i < test.n_rows; i++) {
-        int label = scores[i] >= cut;
-        n_pos += (size_t)label;
-        ll_csv_field(af.f, test.ids[i]);
-        fprintf(af.f, ",%d\n", label);
-    }
-    if (ll_atomic_commit(&af, &err) != 0) {
-        rc = error_exit(&err);
-        goto out;
-    }
-    fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive -> %s\n",
-            model->label, sampler->label, cut, n_pos, test.n_rows, o.out);
-out:
-    free(x_train);
+    if (rc == 0)
+        rc = write_predictions(ex.opt.out, ex.spec.features.id, ex.spec.features.target, &test,
+                               scores, cut, ex.opt.proba, &n_pos);
+    if (rc == 0)
+        fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive "
+                        "-> %s\n", model->label, sampler->label, cut, n_pos, test.n_rows,
+                ex.opt.out);
+    if (fitted_ok)
+        ll_fitted_free(&fitted);
     free(scores);
     ll_dataset_free(&test);
     close_experiment(&ex);
@@ -810,6 +1031,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc, argv);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc, argv);
+    if (!strcmp(cmd, "fit"))
+        return cmd_fit(argc, argv);
     if (!strcmp(cmd, "predict"))
         return cmd_predict(argc, argv);
     if (!strcmp(cmd, "plugins"))

@@ -1,0 +1,199 @@
+/* leadlab encoder (de)serialisation: the learned feature pipeline (columns, one-hot categories,
+ * date parts, derived features with their learned counts, names) as bytes in a model file, so
+ * `predict --model` encodes a new CSV exactly as training did. Load trusts nothing it reads. */
+#include "encoder_io.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoder.h"
+
+enum { ENCODER_FORMAT = 1 };
+#define MAX_TEXT ((size_t)1 << 20)
+#define MAX_ITEMS ((size_t)1 << 28)
+
+/* A string as u64 (length + 1) then its bytes; 0 stands for NULL. */
+static int write_text(ll_writer *w, const char *s)
+{
+    if (!s)
+        return ll_write_u64(w, 0);
+    size_t n = strlen(s);
+    return ll_write_u64(w, (uint64_t)n + 1) || ll_write_bytes(w, s, n);
+}
+
+static int read_text(ll_reader *r, char **out)
+{
+    size_t n;
+    *out = NULL;
+    if (ll_read_size(r, 1, MAX_TEXT + 1, &n) != 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    if (n - 1 > r->remaining(r->ctx) || !(*out = malloc(n)))
+        return -1;
+    if (ll_read_bytes(r, *out, n - 1) != 0)
+        return -1;
+    (*out)[n - 1] = '\0';
+    return strlen(*out) == n - 1 ? 0 : -1; /* an embedded NUL is corruption */
+}
+
+static int write_flag(ll_writer *w, int v) { return ll_write_u64(w, v ? 1u : 0u); }
+
+static int read_flag(ll_reader *r, int *v)
+{
+    uint64_t u;
+    if (ll_read_u64(r, &u) != 0 || u > 1)
+        return -1;
+    *v = (int)u;
+    return 0;
+}
+
+int ll_encoder_save(const ll_encoder *enc, ll_writer *w)
+{
+    int bad = ll_write_u64(w, ENCODER_FORMAT) || write_text(w, enc->target) ||
+              write_text(w, enc->positive) || write_text(w, enc->negative) ||
+              write_text(w, enc->id) || ll_write_size(w, enc->n_columns);
+    for (size_t c = 0; !bad && c < enc->n_columns; c++) {
+        const raw_column *col = &enc->columns[c];
+        bad = write_text(w, col->name) || ll_write_u64(w, (uint64_t)col->kind) ||
+              write_flag(w, col->has_fill) || ll_write_f64(w, col->fill) ||
+              write_flag(w, col->missing_flag) || ll_write_u64(w, col->date_parts) ||
+              ll_write_size(w, col->n_categories) ||
+              ll_write_f64s(w, col->categories, col->n_categories);
+    }
+    bad = bad || ll_write_size(w, enc->n_derived);
+    for (size_t d = 0; !bad && d < enc->n_derived; d++) {
+        const derived_column *dc = &enc->derived[d];
+        bad = write_text(w, dc->name) || ll_write_u64(w, (uint64_t)dc->kind) ||
+              ll_write_size(w, dc->n_sources);
+        for (size_t j = 0; !bad && j < dc->n_sources; j++)
+            bad = write_text(w, dc->sources[j]);
+        bad = bad || write_flag(w, dc->has_fill) || ll_write_f64(w, dc->fill) ||
+              write_flag(w, dc->missing_flag) || ll_write_size(w, dc->counts.n);
+        for (size_t k = 0; !bad && k < dc->counts.n; k++)
+            bad = write_text(w, dc->counts.keys[k]) || ll_write_f64(w, dc->counts.counts[k]);
+    }
+    bad = bad || ll_write_size(w, enc->n_features);
+    for (size_t f = 0; !bad && f < enc->n_features; f++)
+        bad = write_text(w, enc->feature_names[f]);
+    return bad ? -1 : 0;
+}
+
+static int read_column(ll_reader *r, raw_column *col)
+{
+    uint64_t kind, parts;
+    if (read_text(r, &col->name) != 0 || !col->name || ll_read_u64(r, &kind) != 0 ||
+        kind > RAW_ONEHOT || read_flag(r, &col->has_fill) != 0 ||
+        ll_read_f64(r, &col->fill) != 0 || read_flag(r, &col->missing_flag) != 0 ||
+        ll_read_u64(r, &parts) != 0 || parts > 63 ||
+        ll_read_size(r, 8, MAX_ITEMS, &col->n_categories) != 0)
+        return -1;
+    col->kind = (raw_kind)kind;
+    col->date_parts = (unsigned)parts;
+    if ((col->kind == RAW_DATE) != (parts != 0) ||
+        (col->kind != RAW_ONEHOT && col->n_categories != 0))
+        return -1;
+    if (!(col->categories = malloc((col->n_categories ? col->n_categories : 1) * sizeof(double))) ||
+        ll_read_f64s(r, col->categories, col->n_categories) != 0)
+        return -1;
+    for (size_t k = 0; k < col->n_categories; k++) /* dataset.c binary-searches them */
+        if (!isfinite(col->categories[k]) || (k && !(col->categories[k - 1] < col->categories[k])))
+            return -1;
+    return 0;
+}
+
+static int read_derived(ll_reader *r, derived_column *dc)
+{
+    uint64_t kind;
+    if (read_text(r, &dc->name) != 0 || !dc->name || ll_read_u64(r, &kind) != 0 ||
+        kind < LL_DERIVED_DAYS_BETWEEN || kind > LL_DERIVED_COUNT ||
+        ll_read_size(r, 8, 4096, &dc->n_sources) != 0 || dc->n_sources == 0)
+        return -1;
+    dc->kind = (ll_derived_kind)kind;
+    if (dc->kind == LL_DERIVED_DAYS_BETWEEN && dc->n_sources != 2)
+        return -1;
+    size_t n = dc->n_sources;
+    dc->n_sources = 0;
+    if (!(dc->sources = calloc(n, sizeof *dc->sources)))
+        return -1;
+    for (size_t j = 0; j < n; j++) {
+        dc->n_sources = j + 1;
+        if (read_text(r, &dc->sources[j]) != 0 || !dc->sources[j])
+            return -1;
+    }
+    size_t n_keys;
+    if (read_flag(r, &dc->has_fill) != 0 || ll_read_f64(r, &dc->fill) != 0 ||
+        read_flag(r, &dc->missing_flag) != 0 || ll_read_size(r, 16, MAX_ITEMS, &n_keys) != 0 ||
+        (dc->kind != LL_DERIVED_COUNT && n_keys != 0))
+        return -1;
+    dc->counts.keys = calloc(n_keys ? n_keys : 1, sizeof *dc->counts.keys);
+    dc->counts.counts = malloc((n_keys ? n_keys : 1) * sizeof *dc->counts.counts);
+    if (!dc->counts.keys || !dc->counts.counts)
+        return -1;
+    dc->counts.n = n_keys;
+    for (size_t k = 0; k < n_keys; k++) {
+        if (read_text(r, &dc->counts.keys[k]) != 0 || !dc->counts.keys[k] ||
+            ll_read_f64(r, &dc->counts.counts[k]) != 0 || !isfinite(dc->counts.counts[k]))
+            return -1;
+        if (k && strcmp(dc->counts.keys[k - 1], dc->counts.keys[k]) >= 0)
+            return -1; /* dataset.c binary-searches the keys */
+    }
+    return 0;
+}
+
+int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_error *err)
+{
+    *out = NULL;
+    ll_encoder *enc = calloc(1, sizeof *enc);
+    if (!enc)
+        return ll_error_set(err, "out of memory");
+    uint64_t format;
+    size_t n;
+    int bad = ll_read_u64(r, &format) != 0 || format != ENCODER_FORMAT ||
+              read_text(r, &enc->target) != 0 || !enc->target ||
+              read_text(r, &enc->positive) != 0 || !enc->positive ||
+              read_text(r, &enc->negative) != 0 || read_text(r, &enc->id) != 0 ||
+              ll_read_size(r, 8, MAX_ITEMS, &n) != 0;
+    if (!bad && !(enc->columns = calloc(n ? n : 1, sizeof *enc->columns)))
+        bad = 1;
+    for (size_t c = 0; !bad && c < n; c++) {
+        enc->n_columns = c + 1;
+        bad = read_column(r, &enc->columns[c]) != 0;
+    }
+    bad = bad || ll_read_size(r, 8, MAX_ITEMS, &n) != 0;
+    if (!bad && !(enc->derived = calloc(n ? n : 1, sizeof *enc->derived)))
+        bad = 1;
+    for (size_t d = 0; !bad && d < n; d++) {
+        enc->n_derived = d + 1;
+        derived_column *dc = &enc->derived[d];
+        bad = read_derived(r, dc) != 0;
+        if (!bad) {
+            dc->first_source = enc->n_sources;
+            enc->n_sources += dc->n_sources;
+        }
+    }
+    bad = bad || ll_read_size(r, 8, MAX_ITEMS, &n) != 0;
+    if (!bad && !(enc->feature_names = calloc(n ? n : 1, sizeof *enc->feature_names)))
+        bad = 1;
+    for (size_t f = 0; !bad && f < n; f++) {
+        enc->n_features = f + 1;
+        bad = read_text(r, &enc->feature_names[f]) != 0 || !enc->feature_names[f];
+    }
+    if (!bad && (n == 0 || n != ll_encoder_feature_count(enc)))
+        bad = 1;
+    if (bad) {
+        ll_encoder_free(enc);
+        return ll_error_set(err, "its feature pipeline is truncated or corrupt");
+    }
+    *out = enc;
+    return 0;
+}
+
+const char *ll_encoder_target(const ll_encoder *enc) { return enc->target; }
+const char *ll_encoder_id(const ll_encoder *enc) { return enc->id; }
+size_t ll_encoder_n_features(const ll_encoder *enc) { return enc->n_features; }
+const char *const *ll_encoder_feature_names(const ll_encoder *enc)
+{
+    return (const char *const *)enc->feature_names;
+}

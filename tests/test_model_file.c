@@ -1,0 +1,299 @@
+/* Saved models end to end: `leadlab fit` then `predict --model` scores a new file exactly as
+ * refitting from the spec does, `--best` takes the last run's top row, and a model file that is
+ * truncated, corrupt, of another format or missing its plugin is refused with one line. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "hash.h"
+
+static char dir[256];
+
+static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
+
+/* Synthetic training data with the real file's schema, through every kind of transform: dates,
+ * one-hot codes, fills with missing flags, a derived day count and a count encoding. */
+static const char *SPEC =
+    "name: saved\n"
+    "data: {synth: {rows: 3000, seed: 11}, target: buy, positive: \"1\", id: id}\n"
+    "features:\n"
+    "  columns:\n"
+    "    products_purchased: {fill: 0, missing_flag: true}\n"
+    "    signup_date: {date: [year, month], fill: 0, missing_flag: true}\n"
+    "    created_at: {date: [month, dayofweek]}\n"
+    "    campaign_var_1: {onehot: true}\n"
+    "  derived:\n"
+    "    signup_to_lead_days: {days_between: [signup_date, created_at], fill: -1}\n"
+    "    same_campaign: {count: [campaign_var_1, campaign_var_2]}\n"
+    "preprocess: {scale: zscore}\n"
+    "cv: {folds: 3, seed: 5}\n"
+    "samplers: [none, {smote: {k: 3}}]\n"
+    "models:\n"
+    "  - logreg: {C: [0.1, 1.0]}\n"
+    "  - sgb: {n_estimators: 20}\n"
+    "threshold: {tune: true, folds: 3}\n"
+    "output: {dir: out}\n";
+
+static void run_ok(const char *args)
+{
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 0, "leadlab %s: exit %d: %s", args, rc, err ? err : "");
+    free(err);
+}
+
+/* Runs leadlab and checks exit 2 with exactly one stderr line containing `needle`. */
+static void run_refused(const char *args, const char *needle)
+{
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 2, "leadlab %s: exit %d (expected 2): %s", args, rc, err ? err : "");
+    ck_assert_msg(err && strstr(err, needle), "expected '%s' in: %s", needle, err ? err : "");
+    char *nl = strchr(err, '\n');
+    ck_assert_msg(nl && nl[1] == '\0', "expected one line: %s", err);
+    free(err);
+}
+
+static char *read_or_fail(const char *path)
+{
+    char *text = th_read_file(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    return text;
+}
+
+/* Writes the spec and a test file of 400 new rows; returns nothing, paths are dir/spec.yaml
+ * and dir/test.csv. */
+static void write_inputs(void)
+{
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml", SPEC, path, sizeof path);
+    snprintf(args, sizeof args, "synth --out %s/test.csv --rows 400 --seed 99", dir);
+    run_ok(args);
+}
+
+/* The saved model's predictions equal the spec's refit on the same rows, for a linear model
+ * with a tuned cut and a boosted one behind SMOTE: the whole pipeline (encoder with counts,
+ * scaler, sampler-free model state, cut) travels in the file. */
+START_TEST(saved_model_predicts_like_a_refit)
+{
+    write_inputs();
+    const char *pairs[][2] = {{"logreg(C=0.1)", "none"}, {"sgb(n_estimators=20)", "smote(k=3)"}};
+    for (size_t i = 0; i < 2; i++) {
+        char args[2048], a_path[512], b_path[512];
+        snprintf(args, sizeof args, "fit %s/spec.yaml --config '%s' --sampler '%s' --out %s/m.llm",
+                 dir, pairs[i][0], pairs[i][1], dir);
+        run_ok(args);
+        for (int proba = 0; proba < 2; proba++) {
+            snprintf(a_path, sizeof a_path, "%s/from_model.csv", dir);
+            snprintf(b_path, sizeof b_path, "%s/from_spec.csv", dir);
+            snprintf(args, sizeof args, "predict --model %s/m.llm --test %s/test.csv --out %s%s",
+                     dir, dir, a_path, proba ? " --proba" : "");
+            run_ok(args);
+            snprintf(args, sizeof args,
+                     "predict %s/spec.yaml --config '%s' --sampler '%s' --test %s/test.csv "
+                     "--out %s%s", dir, pairs[i][0], pairs[i][1], dir, b_path,
+                     proba ? " --proba" : "");
+            run_ok(args);
+            char *a = read_or_fail(a_path), *b = read_or_fail(b_path);
+            ck_assert_msg(strcmp(a, b) == 0, "%s + %s: saved model and refit differ (proba %d)",
+                          pairs[i][0], pairs[i][1], proba);
+            ck_assert_msg(strncmp(a, proba ? "id,p_buy\n" : "id,buy\n", proba ? 9 : 7) == 0,
+                          "header: %.20s", a);
+            size_t lines = 0;
+            for (const char *c = a; *c; c++)
+                lines += *c == '\n';
+            ck_assert_uint_eq(lines, 401);
+            free(a);
+            free(b);
+        }
+    }
+}
+END_TEST
+
+/* --best names the leaderboard's first row: fit --best equals fit with that row's labels. */
+START_TEST(best_takes_the_top_row_of_the_last_run)
+{
+    write_inputs();
+    char args[2048], path[512];
+    snprintf(args, sizeof args, "fit %s/spec.yaml --best --out %s/best.llm", dir, dir);
+    run_refused(args, "run the spec first");
+    snprintf(args, sizeof args, "run %s/spec.yaml", dir);
+    run_ok(args);
+    snprintf(path, sizeof path, "%s/out/leaderboard.csv", dir);
+    char *board = read_or_fail(path);
+    /* leaderboard.csv: header line, then rank,config,sampler,... of the best row */
+    char *row = strchr(board, '\n');
+    ck_assert_ptr_nonnull(row);
+    row++;
+    char config[256] = "", sampler[256] = "";
+    const char *field = strchr(row, ',') + 1;
+    const char *end;
+    if (*field == '"') {
+        end = strchr(field + 1, '"');
+        snprintf(config, sizeof config, "%.*s", (int)(end - field - 1), field + 1);
+        field = end + 2;
+    } else {
+        end = strchr(field, ',');
+        snprintf(config, sizeof config, "%.*s", (int)(end - field), field);
+        field = end + 1;
+    }
+    end = strpbrk(field[0] == '"' ? field + 1 : field, field[0] == '"' ? "\"" : ",");
+    if (field[0] == '"')
+        snprintf(sampler, sizeof sampler, "%.*s", (int)(end - field - 1), field + 1);
+    else
+        snprintf(sampler, sizeof sampler, "%.*s", (int)(end - field), field);
+    free(board);
+    ck_assert_msg(config[0] && sampler[0], "could not read the best row");
+    snprintf(args, sizeof args, "fit %s/spec.yaml --best --out %s/best.llm", dir, dir);
+    run_ok(args);
+    snprintf(args, sizeof args, "fit %s/spec.yaml --config '%s' --sampler '%s' --out %s/named.llm",
+             dir, config, sampler, dir);
+    run_ok(args);
+    char a_path[512], b_path[512];
+    snprintf(a_path, sizeof a_path, "%s/best.llm", dir);
+    snprintf(b_path, sizeof b_path, "%s/named.llm", dir);
+    char *a = read_or_fail(a_path), *b = read_or_fail(b_path);
+    free(a);
+    free(b);
+    /* Files are binary: compare them as predictions instead of as strings. */
+    snprintf(args, sizeof args, "predict --model %s --test %s/test.csv --out %s/a.csv --proba",
+             a_path, dir, dir);
+    run_ok(args);
+    snprintf(args, sizeof args, "predict --model %s --test %s/test.csv --out %s/b.csv --proba",
+             b_path, dir, dir);
+    run_ok(args);
+    snprintf(a_path, sizeof a_path, "%s/a.csv", dir);
+    snprintf(b_path, sizeof b_path, "%s/b.csv", dir);
+    a = read_or_fail(a_path);
+    b = read_or_fail(b_path);
+    ck_assert_msg(strcmp(a, b) == 0, "--best (%s + %s) differs from naming it", config, sampler);
+    free(a);
+    free(b);
+    snprintf(args, sizeof args, "fit %s/spec.yaml --best --config logreg --out %s/x.llm", dir,
+             dir);
+    run_refused(args, "--best picks the config");
+}
+END_TEST
+
+static unsigned char *read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)len + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+static void write_bytes(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Recomputes the payload digest (header bytes 32..47, see core/model_file.c) so a test can
+ * change the payload and reach the checks behind the checksum. */
+static void reseal(unsigned char *b, size_t n)
+{
+    ll_hash h;
+    ll_hash_init(&h);
+    ll_hash_bytes(&h, b + 48, n - 48);
+    ll_digest d = ll_hash_final(&h);
+    for (int i = 0; i < 8; i++) {
+        b[32 + i] = (unsigned char)(d.hi >> (8 * i));
+        b[40 + i] = (unsigned char)(d.lo >> (8 * i));
+    }
+}
+
+static size_t find(const unsigned char *b, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(b + i, needle, k) == 0)
+            return i;
+    ck_abort_msg("'%s' not in the model file", needle);
+    return 0;
+}
+
+START_TEST(damaged_model_files_are_refused_with_one_line)
+{
+    write_inputs();
+    char args[2048], path[512], bad[512];
+    snprintf(args, sizeof args, "fit %s/spec.yaml --config 'logreg(C=1.0)' --sampler none "
+                                "--out %s/m.llm", dir, dir);
+    run_ok(args);
+    snprintf(path, sizeof path, "%s/m.llm", dir);
+    snprintf(bad, sizeof bad, "%s/bad.llm", dir);
+    size_t n;
+    unsigned char *good = read_bytes(path, &n);
+    unsigned char *b = malloc(n);
+    ck_assert_ptr_nonnull(b);
+    snprintf(args, sizeof args, "predict --model %s --test %s/test.csv --out %s/p.csv", bad, dir,
+             dir);
+
+    write_bytes(bad, good, n / 2);
+    run_refused(args, "truncated");
+    write_bytes(bad, good, 20);
+    run_refused(args, "truncated");
+    memcpy(b, good, n);
+    b[n - 3] ^= 0x40;
+    write_bytes(bad, b, n);
+    run_refused(args, "corrupt (checksum mismatch)");
+    memcpy(b, good, n);
+    b[0] = 'X';
+    write_bytes(bad, b, n);
+    run_refused(args, "not a leadlab model file");
+    memcpy(b, good, n);
+    b[16] = 9; /* format version 9 */
+    write_bytes(bad, b, n);
+    run_refused(args, "model file format 9, this leadlab reads format 1");
+    /* Behind a valid checksum: a plugin nobody has, and a wrong column count. */
+    memcpy(b, good, n);
+    size_t at = find(b, n, "logreg");
+    memcpy(b + at, "nolreg", 6);
+    reseal(b, n);
+    write_bytes(bad, b, n);
+    run_refused(args, "needs model plugin 'nolreg'");
+    /* every truncation of the plugin's own bytes is caught by a length check or the plugin */
+    memcpy(b, good, n);
+    b[n - 9] ^= 0x01;
+    reseal(b, n);
+    write_bytes(bad, b, n);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, NULL, &err);
+    ck_assert_msg(rc == 0 || rc == 2, "a flipped weight bit: exit %d: %s", rc, err ? err : "");
+    free(err);
+    /* a test file without a column the pipeline needs */
+    th_write_file(dir, "short.csv", "id,created_at\n1,2022-01-01\n", bad, sizeof bad);
+    snprintf(args, sizeof args, "predict --model %s --test %s --out %s/p.csv", path, bad, dir);
+    run_refused(args, "short.csv");
+    /* --out may not overwrite an input */
+    snprintf(args, sizeof args, "predict --model %s --test %s/test.csv --out %s", path, dir,
+             path);
+    run_refused(args, "is one of the inputs");
+    free(b);
+    free(good);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("model_file");
+    TCase *tc = tcase_create("model_file");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, saved_model_predicts_like_a_refit);
+    tcase_add_test(tc, best_takes_the_top_row_of_the_last_run);
+    tcase_add_test(tc, damaged_model_files_are_refused_with_one_line);
+    suite_add_tcase(s, tc);
+    return th_run_suite(s);
+}
