@@ -137,16 +137,6 @@ static int parse_number(const char *text, double *value)
     return 0;
 }
 
-/* Shortest text that reads back as the same double: 2.0 -> "2", 0.1 -> "0.1". */
-static void format_number(char *buf, size_t cap, double v)
-{
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(buf, cap, "%.*g", precision, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -540,7 +530,7 @@ static int name_features(const char *path, ll_encoder *enc, ll_error *err)
         } else {
             for (size_t v = 0; v < col->n_categories; v++) {
                 char value[32];
-                format_number(value, sizeof value, col->categories[v]);
+                ll_shortest_number(value, sizeof value, col->categories[v]);
                 names[k++] = ll_format("%s=%s", col->name, value);
             }
         }
@@ -782,7 +772,7 @@ static int count_key(const ll_csv *csv, size_t row, const derived_column *d,
             text = "";
             *missing = 1;
         } else if (parse_number(text, &v) == 0) {
-            format_number(number, sizeof number, v == 0 ? 0.0 : v); /* -0 is 0 */
+            ll_shortest_number(number, sizeof number, v == 0 ? 0.0 : v); /* -0 is 0 */
             text = number;
         }
         size_t n = strlen(text);

@@ -156,7 +156,9 @@ static int parse_value(const ll_param *def, const ll_ynode *node, const char *fi
                 if (!in_range(def, v))
                     return range_error(def, v, file, where, item, err);
                 pv->reals[i] = v;
-                len += (size_t)snprintf(pv->text + len, cap - len, "%s%.17g", sep, v);
+                char shortest[32];
+                ll_shortest_number(shortest, sizeof shortest, v);
+                len += (size_t)snprintf(pv->text + len, cap - len, "%s%s", sep, shortest);
             } else {
                 if (def->choices && !ll_word_in_list(item->text, def->choices)) {
                     const char *s = ll_suggest(item->text, def->choices, sugg, sizeof sugg);

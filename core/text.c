@@ -109,3 +109,12 @@ int ll_word_in_list(const char *word, const char *list)
     }
     return 0;
 }
+
+void ll_shortest_number(char *buf, size_t cap, double v)
+{
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(buf, cap, "%.*g", precision, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
