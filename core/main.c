@@ -931,7 +931,8 @@ static int cmd_plugins(int argc, char **argv)
     for (size_t d = 0; d < reg.n_dirs; d++)
         printf(" %s", reg.dirs[d]);
     printf("\n");
-    static const char *const type_names[] = {"int", "real", "string", "bool", "int list"};
+    static const char *const type_names[] = {"int", "real", "string", "bool", "int list",
+                                             "real list", "word list"};
     for (int kind = 0; kind < 2; kind++)
         for (size_t i = 0; i < reg.n_loaded; i++) {
             const ll_plugin *p = &reg.loaded[i]->desc;
@@ -939,11 +940,18 @@ static int cmd_plugins(int argc, char **argv)
                 continue;
             printf("\n%s %s (%s, %s)\n  %s\n", p->name, p->version,
                    p->model ? "model" : "sampler", reg.loaded[i]->path, p->summary ? p->summary : "");
+            if (p->model)
+                printf("  ABI 2.%u; save/load: %s; importances: %s\n", p->abi_minor,
+                       p->model->save ? "yes" : "no",
+                       p->model->importances ? (p->model->importance_kind
+                                                    ? p->model->importance_kind : "yes")
+                                             : "permutation (by leadlab)");
             for (size_t k = 0; k < p->n_params; k++) {
                 const ll_param *d = &p->params[k];
                 printf("  %-22s %-8s default %-8s", d->name, type_names[d->type],
                        d->dflt ? d->dflt : "(required)");
-                if (d->type == LL_P_INT || d->type == LL_P_REAL || d->type == LL_P_INT_LIST)
+                if (d->type == LL_P_INT || d->type == LL_P_REAL || d->type == LL_P_INT_LIST ||
+                    d->type == LL_P_REAL_LIST)
                     printf(" %c%g, %g%c", d->flags & LL_P_MIN_EXCLUSIVE ? '(' : '[', d->min,
                            d->max, d->flags & LL_P_MAX_EXCLUSIVE ? ')' : ']');
                 if (d->choices)
