@@ -1016,7 +1016,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("leadlab %s (plugin ABI %u)\n", LL_VERSION, LL_ABI_VERSION);
+        printf("leadlab %s (plugin ABI %u.%u)\n", LL_VERSION, LL_ABI_VERSION, LL_ABI_MINOR);
         return 0;
     }
     if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
