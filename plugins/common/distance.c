@@ -549,9 +549,7 @@ int ll_dist_knn(ll_dist_metric metric, const ll_dist_index *index, const double 
     return ll_dist_search(metric, LL_DIST_NEAREST, index, queries, n_queries, k, threads, out);
 }
 
-/* The distinct rows back in row-major order (the queries of a self search); NULL when out of
- * memory. */
-static double *unpack_rows(const ll_dist_refs *refs)
+double *ll_dist_refs_unpack(const ll_dist_refs *refs)
 {
     size_t n_cols = refs->n_cols, cells = refs->n_rows * n_cols;
     double *x = malloc((cells ? cells : 1) * sizeof *x);
@@ -571,7 +569,7 @@ int ll_dist_search_self(ll_dist_metric metric, ll_dist_order order, const ll_dis
     const ll_dist_refs *refs = &index->distinct;
     size_t n = refs->n_rows, n_slots = refs->n_panels ? refs->n_panels * LL_DIST_PANEL : 1;
     threads = threads > 1 ? threads : 1;
-    double *rows = unpack_rows(refs);
+    double *rows = ll_dist_refs_unpack(refs); /* the queries of the self search */
     ll_kbest *kb = malloc((n ? n : 1) * sizeof *kb);
     ll_neighbor *spare = malloc(k * sizeof *spare);
     double *bound = threads == 1 ? malloc(n_slots * sizeof *bound) : NULL;

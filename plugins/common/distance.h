@@ -30,6 +30,10 @@ typedef struct {
 int ll_dist_refs_pack(ll_dist_refs *refs, const double *x, size_t n_rows, size_t n_cols);
 void ll_dist_refs_free(ll_dist_refs *refs); /* leaves refs empty */
 
+/* The packed rows back in row-major order (n_rows x n_cols, caller frees), e.g. to save them;
+ * NULL when out of memory. */
+double *ll_dist_refs_unpack(const ll_dist_refs *refs);
+
 /* Number of real (not padding) rows in panel p. */
 size_t ll_dist_panel_rows(const ll_dist_refs *refs, size_t panel);
 
