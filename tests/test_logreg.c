@@ -1,11 +1,13 @@
 /* Tests of the `logreg` model plugin through the plugin ABI: coefficients against scikit-learn
  * (small fixtures and the lead data), class weights, separable and ill-conditioned data,
- * probability range, thread invariance, parameter and data validation. */
+ * probability range, thread invariance, parameter and data validation, saved models and
+ * importances. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "dataset.h"
 #include "harness.h"
 #include "leadlab/rng.h"
@@ -296,6 +298,212 @@ START_TEST(test_bad_data_rejected)
 }
 END_TEST
 
+/* ---- saved models and importances ------------------------------------------------------------ */
+
+/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
+static ll_blob saved_model(const char *yaml, const ll_data *train)
+{
+    const ll_model_vt *vt = th_plugin("logreg")->model;
+    ll_params *params = th_params(th_plugin("logreg"), yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
+    vt->destroy(state);
+    th_params_free(params);
+    return blob;
+}
+
+static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
+{
+    ll_span span = {data, len, 0};
+    ll_reader r = ll_span_reader(&span);
+    return th_plugin("logreg")->model->load(th_host(), &r, state, err);
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* create + fit + importances through the ABI: the importances' status. */
+static ll_status fit_importances(const char *yaml, const ll_data *train, size_t n_cols,
+                                 double *out, ll_err *err)
+{
+    const ll_model_vt *vt = th_plugin("logreg")->model;
+    ll_params *params = th_params(th_plugin("logreg"), yaml);
+    void *state = NULL;
+    ll_status st = vt->create(th_host(), params, &state, err);
+    if (st == LL_OK)
+        st = vt->fit(state, train, 1, 1, err);
+    if (st == LL_OK)
+        st = vt->importances(state, n_cols, out, err);
+    vt->destroy(state);
+    th_params_free(params);
+    return st;
+}
+
+/* Scores bit-identical after a save and a load, for each setting that changes what is saved
+ * (class weights), on overlapping and separable data, scoring training rows and far probes. */
+START_TEST(test_save_load_roundtrip)
+{
+    double x[OVERLAP_N * OVERLAP_P], xs[SEPARABLE_N * SEPARABLE_P];
+    uint8_t y[OVERLAP_N], ys[SEPARABLE_N];
+    overlapping_fixture(x, y);
+    separable_fixture(xs, ys);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_data separable = {.x = xs, .y = ys, .n_rows = SEPARABLE_N, .n_cols = SEPARABLE_P};
+    double probe[] = {1e3, 0, 0, -40, 2, 0.5, 0.1, 0.2, 0.3};
+    ll_data far = {.x = probe, .n_rows = 3, .n_cols = OVERLAP_P};
+    const ll_plugin *logreg = th_plugin("logreg");
+    th_save_load_roundtrip(logreg, "{C: 1.0}", &train, &train, 1);
+    th_save_load_roundtrip(logreg, "{C: 0.05, class_weight: balanced}", &train, &train, 1);
+    th_save_load_roundtrip(logreg, "{C: 1.0}", &train, &far, 1);
+    th_save_load_roundtrip(logreg, "{C: 100.0, max_iter: 3, tol: 0.5}", &separable, &separable,
+                           1);
+}
+END_TEST
+
+/* The parameters travel with the model: a loaded state refitted on other data gives the bits
+ * of a fresh state of the same configuration. */
+START_TEST(test_loaded_model_refits_like_a_fresh_one)
+{
+    double x[OVERLAP_N * OVERLAP_P], xs[SEPARABLE_N * SEPARABLE_P];
+    uint8_t y[OVERLAP_N], ys[SEPARABLE_N];
+    overlapping_fixture(x, y);
+    separable_fixture(xs, ys);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_data separable = {.x = xs, .y = ys, .n_rows = SEPARABLE_N, .n_cols = SEPARABLE_P};
+    const char *yaml = "{C: 0.05, class_weight: balanced, tol: 0.001}";
+    ll_blob blob = saved_model(yaml, &separable);
+    void *loaded = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
+    const ll_model_vt *vt = th_plugin("logreg")->model;
+    double refit[OVERLAP_N], fresh[OVERLAP_N];
+    ck_assert_msg(vt->fit(loaded, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(vt->predict_proba(loaded, &train, 1, refit, &err) == LL_OK, "%s", err.msg);
+    th_fit_predict_ok(th_plugin("logreg"), yaml, &train, &train, 1, 1, fresh);
+    ck_assert(memcmp(refit, fresh, sizeof refit) == 0);
+    vt->destroy(loaded);
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* Corrupt bytes are refused with a message and no state: another format tag, a column count
+ * of 2^62 (which must not be allocated; the sanitizer build would abort on it), a non-finite
+ * coefficient, C = 0. Layout: tag 0, C 8, tol 16, max_iter 24, balanced 32, n_cols 40,
+ * coefficients from 48. */
+START_TEST(test_load_refuses_corrupt_bytes)
+{
+    double x[OVERLAP_N * OVERLAP_P];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_blob blob = saved_model("{}", &train);
+    ck_assert_uint_eq(blob.len, 48 + 8 * (OVERLAP_P + 1));
+    static const struct {
+        size_t offset;
+        uint64_t value;
+        const char *message;
+    } cases[] = {{0, 2, "format 2 unknown"},
+                 {40, (uint64_t)1 << 62, "truncated or corrupt"},
+                 {48 + 8, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"},
+                 {8, 0, "truncated or corrupt"},
+                 {32, 2, "truncated or corrupt"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bad = malloc(blob.len);
+        ck_assert_ptr_nonnull(bad);
+        memcpy(bad, blob.data, blob.len);
+        put_u64(bad + cases[c].offset, cases[c].value);
+        void *state = (void *)&train; /* load must reset it */
+        ll_err err = {{0}};
+        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
+        ck_assert_ptr_null(state);
+        ck_assert_msg(strstr(err.msg, cases[c].message) != NULL, "case %zu: %s", c, err.msg);
+        ck_assert_msg(strncmp(err.msg, "logreg: ", 8) == 0, "%s", err.msg);
+        free(bad);
+    }
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* The importances are |w| of the fitted model, recovered independently from its probabilities
+ * at the origin and the unit vectors (fitted_coefficients), and so also scikit-learn's |w| of
+ * test_matches_sklearn (one of which is negative). */
+START_TEST(test_importances_are_abs_coefficients)
+{
+    double x[OVERLAP_N * OVERLAP_P], imp[OVERLAP_P], w[OVERLAP_P], b;
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ck_assert_str_eq(th_plugin("logreg")->model->importance_kind, "abs_coef");
+    ll_err err = {{0}};
+    ck_assert_msg(fit_importances("{C: 1.0}", &train, OVERLAP_P, imp, &err) == LL_OK, "%s",
+                  err.msg);
+    fitted_coefficients("{C: 1.0}", &train, 1.0, w, &b);
+    static const double sklearn[OVERLAP_P] = {2.0491510888, 0.9786977652, 0.8365916483};
+    for (size_t j = 0; j < OVERLAP_P; j++) {
+        ck_assert_msg(fabs(imp[j] - fabs(w[j])) < 1e-9, "column %zu: %.12f vs |w| %.12f", j,
+                      imp[j], fabs(w[j]));
+        ck_assert_msg(fabs(imp[j] - sklearn[j]) < 1e-4, "column %zu: %.8f vs %.8f", j, imp[j],
+                      sklearn[j]);
+    }
+}
+END_TEST
+
+/* y follows column 0 alone (plus noise); columns 1 and 2 are noise: column 0 must weigh the
+ * most, by far. */
+START_TEST(test_importances_follow_the_signal)
+{
+    enum { N = 400, P = 3 };
+    double x[N * P], imp[P];
+    uint8_t y[N];
+    ll_rng rng;
+    ll_rng_seed(&rng, 17);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < P; j++)
+            x[i * P + j] = ll_rng_normal(&rng);
+        y[i] = x[i * P] + 0.5 * ll_rng_normal(&rng) > 0.0;
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = P};
+    ll_err err = {{0}};
+    ck_assert_msg(fit_importances("{}", &train, P, imp, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "importances %g %g %g", imp[0],
+                  imp[1], imp[2]);
+}
+END_TEST
+
+START_TEST(test_importances_and_save_refused)
+{
+    double x[OVERLAP_N * OVERLAP_P], imp[OVERLAP_P + 1];
+    uint8_t y[OVERLAP_N];
+    overlapping_fixture(x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
+    ll_err err = {{0}};
+    ck_assert_int_eq(fit_importances("{}", &train, OVERLAP_P + 1, imp, &err), LL_EINVAL);
+    ck_assert_msg(strstr(err.msg, "3 columns") != NULL, "%s", err.msg);
+
+    const ll_model_vt *vt = th_plugin("logreg")->model;
+    ll_params *params = th_params(th_plugin("logreg"), "{}");
+    void *state = NULL;
+    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
+    ck_assert_int_eq(vt->importances(state, OVERLAP_P, imp, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "logreg: importances before fit");
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "logreg: save before fit");
+    vt->destroy(state);
+    th_params_free(params);
+    ll_blob_free(&blob);
+}
+END_TEST
+
 static Suite *logreg_suite(void)
 {
     Suite *s = suite_create("logreg");
@@ -309,6 +517,12 @@ static Suite *logreg_suite(void)
     tcase_add_test(tc, test_threads_identical);
     tcase_add_test(tc, test_bad_params_rejected);
     tcase_add_test(tc, test_bad_data_rejected);
+    tcase_add_test(tc, test_save_load_roundtrip);
+    tcase_add_test(tc, test_loaded_model_refits_like_a_fresh_one);
+    tcase_add_test(tc, test_load_refuses_corrupt_bytes);
+    tcase_add_test(tc, test_importances_are_abs_coefficients);
+    tcase_add_test(tc, test_importances_follow_the_signal);
+    tcase_add_test(tc, test_importances_and_save_refused);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real_data");
     tcase_set_tags(real, "real_data");

@@ -397,7 +397,7 @@ static ll_status logreg_create(const ll_host *host, const ll_params *params, voi
 static ll_status logreg_predict(const void *state, const ll_data *x, int threads, double *out,
                      ll_err *err)
 {
-    (void)threads; /* single-threaded */
+    (void)threads; /* single-threaded: one dot product per row */
     const logreg *m = state;
     if (!m->theta)
         return ll_fail(err, LL_EINVAL, "logreg: predict_proba before fit");
@@ -421,6 +421,81 @@ static void logreg_destroy(void *state)
     free(m);
 }
 
+/* ---- saved models and importances --------------------------------------------------------
+ * Format 1, little-endian through plugin.h's helpers: u64 tag, f64 C, f64 tol, u64 max_iter,
+ * u64 balanced, size n_cols, then n_cols + 1 f64 (weights, intercept). The parameters are
+ * saved too, so a loaded state is the fitted one in full and even refits like it. */
+enum { LOGREG_FORMAT = 1 };
+/* Far above any real feature count; keeps (n_cols + 1) * 8 far from overflow. */
+static const size_t MAX_SAVED_COLS = (size_t)1 << 24;
+
+static ll_status logreg_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const logreg *m = state;
+    if (!m->theta)
+        return ll_fail(err, LL_EINVAL, "logreg: save before fit");
+    int failed = ll_write_u64(out, LOGREG_FORMAT) || ll_write_f64(out, m->C) ||
+                 ll_write_f64(out, m->tol) || ll_write_u64(out, (uint64_t)m->max_iter) ||
+                 ll_write_u64(out, (uint64_t)m->balanced) || ll_write_size(out, m->n_cols) ||
+                 ll_write_f64s(out, m->theta, m->n_cols + 1);
+    return failed ? ll_fail(err, LL_EFAIL, "logreg: could not write the model bytes") : LL_OK;
+}
+
+static ll_status logreg_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    *state = NULL;
+    uint64_t format;
+    if (ll_read_u64(in, &format) != 0)
+        return ll_fail(err, LL_EINVAL, "logreg: model bytes truncated or corrupt");
+    if (format != LOGREG_FORMAT)
+        return ll_fail(err, LL_EINVAL, "logreg: saved model format %llu unknown (this plugin "
+                       "reads format %d)", (unsigned long long)format, LOGREG_FORMAT);
+    logreg *m = calloc(1, sizeof *m);
+    if (!m)
+        return ll_fail(err, LL_ENOMEM, "logreg: out of memory");
+    m->host = host;
+    uint64_t max_iter, balanced;
+    size_t p = 0;
+    /* The ranges are the schema's, so a loaded state holds only values create could give. */
+    int ok = ll_read_f64(in, &m->C) == 0 && ll_read_f64(in, &m->tol) == 0 &&
+             ll_read_u64(in, &max_iter) == 0 && ll_read_u64(in, &balanced) == 0 &&
+             ll_read_size(in, sizeof(double), MAX_SAVED_COLS, &p) == 0 && m->C > 0.0 &&
+             isfinite(m->C) && m->tol >= 0.0 && m->tol <= 1.0 && max_iter >= 1 &&
+             max_iter <= 100000 && balanced <= 1;
+    if (ok) {
+        m->max_iter = (long)max_iter;
+        m->balanced = (int)balanced;
+        if (!(m->theta = malloc((p + 1) * sizeof *m->theta))) {
+            logreg_destroy(m);
+            return ll_fail(err, LL_ENOMEM, "logreg: out of memory for %zu coefficients", p + 1);
+        }
+        ok = ll_read_f64s(in, m->theta, p + 1) == 0 && all_finite(m->theta, p + 1);
+    }
+    if (!ok) {
+        logreg_destroy(m);
+        return ll_fail(err, LL_EINVAL, "logreg: model bytes truncated or corrupt");
+    }
+    m->n_cols = p;
+    *state = m;
+    return LL_OK;
+}
+
+/* |w_j| per feature. The weights act on the features as the model was given them: when the
+ * spec scales, the runner has standardised them, and these are coefficients per standard
+ * deviation of the raw feature. */
+static ll_status logreg_importances(const void *state, size_t n_cols, double *out, ll_err *err)
+{
+    const logreg *m = state;
+    if (!m->theta)
+        return ll_fail(err, LL_EINVAL, "logreg: importances before fit");
+    if (n_cols != m->n_cols)
+        return ll_fail(err, LL_EINVAL, "logreg: fitted on %zu columns, asked for %zu importances",
+                       m->n_cols, n_cols);
+    for (size_t j = 0; j < n_cols; j++)
+        out[j] = fabs(m->theta[j]);
+    return LL_OK;
+}
+
 static const ll_param logreg_params[] = {
     {.name = "C", .type = LL_P_REAL, .dflt = "1.0", .min = 0.0, .max = HUGE_VAL,
      .flags = LL_P_MIN_EXCLUSIVE,
@@ -441,12 +516,16 @@ static const ll_model_vt logreg_vt = {
     .fit = logreg_fit,
     .predict_proba = logreg_predict,
     .destroy = logreg_destroy,
+    .save = logreg_save,
+    .load = logreg_load,
+    .importances = logreg_importances,
+    .importance_kind = "abs_coef",
 };
 
 static const ll_plugin logreg_plugin = {
     LL_PLUGIN_ABI,
     .name = "logreg",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "L2-regularised logistic regression (Newton-Cholesky), as scikit-learn's "
                "LogisticRegression",
     LL_PARAMS(logreg_params),
