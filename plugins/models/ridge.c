@@ -203,7 +203,7 @@ static ll_status ridge_fit(void *state, const ll_data *train, uint64_t seed, int
 static ll_status ridge_predict(const void *state, const ll_data *x, int threads, double *out,
                      ll_err *err)
 {
-    (void)threads; /* single-threaded */
+    (void)threads; /* single-threaded: one dot product per row */
     const ridge *m = state;
     if (!m->weights)
         return ll_fail(err, LL_EINVAL, "ridge: predict before a successful fit");
@@ -232,6 +232,78 @@ static void ridge_destroy(void *state)
     free(m);
 }
 
+/* ---- saved models and importances --------------------------------------------------------
+ * Format 1, little-endian through plugin.h's helpers: u64 tag, f64 alpha, u64 balanced,
+ * size n_cols, n_cols f64 weights, f64 intercept. alpha and class_weight are saved too, so a
+ * loaded state is the fitted one in full and even refits like it. */
+enum { RIDGE_FORMAT = 1 };
+/* Far above any real feature count; keeps n_cols * 8 far from overflow. */
+static const size_t MAX_SAVED_COLS = (size_t)1 << 24;
+
+static ll_status ridge_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const ridge *m = state;
+    if (!m->weights)
+        return ll_fail(err, LL_EINVAL, "ridge: save before fit");
+    int failed = ll_write_u64(out, RIDGE_FORMAT) || ll_write_f64(out, m->alpha) ||
+                 ll_write_u64(out, (uint64_t)m->balanced) || ll_write_size(out, m->n_cols) ||
+                 ll_write_f64s(out, m->weights, m->n_cols) || ll_write_f64(out, m->intercept);
+    return failed ? ll_fail(err, LL_EFAIL, "ridge: could not write the model bytes") : LL_OK;
+}
+
+static ll_status ridge_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    (void)host; /* ridge logs nothing */
+    *state = NULL;
+    uint64_t format;
+    if (ll_read_u64(in, &format) != 0)
+        return ll_fail(err, LL_EINVAL, "ridge: model bytes truncated or corrupt");
+    if (format != RIDGE_FORMAT)
+        return ll_fail(err, LL_EINVAL, "ridge: saved model format %llu unknown (this plugin "
+                       "reads format %d)", (unsigned long long)format, RIDGE_FORMAT);
+    ridge *m = calloc(1, sizeof *m);
+    if (!m)
+        return ll_fail(err, LL_ENOMEM, "ridge: out of memory");
+    uint64_t balanced;
+    size_t p = 0;
+    /* alpha's range is the schema's, so a loaded state holds only values create could give. */
+    int ok = ll_read_f64(in, &m->alpha) == 0 && ll_read_u64(in, &balanced) == 0 &&
+             ll_read_size(in, sizeof(double), MAX_SAVED_COLS, &p) == 0 && m->alpha >= 0.0 &&
+             isfinite(m->alpha) && balanced <= 1;
+    if (ok) {
+        m->balanced = (int)balanced;
+        if (!(m->weights = malloc((p ? p : 1) * sizeof *m->weights))) {
+            ridge_destroy(m);
+            return ll_fail(err, LL_ENOMEM, "ridge: out of memory for %zu weights", p);
+        }
+        ok = ll_read_f64s(in, m->weights, p) == 0 && ll_read_f64(in, &m->intercept) == 0 &&
+             all_finite(m->weights, p) && isfinite(m->intercept);
+    }
+    if (!ok) {
+        ridge_destroy(m);
+        return ll_fail(err, LL_EINVAL, "ridge: model bytes truncated or corrupt");
+    }
+    m->n_cols = p;
+    *state = m;
+    return LL_OK;
+}
+
+/* |w_j| per feature. The weights act on the features as the model was given them: when the
+ * spec scales, the runner has standardised them, and these are coefficients per standard
+ * deviation of the raw feature. */
+static ll_status ridge_importances(const void *state, size_t n_cols, double *out, ll_err *err)
+{
+    const ridge *m = state;
+    if (!m->weights)
+        return ll_fail(err, LL_EINVAL, "ridge: importances before fit");
+    if (n_cols != m->n_cols)
+        return ll_fail(err, LL_EINVAL, "ridge: fitted on %zu columns, asked for %zu importances",
+                       m->n_cols, n_cols);
+    for (size_t j = 0; j < n_cols; j++)
+        out[j] = fabs(m->weights[j]);
+    return LL_OK;
+}
+
 static const ll_param ridge_params[] = {
     {.name = "alpha", .type = LL_P_REAL, .dflt = "1.0", .min = 0.0, .max = HUGE_VAL,
      .doc = "L2 penalty on the coefficients (not the intercept); 0 = ordinary least squares, "
@@ -246,12 +318,16 @@ static const ll_model_vt ridge_vt = {
     .fit = ridge_fit,
     .predict_proba = ridge_predict,
     .destroy = ridge_destroy,
+    .save = ridge_save,
+    .load = ridge_load,
+    .importances = ridge_importances,
+    .importance_kind = "abs_coef",
 };
 
 static const ll_plugin ridge_plugin = {
     LL_PLUGIN_ABI,
     .name = "ridge",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "ridge classifier (scikit-learn's RidgeClassifier): least squares on -1/+1, "
                "P = logistic(margin)",
     LL_PARAMS(ridge_params),
