@@ -1,13 +1,14 @@
 /* Tests of the `knn` model and its distance kernel (plugins/common/distance.c): probabilities
  * equal scikit-learn's KNeighborsClassifier, ties go to the lower training row, the blocked
  * search (with identical rows grouped) equals a plain sort, any thread budget gives the same
- * bits, and F1 on the real data. */
+ * bits, saved models, and F1 on the real data. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "distance.h"
 #include "harness.h"
 #include "leadlab/rng.h"
@@ -258,6 +259,23 @@ START_TEST(panel_distances_equal_pair_distances)
 }
 END_TEST
 
+/* Unpacking gives back the packed rows bit for bit, across a partial last panel. */
+START_TEST(refs_unpack_inverts_pack)
+{
+    enum { N_REF = 300, D = 3 };
+    double *x = normal_rows(N_REF, D, 5);
+    x[4] = -0.0; /* equal to 0.0, yet its bits must come back too */
+    ll_dist_refs refs;
+    ck_assert_int_eq(ll_dist_refs_pack(&refs, x, N_REF, D), 0);
+    double *back = ll_dist_refs_unpack(&refs);
+    ck_assert_ptr_nonnull(back);
+    ck_assert(memcmp(back, x, N_REF * D * sizeof *x) == 0);
+    free(back);
+    ll_dist_refs_free(&refs);
+    free(x);
+}
+END_TEST
+
 /* The thread budget changes who computes a query, never what it gets. */
 START_TEST(threads_do_not_change_the_bits)
 {
@@ -321,6 +339,164 @@ START_TEST(bad_input_is_rejected)
 }
 END_TEST
 
+/* ---- saved models ------------------------------------------------------------------------------ */
+
+/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
+static ll_blob saved_model(const char *yaml, const ll_data *train)
+{
+    const ll_model_vt *vt = th_plugin("knn")->model;
+    ll_params *params = th_params(th_plugin("knn"), yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
+    vt->destroy(state);
+    th_params_free(params);
+    return blob;
+}
+
+static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
+{
+    ll_span span = {data, len, 0};
+    ll_reader r = ll_span_reader(&span);
+    return th_plugin("knn")->model->load(th_host(), &r, state, err);
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Scores bit-identical after a save and a load for every metric and weighting, on the
+ * scikit-learn fixture (a duplicated outlier with two labels, queries at distance 0) and on
+ * small-integer rows where duplicates and ties at the k-th distance are everywhere: the rebuilt
+ * index must group the rows and break the ties as the fitted one did. */
+START_TEST(save_load_roundtrip)
+{
+    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS];
+    uint8_t y[N_TRAIN];
+    train_fixture(x, y);
+    test_fixture(x, xt);
+    ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
+    ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
+    static const char *configs[] = {
+        "{k: 5, metric: euclidean, weights: uniform}", "{k: 5, metric: manhattan, weights: uniform}",
+        "{k: 7, metric: euclidean, weights: distance}", "{k: 3, metric: manhattan, weights: distance}",
+        "{k: 60}"};
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        th_save_load_roundtrip(th_plugin("knn"), configs[c], &train, &test, 1);
+
+    enum { N = 300, NQ = 100, D = 3 };
+    double *xi = integer_rows(N, D, 31), *xq = integer_rows(NQ, D, 32);
+    uint8_t yi[N];
+    for (size_t i = 0; i < N; i++)
+        yi[i] = (uint8_t)((i * 7) % 3 == 0);
+    ll_data itrain = {.x = xi, .y = yi, .n_rows = N, .n_cols = D};
+    ll_data itest = {.x = xq, .n_rows = NQ, .n_cols = D};
+    th_save_load_roundtrip(th_plugin("knn"), "{k: 15, weights: distance}", &itrain, &itest, 1);
+    th_save_load_roundtrip(th_plugin("knn"), "{k: 4, metric: manhattan}", &itrain, &itest, 1);
+    free(xi);
+    free(xq);
+}
+END_TEST
+
+/* k, the metric and the weights travel with the model: a loaded state refitted on other data
+ * gives the bits of a fresh state of the same configuration. */
+START_TEST(loaded_model_refits_like_a_fresh_one)
+{
+    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS], refit[N_TEST], fresh[N_TEST];
+    uint8_t y[N_TRAIN];
+    train_fixture(x, y);
+    test_fixture(x, xt);
+    ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
+    ll_data half = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN / 2, .n_cols = N_COLS};
+    ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
+    const char *yaml = "{k: 3, metric: manhattan, weights: distance}";
+    ll_blob blob = saved_model(yaml, &half);
+    void *loaded = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
+    const ll_model_vt *vt = th_plugin("knn")->model;
+    ck_assert_msg(vt->fit(loaded, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(vt->predict_proba(loaded, &test, 1, refit, &err) == LL_OK, "%s", err.msg);
+    th_fit_predict_ok(th_plugin("knn"), yaml, &train, &test, 1, 1, fresh);
+    ck_assert(memcmp(refit, fresh, sizeof refit) == 0);
+    vt->destroy(loaded);
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* Corrupt bytes are refused with a message and no state: another format tag; k = 0 or above the
+ * rows; an unknown metric or weighting; row and column counts of 2^62 (never allocated: the
+ * sanitizer build would abort on it); a NaN feature; a label 2. Layout: tag 0, k 8, metric 16,
+ * weights 24, n_rows 32, n_cols 40, rows from 48 (n_rows x n_cols f64), then the labels. */
+START_TEST(load_refuses_corrupt_bytes)
+{
+    double x[N_TRAIN][N_COLS];
+    uint8_t y[N_TRAIN];
+    train_fixture(x, y);
+    ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
+    ll_blob blob = saved_model("{k: 5}", &train);
+    size_t labels = 48 + 8 * N_TRAIN * N_COLS;
+    ck_assert_uint_eq(blob.len, labels + N_TRAIN);
+    static const struct {
+        size_t offset;
+        uint64_t value;
+        const char *message;
+    } cases[] = {{0, 9, "format 9 unknown"},
+                 {8, 0, "truncated or corrupt"},
+                 {8, N_TRAIN + 1, "truncated or corrupt"},
+                 {16, 2, "truncated or corrupt"},
+                 {24, 2, "truncated or corrupt"},
+                 {32, (uint64_t)1 << 62, "truncated or corrupt"},
+                 {40, (uint64_t)1 << 62, "truncated or corrupt"},
+                 {48 + 8 * 7, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"}};
+    for (size_t c = 0; c <= sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bad = malloc(blob.len);
+        ck_assert_ptr_nonnull(bad);
+        memcpy(bad, blob.data, blob.len);
+        if (c < sizeof cases / sizeof cases[0])
+            put_u64(bad + cases[c].offset, cases[c].value);
+        else
+            bad[labels + 11] = 2; /* the last case: a label that is not 0 or 1 */
+        void *state = (void *)&train; /* load must reset it */
+        ll_err err = {{0}};
+        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
+        ck_assert_ptr_null(state);
+        const char *want = c < sizeof cases / sizeof cases[0] ? cases[c].message
+                                                              : "truncated or corrupt";
+        ck_assert_msg(strstr(err.msg, want) != NULL, "case %zu: %s", c, err.msg);
+        ck_assert_msg(strncmp(err.msg, "knn: ", 5) == 0, "%s", err.msg);
+        free(bad);
+    }
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* knn has no importance of its own (the host permutes), and an unfitted state has nothing to
+ * save. */
+START_TEST(no_importances_and_no_save_before_fit)
+{
+    const ll_model_vt *vt = th_plugin("knn")->model;
+    ck_assert(vt->importances == NULL);
+    ll_params *params = th_params(th_plugin("knn"), "{}");
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "knn: save before fit");
+    vt->destroy(state);
+    th_params_free(params);
+    ll_blob_free(&blob);
+}
+END_TEST
+
 /* scikit-learn's KNeighborsClassifier(n_neighbors=5) scores F1 0.669 on this protocol (5
  * stratified folds, seed 42; bench/linear_knn.py); the plugin must stay within 0.01 of the
  * brief's 0.672. */
@@ -341,9 +517,14 @@ static Suite *knn_suite(void)
     tcase_add_test(tc, search_equals_full_sort);
     tcase_add_test(tc, kbest_is_order_independent);
     tcase_add_test(tc, panel_distances_equal_pair_distances);
+    tcase_add_test(tc, refs_unpack_inverts_pack);
     tcase_add_test(tc, threads_do_not_change_the_bits);
     tcase_add_test(tc, k_up_to_the_training_rows);
     tcase_add_test(tc, bad_input_is_rejected);
+    tcase_add_test(tc, save_load_roundtrip);
+    tcase_add_test(tc, loaded_model_refits_like_a_fresh_one);
+    tcase_add_test(tc, load_refuses_corrupt_bytes);
+    tcase_add_test(tc, no_importances_and_no_save_before_fit);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real_data");
     tcase_set_tags(real, "real_data");
