@@ -1,11 +1,13 @@
 /* Tests of the `svm` model plugin through the plugin ABI: decision values against scikit-learn
  * (RBF and linear), Platt probabilities, determinism (threads, seed, cache size), class weights,
- * parameter and data validation, and the F1 bar on the real lead data. */
+ * parameter and data validation, saved models and importances, and the F1 bar on the real lead
+ * data. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "fixtures.h"
 #include "harness.h"
 #include "leadlab/rng.h"
@@ -420,6 +422,227 @@ START_TEST(test_non_finite_rejected)
 }
 END_TEST
 
+/* ---- saved models and importances ------------------------------------------------------------ */
+
+/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
+static ll_blob saved_model(const char *yaml, const ll_data *train)
+{
+    const ll_model_vt *vt = th_plugin("svm")->model;
+    ll_params *params = th_params(th_plugin("svm"), yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
+    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
+    vt->destroy(state);
+    th_params_free(params);
+    return blob;
+}
+
+static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
+{
+    ll_span span = {data, len, 0};
+    ll_reader r = ll_span_reader(&span);
+    return th_plugin("svm")->model->load(th_host(), &r, state, err);
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* create + fit + importances through the ABI: the importances' status. */
+static ll_status fit_importances(const char *yaml, const ll_data *train, size_t n_cols,
+                                 double *out, ll_err *err)
+{
+    const ll_model_vt *vt = th_plugin("svm")->model;
+    ll_params *params = th_params(th_plugin("svm"), yaml);
+    void *state = NULL;
+    ll_status st = vt->create(th_host(), params, &state, err);
+    if (st == LL_OK)
+        st = vt->fit(state, train, 1, 1, err);
+    if (st == LL_OK)
+        st = vt->importances(state, n_cols, out, err);
+    vt->destroy(state);
+    th_params_free(params);
+    return st;
+}
+
+/* Scores bit-identical after a save and a load for both kernels, with Platt's sigmoid (on the
+ * training values or internal CV) and with the bare margin, and for each way of giving gamma. */
+START_TEST(test_save_load_roundtrip)
+{
+    static fixture f;
+    make_fixture(&f);
+    static const char *configs[] = {
+        "{kernel: linear}",
+        "{kernel: linear, probability: sigmoid, C: 0.1, class_weight: balanced}",
+        "{kernel: rbf}",
+        "{kernel: rbf, probability: sigmoid, gamma: 0.5}",
+        "{kernel: rbf, gamma: auto, platt_folds: 3, C: 10}",
+    };
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        th_save_load_roundtrip(th_plugin("svm"), configs[c], &f.train, &f.test, 7);
+}
+END_TEST
+
+/* The parameters travel with the model (gamma's rule included): a loaded state refitted on
+ * other data gives the bits of a fresh state of the same configuration. */
+START_TEST(test_loaded_model_refits_like_a_fresh_one)
+{
+    static fixture f;
+    make_fixture(&f);
+    ll_data half = f.train;
+    half.n_rows = N_FRESH / 2;
+    static const char *configs[] = {
+        "{kernel: rbf, gamma: auto, C: 3, tol: 0.01, platt_folds: 2, class_weight: balanced}",
+        "{kernel: linear, C: 0.2, tol: 0.01, probability: sigmoid}"};
+    for (int c = 0; c < 2; c++) {
+        ll_blob blob = saved_model(configs[c], &half);
+        void *loaded = NULL;
+        ll_err err = {{0}};
+        ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
+        const ll_model_vt *vt = th_plugin("svm")->model;
+        double refit[N_TEST], fresh[N_TEST];
+        ck_assert_msg(vt->fit(loaded, &f.train, 3, 1, &err) == LL_OK, "%s", err.msg);
+        ck_assert_msg(vt->predict_proba(loaded, &f.test, 1, refit, &err) == LL_OK, "%s", err.msg);
+        th_fit_predict_ok(th_plugin("svm"), configs[c], &f.train, &f.test, 3, 1, fresh);
+        assert_identical(configs[c], refit, fresh, N_TEST);
+        vt->destroy(loaded);
+        ll_blob_free(&blob);
+    }
+}
+END_TEST
+
+/* Corrupt bytes are refused with a message and no state. Layout: tag 0, kernel 8, C 16, gamma
+ * rule 24, gamma 32, balanced 40, tol 48, max_iter 56, probability 64, platt_folds 72,
+ * cache_mb 80, Platt A 88 and B 96, then the machine: kernel 104, d 112, and for rbf gamma 120,
+ * rho 128, n_sv 136, support vectors from 144. Counts of 2^62 must not be allocated (the
+ * sanitizer build would abort on it). */
+START_TEST(test_load_refuses_corrupt_bytes)
+{
+    static fixture f;
+    make_fixture(&f);
+    ll_blob blob = saved_model("{kernel: rbf}", &f.train);
+    static const struct {
+        size_t offset;
+        uint64_t value;
+        const char *message;
+    } cases[] = {{0, 3, "format 3 unknown"},
+                 {8, 0, "truncated or corrupt"},  /* linear parameters, rbf machine */
+                 {104, 0, "truncated or corrupt"}, /* the converse */
+                 {8, 2, "truncated or corrupt"},
+                 {16, 0, "truncated or corrupt"},  /* C = 0 */
+                 {72, 1, "truncated or corrupt"},  /* platt_folds = 1 */
+                 {88, 0x7ff8000000000000u, "truncated or corrupt"}, /* Platt A NaN */
+                 {112, 0, "truncated or corrupt"}, /* no features */
+                 {112, (uint64_t)1 << 62, "truncated or corrupt"},
+                 {120, 0xbff0000000000000u, "truncated or corrupt"}, /* gamma -1 */
+                 {136, (uint64_t)1 << 62, "truncated or corrupt"},
+                 {144, 0x7ff0000000000000u, "truncated or corrupt"}}; /* an infinite feature */
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bad = malloc(blob.len);
+        ck_assert_ptr_nonnull(bad);
+        memcpy(bad, blob.data, blob.len);
+        put_u64(bad + cases[c].offset, cases[c].value);
+        void *state = (void *)&f; /* load must reset it */
+        ll_err err = {{0}};
+        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
+        ck_assert_ptr_null(state);
+        ck_assert_msg(strstr(err.msg, cases[c].message) != NULL, "case %zu: %s", c, err.msg);
+        ck_assert_msg(strncmp(err.msg, "svm: ", 5) == 0, "%s", err.msg);
+        free(bad);
+    }
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* Linear kernel: the importances are |w|, w recovered independently from the bare margins
+ * (probability: sigmoid) at the origin and the unit vectors, decision(e_j) - decision(0) = w_j;
+ * Platt's sigmoid does not change the machine, so the same holds with it. */
+START_TEST(test_linear_importances_are_abs_weights)
+{
+    static fixture f;
+    make_fixture(&f);
+    double probe[(P + 1) * P] = {0}, margin[P + 1], imp[P];
+    for (size_t j = 0; j < P; j++)
+        probe[(j + 1) * P + j] = 1.0;
+    ll_data probes = {.x = probe, .n_rows = P + 1, .n_cols = P};
+    ck_assert_str_eq(th_plugin("svm")->model->importance_kind, "abs_coef");
+    th_margins(th_plugin("svm"), "{kernel: linear, probability: sigmoid}", &f.train, &probes, 1,
+               1, margin);
+    static const char *configs[] = {"{kernel: linear, probability: sigmoid}",
+                                    "{kernel: linear}"};
+    for (int c = 0; c < 2; c++) {
+        ll_err err = {{0}};
+        ck_assert_msg(fit_importances(configs[c], &f.train, P, imp, &err) == LL_OK, "%s",
+                      err.msg);
+        int negative = 0;
+        for (size_t j = 0; j < P; j++) {
+            double w = margin[j + 1] - margin[0];
+            negative |= w < 0.0;
+            ck_assert_msg(fabs(imp[j] - fabs(w)) < 1e-9, "%s feature %zu: %.12f vs |w| %.12f",
+                          configs[c], j, imp[j], fabs(w));
+        }
+        ck_assert_msg(negative, "no negative weight: |.| untested");
+    }
+}
+END_TEST
+
+/* y follows feature 0 alone (plus noise); the others are noise: feature 0 must weigh the most,
+ * by far. */
+START_TEST(test_linear_importances_follow_the_signal)
+{
+    enum { N = 400, D = 3 };
+    double x[N * D], imp[D];
+    uint8_t y[N];
+    ll_rng rng;
+    ll_rng_seed(&rng, 17);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < D; j++)
+            x[i * D + j] = ll_rng_normal(&rng);
+        y[i] = x[i * D] + 0.5 * ll_rng_normal(&rng) > 0.0;
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
+    ll_err err = {{0}};
+    ck_assert_msg(fit_importances("{kernel: linear}", &train, D, imp, &err) == LL_OK, "%s",
+                  err.msg);
+    ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "importances %g %g %g", imp[0],
+                  imp[1], imp[2]);
+}
+END_TEST
+
+/* rbf has no weights (the host permutes); the width must match; nothing before fit. */
+START_TEST(test_importances_and_save_refused)
+{
+    static fixture f;
+    make_fixture(&f);
+    double imp[P + 1];
+    ll_err err = {{0}};
+    ck_assert_int_eq(fit_importances("{kernel: rbf}", &f.train, P, imp, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "svm: an rbf kernel has no per-feature weights");
+    ck_assert_int_eq(fit_importances("{kernel: linear}", &f.train, P + 1, imp, &err), LL_EINVAL);
+    ck_assert_msg(strstr(err.msg, "4 features") != NULL, "%s", err.msg);
+
+    const ll_model_vt *vt = th_plugin("svm")->model;
+    ll_params *params = th_params(th_plugin("svm"), "{kernel: linear}");
+    void *state = NULL;
+    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
+    ck_assert_int_eq(vt->importances(state, P, imp, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "svm: importances before fit");
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "svm: save before fit");
+    vt->destroy(state);
+    th_params_free(params);
+    ll_blob_free(&blob);
+}
+END_TEST
+
 /* ---- the real lead data ------------------------------------------------------------------ */
 
 /* scikit-learn's SVC(kernel='rbf', C=1, gamma='scale') reaches F1 = 0.684 on this protocol
@@ -448,6 +671,12 @@ static Suite *svm_suite(void)
     tcase_add_test(tc, test_bad_params_rejected);
     tcase_add_test(tc, test_single_class_rejected);
     tcase_add_test(tc, test_non_finite_rejected);
+    tcase_add_test(tc, test_save_load_roundtrip);
+    tcase_add_test(tc, test_loaded_model_refits_like_a_fresh_one);
+    tcase_add_test(tc, test_load_refuses_corrupt_bytes);
+    tcase_add_test(tc, test_linear_importances_are_abs_weights);
+    tcase_add_test(tc, test_linear_importances_follow_the_signal);
+    tcase_add_test(tc, test_importances_and_save_refused);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real_data");
     tcase_set_tags(real, "real_data");

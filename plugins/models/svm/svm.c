@@ -50,7 +50,7 @@ typedef struct {
     /* fitted */
     ll_svm_machine machine;
     ll_platt platt_fit;
-    int threads, fitted;
+    int fitted;
 } svm_state;
 
 static ll_status svm_create(const ll_host *host, const ll_params *params, void **state,
@@ -187,7 +187,7 @@ static ll_status platt_internal_cv(const ll_svm_setup *setup, const ll_data *tra
 /* The final decision function, and Platt's sigmoid on the training decision values (weighted
  * by row copies) or on internal CV decision values. */
 static ll_status fit_all(svm_state *s, const ll_svm_setup *setup, const ll_data *train,
-                         uint64_t seed, int *hit_max_iter)
+                         uint64_t seed, int threads, int *hit_max_iter)
 {
     ll_svm_unique u;
     if (ll_svm_unique_rows(train->x, train->y, train->n_cols, NULL, train->n_rows, &u) != 0)
@@ -196,13 +196,13 @@ static ll_status fit_all(svm_state *s, const ll_svm_setup *setup, const ll_data 
     double *dec = platt_on_train ? malloc((u.n ? u.n : 1) * sizeof *dec) : NULL;
     ll_status st = platt_on_train && !dec ? LL_ENOMEM : LL_OK;
     if (st == LL_OK)
-        st = ll_svm_machine_fit(setup, &u, ll_seed_mix(seed, 0), s->threads, &s->machine, dec);
+        st = ll_svm_machine_fit(setup, &u, ll_seed_mix(seed, 0), threads, &s->machine, dec);
     if (st == LL_OK)
         *hit_max_iter = s->machine.hit_max_iter;
     if (st == LL_OK && platt_on_train)
         s->platt_fit = ll_platt_fit(dec, u.y, u.count, u.n);
     if (st == LL_OK && s->platt && s->platt_folds >= 2)
-        st = platt_internal_cv(setup, train, (size_t)s->platt_folds, seed, s->threads,
+        st = platt_internal_cv(setup, train, (size_t)s->platt_folds, seed, threads,
                                &s->platt_fit, hit_max_iter);
     free(dec);
     ll_svm_unique_free(&u);
@@ -252,9 +252,8 @@ static ll_status svm_fit(void *state, const ll_data *train, uint64_t seed, int t
     else
         setup.gamma = strcmp(s->gamma_rule, "auto") == 0 ? 1.0 / (double)train->n_cols
                                                          : gamma_scale(train);
-    s->threads = threads > 1 ? threads : 1;
     int hit_max_iter = 0;
-    st = fit_all(s, &setup, train, seed, &hit_max_iter);
+    st = fit_all(s, &setup, train, seed, threads > 1 ? threads : 1, &hit_max_iter);
     if (st != LL_OK) {
         ll_svm_machine_free(&s->machine);
         return ll_fail(err, st, st == LL_ENOMEM ? "svm: out of memory (%zu rows)"
@@ -278,14 +277,14 @@ static ll_status svm_fit(void *state, const ll_data *train, uint64_t seed, int t
 static ll_status svm_predict_proba(const void *state, const ll_data *x, int threads, double *out,
                      ll_err *err)
 {
-    (void)threads; /* single-threaded */
     const svm_state *s = state;
     if (!s->fitted)
         return ll_fail(err, LL_EINVAL, "svm: predict before a successful fit");
     if (x->n_cols != s->machine.d)
         return ll_fail(err, LL_EINVAL, "svm: %zu features at prediction, %zu at fit", x->n_cols,
                        s->machine.d);
-    if (ll_svm_machine_decision(&s->machine, x->x, x->n_rows, s->threads, out) != LL_OK)
+    if (ll_svm_machine_decision(&s->machine, x->x, x->n_rows, threads > 1 ? threads : 1, out) !=
+        LL_OK)
         return ll_fail(err, LL_ENOMEM, "svm: out of memory predicting %zu rows", x->n_rows);
     /* `sigmoid` is the Platt form with A = -1, B = 0: 1 / (1 + exp(-decision)). */
     const ll_platt squash = s->platt ? s->platt_fit : (ll_platt){-1.0, 0.0};
@@ -297,18 +296,123 @@ static ll_status svm_predict_proba(const void *state, const ll_data *x, int thre
     return LL_OK;
 }
 
+/* ---- saved models and importances --------------------------------------------------------
+ * Format 1, little-endian through plugin.h's helpers: u64 tag; the parameters: u64 kernel
+ * (0 linear, 1 rbf), f64 C, u64 gamma rule (0 a number, 1 scale, 2 auto), f64 gamma (the
+ * number; NaN for a rule), u64 balanced, f64 tol, u64 max_iter, u64 probability (0 sigmoid,
+ * 1 platt), u64 platt_folds, f64 cache_mb; then Platt's f64 A and B; then the decision function
+ * (ll_svm_machine_save). The parameters are saved too, so a loaded state is the fitted one in
+ * full and even refits like it. */
+enum { SVM_FORMAT = 1 };
+
+static ll_status svm_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const svm_state *s = state;
+    if (!s->fitted)
+        return ll_fail(err, LL_EINVAL, "svm: save before fit");
+    uint64_t rule = !s->gamma_rule ? 0 : strcmp(s->gamma_rule, "scale") == 0 ? 1 : 2;
+    int failed = ll_write_u64(out, SVM_FORMAT) || ll_write_u64(out, s->kernel == LL_SVM_RBF) ||
+                 ll_write_f64(out, s->c) || ll_write_u64(out, rule) ||
+                 ll_write_f64(out, s->gamma_value) || ll_write_u64(out, (uint64_t)s->balanced) ||
+                 ll_write_f64(out, s->tol) || ll_write_u64(out, (uint64_t)s->max_iter) ||
+                 ll_write_u64(out, (uint64_t)s->platt) ||
+                 ll_write_u64(out, (uint64_t)s->platt_folds) || ll_write_f64(out, s->cache_mb) ||
+                 ll_write_f64(out, s->platt_fit.a) || ll_write_f64(out, s->platt_fit.b) ||
+                 ll_svm_machine_save(&s->machine, out);
+    return failed ? ll_fail(err, LL_EFAIL, "svm: could not write the model bytes") : LL_OK;
+}
+
+static int finite_positive(double v) { return v > 0.0 && isfinite(v); }
+
+/* The parameters and Platt's sigmoid into s; 0, or -1 when short or outside the schema's
+ * ranges (so a loaded state holds only values create could give). */
+static int read_settings(ll_reader *in, svm_state *s)
+{
+    uint64_t kernel, rule, balanced, max_iter, platt, folds;
+    if (ll_read_u64(in, &kernel) != 0 || ll_read_f64(in, &s->c) != 0 ||
+        ll_read_u64(in, &rule) != 0 || ll_read_f64(in, &s->gamma_value) != 0 ||
+        ll_read_u64(in, &balanced) != 0 || ll_read_f64(in, &s->tol) != 0 ||
+        ll_read_u64(in, &max_iter) != 0 || ll_read_u64(in, &platt) != 0 ||
+        ll_read_u64(in, &folds) != 0 || ll_read_f64(in, &s->cache_mb) != 0 ||
+        ll_read_f64(in, &s->platt_fit.a) != 0 || ll_read_f64(in, &s->platt_fit.b) != 0)
+        return -1;
+    if (kernel > 1 || rule > 2 || (rule == 0 && !finite_positive(s->gamma_value)) ||
+        balanced > 1 || platt > 1 || max_iter > 1000000000000000u || folds == 1 || folds > 20 ||
+        !finite_positive(s->c) || !finite_positive(s->tol) || !(s->cache_mb >= 1.0) ||
+        !isfinite(s->cache_mb) || !isfinite(s->platt_fit.a) || !isfinite(s->platt_fit.b))
+        return -1;
+    s->kernel = kernel ? LL_SVM_RBF : LL_SVM_LINEAR;
+    s->gamma_rule = rule == 0 ? NULL : rule == 1 ? "scale" : "auto";
+    if (s->gamma_rule)
+        s->gamma_value = NAN; /* as create leaves it for a rule */
+    s->balanced = (int)balanced;
+    s->max_iter = (long)max_iter;
+    s->platt = (int)platt;
+    s->platt_folds = (long)folds;
+    return 0;
+}
+
+static ll_status svm_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    *state = NULL;
+    uint64_t format;
+    if (ll_read_u64(in, &format) != 0)
+        return ll_fail(err, LL_EINVAL, "svm: model bytes truncated or corrupt");
+    if (format != SVM_FORMAT)
+        return ll_fail(err, LL_EINVAL, "svm: saved model format %llu unknown (this plugin reads "
+                       "format %d)", (unsigned long long)format, SVM_FORMAT);
+    svm_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return ll_fail(err, LL_ENOMEM, "svm: out of memory");
+    s->host = host;
+    ll_status st = read_settings(in, s) == 0 ? ll_svm_machine_load(in, &s->machine) : LL_EINVAL;
+    if (st == LL_OK && s->machine.kernel != s->kernel)
+        st = LL_EINVAL;
+    if (st != LL_OK) {
+        svm_destroy(s);
+        return st == LL_ENOMEM ? ll_fail(err, st, "svm: out of memory loading the model")
+                               : ll_fail(err, st, "svm: model bytes truncated or corrupt");
+    }
+    s->fitted = 1;
+    *state = s;
+    return LL_OK;
+}
+
+/* |w_f| of the linear kernel's weights (the bias excluded). They act on the features as the
+ * model was given them: when the spec scales, the runner has standardised them, and these are
+ * weights per standard deviation of the raw feature. An RBF machine has no weight per feature:
+ * the host then permutes. */
+static ll_status svm_importances(const void *state, size_t n_cols, double *out, ll_err *err)
+{
+    const svm_state *s = state;
+    if (!s->fitted)
+        return ll_fail(err, LL_EINVAL, "svm: importances before fit");
+    if (s->machine.kernel != LL_SVM_LINEAR)
+        return ll_fail(err, LL_EINVAL, "svm: an rbf kernel has no per-feature weights");
+    if (n_cols != s->machine.d)
+        return ll_fail(err, LL_EINVAL, "svm: fitted on %zu features, asked for %zu importances",
+                       s->machine.d, n_cols);
+    for (size_t f = 0; f < n_cols; f++)
+        out[f] = fabs(s->machine.w[f]);
+    return LL_OK;
+}
+
 static const ll_model_vt svm_vt = {
     .struct_size = sizeof(ll_model_vt),
     .create = svm_create,
     .fit = svm_fit,
     .predict_proba = svm_predict_proba,
     .destroy = svm_destroy,
+    .save = svm_save,
+    .load = svm_load,
+    .importances = svm_importances,
+    .importance_kind = "abs_coef",
 };
 
 static const ll_plugin svm_plugin = {
     LL_PLUGIN_ABI,
     .name = "svm",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "support vector classifier: linear (dual coordinate descent) or RBF (SMO)",
     LL_PARAMS(svm_params),
     .model = &svm_vt,

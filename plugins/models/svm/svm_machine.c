@@ -1,6 +1,7 @@
 /* Training and evaluating one SVM decision function (see svm_machine.h). */
 #include "svm_machine.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,69 @@ ll_status ll_svm_machine_fit(const ll_svm_setup *setup, const ll_svm_unique *u, 
     m->d = u->d;
     ll_status st = setup->kernel == LL_SVM_LINEAR ? fit_linear(setup, u, seed, m, train_dec)
                                                   : fit_rbf(setup, u, threads, m, train_dec);
+    if (st != LL_OK)
+        ll_svm_machine_free(m);
+    return st;
+}
+
+/* ---- saved machines ---------------------------------------------------------------------------
+ * u64 kernel (0 linear, 1 rbf), size d, then for linear the d + 1 f64 of w (weights, bias);
+ * for rbf f64 gamma, f64 rho, size n_sv, the d x n_sv f64 of sv_t (feature-major, as held)
+ * and the n_sv f64 of coef. */
+static const size_t MAX_SAVED_FEATURES = (size_t)1 << 24; /* far above any real feature count */
+
+int ll_svm_machine_save(const ll_svm_machine *m, ll_writer *out)
+{
+    int failed = ll_write_u64(out, m->kernel == LL_SVM_RBF) || ll_write_size(out, m->d);
+    if (m->kernel == LL_SVM_LINEAR)
+        return failed || ll_write_f64s(out, m->w, m->d + 1);
+    return failed || ll_write_f64(out, m->gamma) || ll_write_f64(out, m->rho) ||
+           ll_write_size(out, m->n_sv) || ll_write_f64s(out, m->sv_t, m->d * m->n_sv) ||
+           ll_write_f64s(out, m->coef, m->n_sv);
+}
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+ll_status ll_svm_machine_load(ll_reader *in, ll_svm_machine *m)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t kernel;
+    if (ll_read_u64(in, &kernel) != 0 || kernel > 1 ||
+        ll_read_size(in, sizeof(double), MAX_SAVED_FEATURES, &m->d) != 0 || m->d == 0)
+        return LL_EINVAL;
+    m->kernel = kernel ? LL_SVM_RBF : LL_SVM_LINEAR;
+    ll_status st = LL_OK;
+    if (m->kernel == LL_SVM_LINEAR) {
+        m->w = malloc((m->d + 1) * sizeof *m->w);
+        if (!m->w)
+            st = LL_ENOMEM;
+        else if (ll_read_f64s(in, m->w, m->d + 1) != 0 || !all_finite(m->w, m->d + 1))
+            st = LL_EINVAL;
+    } else {
+        /* each support vector needs its d features and its coefficient still to come */
+        int ok = ll_read_f64(in, &m->gamma) == 0 && ll_read_f64(in, &m->rho) == 0 &&
+                 m->gamma > 0.0 && isfinite(m->gamma) && isfinite(m->rho) &&
+                 ll_read_size(in, (m->d + 1) * sizeof(double), SIZE_MAX, &m->n_sv) == 0;
+        size_t cap = m->n_sv ? m->n_sv : 1;
+        if (ok) {
+            m->sv_t = malloc(cap * m->d * sizeof *m->sv_t);
+            m->coef = malloc(cap * sizeof *m->coef);
+        }
+        if (!ok)
+            st = LL_EINVAL;
+        else if (!m->sv_t || !m->coef)
+            st = LL_ENOMEM;
+        else if (ll_read_f64s(in, m->sv_t, m->d * m->n_sv) != 0 ||
+                 ll_read_f64s(in, m->coef, m->n_sv) != 0 ||
+                 !all_finite(m->sv_t, m->d * m->n_sv) || !all_finite(m->coef, m->n_sv))
+            st = LL_EINVAL;
+    }
     if (st != LL_OK)
         ll_svm_machine_free(m);
     return st;

@@ -44,4 +44,12 @@ ll_status ll_svm_machine_decision(const ll_svm_machine *m, const double *x, size
 
 void ll_svm_machine_free(ll_svm_machine *m); /* NULL-safe members; m itself is not freed */
 
+/* Writes what ll_svm_machine_decision reads (not the fit's diagnostics); nonzero when the
+ * writer fails. */
+int ll_svm_machine_save(const ll_svm_machine *m, ll_writer *out);
+/* Reads what ll_svm_machine_save wrote into m: LL_OK, LL_EINVAL on bytes that are short or out
+ * of range, LL_ENOMEM. Counts are checked against the bytes left before anything is allocated.
+ * On failure m is left empty. */
+ll_status ll_svm_machine_load(ll_reader *in, ll_svm_machine *m);
+
 #endif
