@@ -1,12 +1,14 @@
 /* Tests of the shared tree builder (plugins/common/binning.c, tree.c): bin edges, the split a
  * hand computation predicts, every node's split against a brute-force search, thread
- * independence, and per-split feature sampling. */
+ * independence, per-split feature sampling, gain importances, and saved trees (round trip,
+ * corrupt and truncated bytes refused). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "binning.h"
+#include "blob.h"
 #include "harness.h"
 #include "tree.h"
 
@@ -420,6 +422,246 @@ START_TEST(merging_duplicates_keeps_the_tree)
 }
 END_TEST
 
+/* ---- importances ---- */
+
+START_TEST(stump_gain_is_the_impurity_decrease)
+{
+    /* The hand table's Gini stump (gini_split_by_hand): x0 <= 5.5. With unit weights the root
+     * holds 8 rows, p = 4/8, Gini 1 - .25 - .25 = .5, weighted 8 * .5 = 4; the left side rows
+     * 1..5, p = 1/5, Gini 1 - .04 - .64 = .32, weighted 5 * .32 = 1.6; the right side rows 6..8
+     * is pure, 0. Decrease 4 - 1.6 - 0 = 2.4, all of it on x0, none on x1. */
+    ll_tree_params p = {.criterion = LL_TREE_GINI, .max_depth = 1, .min_samples_leaf = 1,
+                        .n_try = 2, .threads = 1};
+    hand_fixture f;
+    hand_fit(&f, &p);
+    ck_assert_uint_eq(f.tree.n_nodes, 3);
+    double sums[2] = {0, 0};
+    ll_tree_add_gains(&f.tree, sums);
+    ck_assert_double_eq_tol(sums[0], 2.4, 1e-12);
+    ck_assert_double_eq(sums[1], 0.0);
+    /* a second copy of the tree doubles the sums but not the normalised importances */
+    ll_tree twice[2] = {f.tree, f.tree};
+    double imp[2];
+    ll_trees_gain_importances(twice, 2, 2, imp);
+    ck_assert_double_eq(imp[0], 1.0);
+    ck_assert_double_eq(imp[1], 0.0);
+    /* Newton stump (newton_split_by_hand): 0.5 * (GL^2/(HL+1) + GR^2/(HR+1) - 0) = 8/7 */
+    hand_free(&f);
+    p = (ll_tree_params){.criterion = LL_TREE_NEWTON, .max_depth = 1, .min_samples_leaf = 1,
+                         .l2 = 1.0, .n_try = 2, .threads = 1};
+    hand_fit(&f, &p);
+    sums[0] = sums[1] = 0.0;
+    ll_tree_add_gains(&f.tree, sums);
+    ck_assert_double_eq_tol(sums[0], 8.0 / 7.0, 1e-12);
+    ck_assert_double_eq(sums[1], 0.0);
+    hand_free(&f);
+}
+END_TEST
+
+START_TEST(importances_sum_node_gains_per_feature)
+{
+    /* Invariant on a deep tree: each feature's sum is the sum of gain[] over the nodes that
+     * split on it (recomputed here node by node), and the normalised values sum to 1. */
+    double *x = malloc(RN * RC * sizeof *x);
+    ll_row_stats *gh = malloc(RN * sizeof *gh);
+    random_table(x, gh, 19);
+    ll_binned b;
+    ck_assert_int_eq(ll_binned_build(&b, x, RN, RC, 32), LL_OK);
+    ll_tree_params p = {.criterion = LL_TREE_NEWTON, .max_depth = 6, .min_samples_leaf = 10,
+                        .l2 = 1.0, .n_try = RC, .threads = 1};
+    ll_tree tree = {0};
+    fit_random(&b, gh, &p, 2, &tree);
+    double expect[RC] = {0}, sums[RC] = {0}, imp[RC], total = 0.0;
+    size_t features_used = 0;
+    for (size_t i = 0; i < tree.n_nodes; i++)
+        if (!tree.nodes[i].is_leaf) {
+            ck_assert_double_gt(tree.gain[i], 0.0); /* NEWTON splits gain more than min_gain */
+            features_used += expect[tree.nodes[i].feature] == 0.0;
+            expect[tree.nodes[i].feature] += tree.gain[i];
+            total += tree.gain[i];
+        } else {
+            ck_assert_double_eq(tree.gain[i], 0.0);
+        }
+    ck_assert_uint_ge(features_used, 2);
+    ll_tree_add_gains(&tree, sums);
+    ll_trees_gain_importances(&tree, 1, RC, imp);
+    double imp_sum = 0.0;
+    for (size_t f = 0; f < RC; f++) {
+        ck_assert_double_eq_tol(sums[f], expect[f], 1e-12 * total);
+        ck_assert_double_eq_tol(imp[f], expect[f] / total, 1e-12);
+        imp_sum += imp[f];
+    }
+    ck_assert_double_eq_tol(imp_sum, 1.0, 1e-12);
+    /* feature 0 carries the signal (random_table) */
+    for (size_t f = 1; f < RC; f++)
+        ck_assert_double_gt(imp[0], imp[f]);
+    /* a lone leaf gains nothing: all zero, not NaN */
+    ll_tree leaf = tree;
+    leaf.n_nodes = 1;
+    leaf.nodes = &(ll_tree_node){INFINITY, 0, 0, UINT8_MAX, 1};
+    ll_trees_gain_importances(&leaf, 1, RC, imp);
+    for (size_t f = 0; f < RC; f++)
+        ck_assert_double_eq(imp[f], 0.0);
+    ll_tree_free(&tree);
+    ll_binned_free(&b);
+    free(gh);
+    free(x);
+}
+END_TEST
+
+/* ---- saved trees ---- */
+
+static ll_blob save_tree(const ll_tree *tree)
+{
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(ll_tree_save(tree, &w), 0);
+    ck_assert(!blob.failed);
+    return blob;
+}
+
+/* ll_tree_load on `len` bytes; on success checks every byte was read. */
+static ll_status load_tree(const uint8_t *bytes, size_t len, size_t n_cols, ll_tree *tree,
+                           const char **why)
+{
+    ll_span span = {bytes, len, 0};
+    ll_reader r = ll_span_reader(&span);
+    *why = NULL;
+    ll_status st = ll_tree_load(tree, &r, n_cols, why);
+    if (st == LL_OK)
+        ck_assert_uint_eq(span.pos, len);
+    else
+        ck_assert_msg(*why && **why, "a refused tree gave no reason");
+    return st;
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *at)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)at[i] << (8 * i);
+    return v;
+}
+
+START_TEST(saved_trees_load_identical)
+{
+    double *x = malloc(RN * RC * sizeof *x), *direct = calloc(RN, sizeof *direct),
+           *loaded = calloc(RN, sizeof *loaded);
+    ll_row_stats *gh = malloc(RN * sizeof *gh);
+    random_table(x, gh, 23);
+    ll_binned b;
+    ck_assert_int_eq(ll_binned_build(&b, x, RN, RC, 64), LL_OK);
+    const ll_tree_params configs[] = {
+        {.criterion = LL_TREE_NEWTON, .max_depth = 7, .min_samples_leaf = 5, .l2 = 1.0,
+         .n_try = RC, .threads = 1},
+        {.criterion = LL_TREE_NEWTON, .max_depth = 1, .min_samples_leaf = 1, .n_try = 2,
+         .threads = 1},
+        /* a root that cannot split: one leaf */
+        {.criterion = LL_TREE_NEWTON, .max_depth = 3, .min_samples_leaf = RN, .n_try = RC,
+         .threads = 1},
+    };
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+        ll_tree tree = {0}, back = {0};
+        fit_random(&b, gh, &configs[c], 4, &tree);
+        ll_tree_scale_leaves(&tree, 0.1); /* as sgb stores them */
+        ll_blob blob = save_tree(&tree);
+        const char *why;
+        ck_assert_int_eq(load_tree(blob.data, blob.len, RC, &back, &why), LL_OK);
+        /* the very same arrays: splits, children, features, bins, leaf values, gains */
+        ck_assert_uint_eq(back.n_nodes, tree.n_nodes);
+        ck_assert_int_eq(memcmp(back.nodes, tree.nodes, tree.n_nodes * sizeof *tree.nodes), 0);
+        ck_assert_int_eq(memcmp(back.value, tree.value, tree.n_nodes * sizeof *tree.value), 0);
+        ck_assert_int_eq(memcmp(back.gain, tree.gain, tree.n_nodes * sizeof *tree.gain), 0);
+        memset(direct, 0, RN * sizeof *direct);
+        memset(loaded, 0, RN * sizeof *loaded);
+        ll_tree_predict_add(&tree, x, RN, RC, direct);
+        ll_tree_predict_add(&back, x, RN, RC, loaded);
+        ck_assert_int_eq(memcmp(direct, loaded, RN * sizeof *direct), 0);
+        /* every truncation is refused, and leaves nothing allocated */
+        for (size_t cut = 0; cut < blob.len; cut++) {
+            ll_tree part = {0};
+            ck_assert_int_eq(load_tree(blob.data, cut, RC, &part, &why), LL_EINVAL);
+            ck_assert_ptr_null(part.nodes);
+        }
+        ll_blob_free(&blob);
+        ll_tree_free(&back);
+        ll_tree_free(&tree);
+    }
+    ll_binned_free(&b);
+    free(gh);
+    free(direct);
+    free(loaded);
+    free(x);
+}
+END_TEST
+
+START_TEST(corrupt_tree_bytes_are_refused)
+{
+    /* The hand table's full Gini tree. Layout (tree.h): u64 node count at 0, then node 0, a
+     * split: left child at 8, feature at 16, bin at 24, threshold at 32, gain at 40; node 1
+     * starts at 48. */
+    ll_tree_params p = {.criterion = LL_TREE_GINI, .min_samples_leaf = 1, .n_try = 2,
+                        .threads = 1};
+    hand_fixture f;
+    hand_fit(&f, &p);
+    ck_assert_uint_ge(f.tree.n_nodes, 5);
+    ck_assert(!f.tree.nodes[0].is_leaf && !f.tree.nodes[1].is_leaf); /* x0 <= 5.5, then more */
+    ll_blob blob = save_tree(&f.tree);
+    uint8_t *copy = malloc(blob.len);
+    ck_assert_uint_eq(get_u64(blob.data), f.tree.n_nodes);
+    ck_assert_uint_eq(get_u64(blob.data + 8), 1);  /* root's left child */
+    ck_assert_uint_eq(get_u64(blob.data + 16), 0); /* root's feature */
+    ck_assert_uint_eq(get_u64(blob.data + 48), f.tree.nodes[1].left);
+    const struct {
+        size_t offset;
+        uint64_t value;
+        const char *reason;
+    } cases[] = {
+        {8, f.tree.n_nodes - 1, "child index"},   /* its right child would be past the end */
+        {8, UINT64_MAX, "child index"},
+        {48, 1, "child index"},                   /* node 1 its own child: a cycle */
+        {16, 2, "feature index"},                 /* n_cols = 2 */
+        {16, 40000, "feature index"},
+        {24, 255, "bin code"},
+        {32, 0x7FF8000000000000ull, "not finite"}, /* a NaN threshold */
+        {48, 2, "two parents"},                   /* node 2 is the root's child already */
+        {0, UINT64_MAX, "node count"},            /* no allocation of 2^64 nodes */
+        {0, (uint64_t)1 << 40, "node count"},
+        {0, 0, "no nodes"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(copy, blob.data, blob.len);
+        put_u64(copy + cases[c].offset, cases[c].value);
+        ll_tree back = {0};
+        const char *why;
+        ck_assert_msg(load_tree(copy, blob.len, 2, &back, &why) == LL_EINVAL,
+                      "case %zu accepted", c);
+        ck_assert_msg(strstr(why, cases[c].reason), "case %zu: '%s' lacks '%s'", c, why,
+                      cases[c].reason);
+        ck_assert_ptr_null(back.nodes);
+    }
+    /* feature 1 is in range for 2 features, not for 1 */
+    memcpy(copy, blob.data, blob.len);
+    put_u64(copy + 16, 1);
+    ll_tree back = {0};
+    const char *why;
+    ck_assert_int_eq(load_tree(copy, blob.len, 2, &back, &why), LL_OK);
+    ck_assert_int_eq(back.nodes[0].feature, 1);
+    ll_tree_free(&back);
+    ck_assert_int_eq(load_tree(copy, blob.len, 1, &back, &why), LL_EINVAL);
+    ck_assert_int_eq(load_tree(blob.data, blob.len, 0, &back, &why), LL_EINVAL);
+    free(copy);
+    ll_blob_free(&blob);
+    hand_free(&f);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
     Suite *s = suite_create("tree");
@@ -434,6 +676,10 @@ static Suite *tree_suite(void)
     tcase_add_test(tc, merging_duplicates_keeps_the_tree);
     tcase_add_test(tc, threads_do_not_change_the_tree);
     tcase_add_test(tc, features_are_sampled_per_split);
+    tcase_add_test(tc, stump_gain_is_the_impurity_decrease);
+    tcase_add_test(tc, importances_sum_node_gains_per_feature);
+    tcase_add_test(tc, saved_trees_load_identical);
+    tcase_add_test(tc, corrupt_tree_bytes_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }

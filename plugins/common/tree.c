@@ -524,6 +524,152 @@ void ll_tree_predict_binned_add(const ll_tree *tree, const ll_binned *data, doub
     }
 }
 
+/* Rows per block of parallel forest prediction: enough that a block amortises its fork/join
+ * share over every tree, few enough that a 13k-row test fold still splits over 2 threads. */
+#define PREDICT_ROWS_PER_TASK 2048
+
+void ll_trees_predict_add(const ll_tree *trees, size_t n_trees, const double *x, size_t n_rows,
+                          size_t n_cols, int threads, double *out)
+{
+    size_t n_tasks = (n_rows + PREDICT_ROWS_PER_TASK - 1) / PREDICT_ROWS_PER_TASK;
+    if (threads <= 1 || n_tasks < 2) {
+        /* tree by tree, so each tree's nodes stay in cache over all rows */
+        for (size_t t = 0; t < n_trees; t++)
+            ll_tree_predict_add(&trees[t], x, n_rows, n_cols, out);
+        return;
+    }
+    int team = (size_t)threads < n_tasks ? threads : (int)n_tasks;
+    /* a row's sum runs over the trees in the same order in either branch: bit-identical */
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
+    for (size_t k = 0; k < n_tasks; k++) {
+        size_t start = k * PREDICT_ROWS_PER_TASK;
+        size_t m = n_rows - start;
+        if (m > PREDICT_ROWS_PER_TASK)
+            m = PREDICT_ROWS_PER_TASK;
+        for (size_t t = 0; t < n_trees; t++)
+            ll_tree_predict_add(&trees[t], x + start * n_cols, m, n_cols, out + start);
+    }
+}
+
+/* ---- importances ---- */
+
+void ll_tree_add_gains(const ll_tree *tree, double *sums)
+{
+    for (size_t i = 0; i < tree->n_nodes; i++)
+        if (!tree->nodes[i].is_leaf && tree->gain[i] > 0.0)
+            sums[tree->nodes[i].feature] += tree->gain[i];
+}
+
+void ll_trees_gain_importances(const ll_tree *trees, size_t n_trees, size_t n_cols,
+                               double *out)
+{
+    memset(out, 0, n_cols * sizeof *out);
+    for (size_t t = 0; t < n_trees; t++)
+        ll_tree_add_gains(&trees[t], out);
+    double total = 0.0;
+    for (size_t f = 0; f < n_cols; f++)
+        total += out[f];
+    if (total > 0.0)
+        for (size_t f = 0; f < n_cols; f++)
+            out[f] /= total;
+}
+
+/* ---- saved trees ---- */
+
+int ll_tree_save(const ll_tree *tree, ll_writer *w)
+{
+    if (ll_write_size(w, tree->n_nodes) != 0)
+        return -1;
+    for (size_t i = 0; i < tree->n_nodes; i++) {
+        const ll_tree_node *node = &tree->nodes[i];
+        int failed;
+        if (node->is_leaf)
+            failed = ll_write_u64(w, 0) || ll_write_f64(w, tree->value[i]);
+        else
+            failed = ll_write_u64(w, node->left) || ll_write_u64(w, (uint64_t)node->feature) ||
+                     ll_write_u64(w, node->bin) || ll_write_f64(w, node->threshold) ||
+                     ll_write_f64(w, tree->gain[i]);
+        if (failed)
+            return -1;
+    }
+    return 0;
+}
+
+/* Reads node i of n into the tree; parents[] marks the nodes already named as a child. */
+static const char *load_node(ll_tree *tree, ll_reader *r, size_t i, size_t n, size_t n_cols,
+                             uint8_t *parents)
+{
+    uint64_t left, feature, bin;
+    double threshold, value, gain;
+    if (ll_read_u64(r, &left) != 0)
+        return "truncated";
+    if (left == 0) {
+        if (ll_read_f64(r, &value) != 0)
+            return "truncated";
+        if (!isfinite(value))
+            return "a leaf value is not finite";
+        tree->nodes[i] = (ll_tree_node){INFINITY, (uint32_t)i, 0, UINT8_MAX, 1};
+        tree->value[i] = value;
+        tree->gain[i] = 0.0;
+        return NULL;
+    }
+    if (ll_read_u64(r, &feature) != 0 || ll_read_u64(r, &bin) != 0 ||
+        ll_read_f64(r, &threshold) != 0 || ll_read_f64(r, &gain) != 0)
+        return "truncated";
+    /* forward only: every path from the root ends, and in bounds */
+    if (left <= i || left >= n - 1)
+        return "a child index is out of range";
+    if (parents[left] || parents[left + 1])
+        return "a node has two parents";
+    parents[left] = parents[left + 1] = 1;
+    if (feature >= n_cols)
+        return "a feature index is out of range";
+    if (bin >= UINT8_MAX)
+        return "a bin code is out of range"; /* 255 would be a leaf's */
+    if (!isfinite(threshold) || !isfinite(gain))
+        return "a split threshold or gain is not finite";
+    tree->nodes[i] = (ll_tree_node){threshold, (uint32_t)left, (int16_t)feature, (uint8_t)bin, 0};
+    tree->value[i] = 0.0;
+    tree->gain[i] = gain;
+    return NULL;
+}
+
+ll_status ll_tree_load(ll_tree *tree, ll_reader *r, size_t n_cols, const char **why)
+{
+    memset(tree, 0, sizeof *tree);
+    size_t n;
+    /* node indices are uint32_t, and a count the bytes cannot hold is refused unallocated */
+    if (ll_read_size(r, LL_TREE_SAVED_MIN_NODE, UINT32_MAX, &n) != 0) {
+        *why = "a node count is truncated or larger than the bytes";
+        return LL_EINVAL;
+    }
+    if (n == 0 || n_cols == 0 || n_cols > LL_TREE_MAX_COLS) {
+        *why = n == 0 ? "a tree has no nodes" : "the feature count is out of range";
+        return LL_EINVAL;
+    }
+    uint8_t *parents = calloc(n, 1);
+    if (!parents || tree_reserve(tree, n) != 0) {
+        free(parents);
+        ll_tree_free(tree);
+        *why = "out of memory";
+        return LL_ENOMEM;
+    }
+    const char *bad = NULL;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = load_node(tree, r, i, n, n_cols, parents);
+    for (size_t i = 1; i < n && !bad; i++)
+        if (!parents[i])
+            bad = "a node is no split's child";
+    free(parents);
+    if (bad) {
+        ll_tree_free(tree);
+        *why = bad;
+        return LL_EINVAL;
+    }
+    tree->n_nodes = n;
+    return LL_OK;
+}
+
 size_t ll_tree_n_try(const char *max_features_text, double fraction, size_t n_cols)
 {
     double k = strcmp(max_features_text, "sqrt") == 0 ? floor(sqrt((double)n_cols))

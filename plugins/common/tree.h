@@ -88,8 +88,42 @@ static inline double ll_tree_predict_row(const ll_tree *tree, const double *x)
 /* out[i] += leaf value of raw row i of the row-major x (n_rows x n_cols). */
 void ll_tree_predict_add(const ll_tree *tree, const double *x, size_t n_rows, size_t n_cols,
                          double *out);
+/* out[i] += the leaf values of raw row i in trees[0..n_trees), added in tree order for every
+ * row: blocks of rows go to up to `threads` OpenMP threads, and the sums do not depend on how
+ * many. */
+void ll_trees_predict_add(const ll_tree *trees, size_t n_trees, const double *x, size_t n_rows,
+                          size_t n_cols, int threads, double *out);
 /* out[i] += leaf value of row i of the binned matrix the tree was grown on. */
 void ll_tree_predict_binned_add(const ll_tree *tree, const ll_binned *data, double *out);
+
+/* ---- importances ---- */
+
+/* sums[f] += the gain of every split of `tree` on feature f (sums has as many entries as the
+ * tree's features). A Gini split of an impure node may gain -1e-12 or so by rounding
+ * (accept_split lets it through, as CART would); it counts as 0. */
+void ll_tree_add_gains(const ll_tree *tree, double *sums);
+/* out[n_cols]: each feature's split gain summed over trees[0..n_trees), divided by the total
+ * when it is > 0 (all zero when no tree splits), as scikit-learn normalises
+ * feature_importances_. Averaging over the trees first would give the same result. */
+void ll_trees_gain_importances(const ll_tree *trees, size_t n_trees, size_t n_cols,
+                               double *out);
+
+/* ---- saved trees ----
+ * A tree as bytes (the ABI's little-endian helpers): its node count, then each node in index
+ * order, a leaf as {u64 0, f64 value} and a split as {u64 left child, u64 feature, u64 bin,
+ * f64 threshold, f64 gain}. Children always come after their parent, so a split's left child
+ * is never 0, which marks a leaf. */
+#define LL_TREE_SAVED_MIN_NODE 16 /* bytes of the smallest node record (a leaf) */
+
+/* 0, or -1 when the writer fails. */
+int ll_tree_save(const ll_tree *tree, ll_writer *w);
+/* Reads one tree ll_tree_save wrote, for data of n_cols features, into *tree (overwritten, not
+ * freed; ll_tree_free releases it). Never allocates more than the remaining bytes can
+ * describe, and refuses any structure prediction could trip over: a child before its parent or
+ * past the end (a cycle, an over-read), a node with two parents or none, a feature >= n_cols,
+ * a non-finite threshold or value. Returns LL_OK, LL_ENOMEM, or LL_EINVAL with *why saying
+ * what was wrong (a static string); on failure *tree is left empty. */
+ll_status ll_tree_load(ll_tree *tree, ll_reader *r, size_t n_cols, const char **why);
 
 /* Features examined per split for a max_features setting: `sqrt` -> floor(sqrt(n_cols)),
  * otherwise floor(fraction * n_cols); at least 1 (scikit-learn's rule). */
