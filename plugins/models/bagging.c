@@ -1,5 +1,6 @@
 /* leadlab model `bagging`: bagged Gini decision trees (Breiman 1996), and a random forest when
- * features are sampled per split; P(y = 1) is the mean of the trees' leaf class-1 shares. */
+ * features are sampled per split; P(y = 1) is the mean of the trees' leaf class-1 shares.
+ * Saves its trees, and reports each feature's Gini gain as its importance. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,13 @@
 #include "leadlab/plugin.h"
 #include "tree.h"
 
+#define MAX_TREES 100000
+
+/* The saved-model layout: this number, n_cols, the tree count, then the trees (tree.h). */
+#define SAVE_FORMAT 1u
+
 static const ll_param bagging_params[] = {
-    {"n_estimators", LL_P_INT, "100", 1, 100000, NULL, "number of trees", 0},
+    {"n_estimators", LL_P_INT, "100", 1, MAX_TREES, NULL, "number of trees", 0},
     {"bootstrap", LL_P_REAL, "1.0", 0, 1, NULL,
      "rows drawn with replacement per tree, as a fraction of the training rows",
      LL_P_MIN_EXCLUSIVE},
@@ -34,7 +40,8 @@ typedef struct {
     long min_samples_leaf;
     int max_bins;
     size_t n_cols;
-    ll_tree *trees; /* n_estimators, after fit */
+    ll_tree *trees; /* n_estimators, after fit or load */
+    int loaded;     /* built by load: no parameters to fit with */
 } bagging_state;
 
 static void free_trees(bagging_state *s)
@@ -164,6 +171,9 @@ static ll_status bagging_fit(void *state, const ll_data *train, uint64_t seed, i
                              ll_err *err)
 {
     bagging_state *s = state;
+    if (s->loaded)
+        return ll_fail(err, LL_EINVAL, "bagging: a loaded model cannot be fitted again; create "
+                       "one from parameters");
     ll_status st = check_train(s, train, err);
     if (st != LL_OK)
         return st;
@@ -224,7 +234,6 @@ static ll_status bagging_fit(void *state, const ll_data *train, uint64_t seed, i
 static ll_status bagging_predict(const void *state, const ll_data *x, int threads, double *out,
                      ll_err *err)
 {
-    (void)threads; /* single-threaded */
     const bagging_state *s = state;
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "bagging: predict before fit");
@@ -232,14 +241,82 @@ static ll_status bagging_predict(const void *state, const ll_data *x, int thread
         return ll_fail(err, LL_EINVAL, "bagging: %zu columns to predict, the model has %zu",
                        x->n_cols, s->n_cols);
     memset(out, 0, x->n_rows * sizeof *out);
-    /* tree by tree, so each tree's nodes stay in cache over all rows */
-    for (long t = 0; t < s->n_estimators; t++)
-        ll_tree_predict_add(&s->trees[t], x->x, x->n_rows, x->n_cols, out);
+    ll_trees_predict_add(s->trees, (size_t)s->n_estimators, x->x, x->n_rows, x->n_cols, threads,
+                         out);
     double inv = 1.0 / (double)s->n_estimators;
     for (size_t i = 0; i < x->n_rows; i++) {
         double p = out[i] * inv;
         out[i] = p < 0.0 ? 0.0 : p > 1.0 ? 1.0 : p;
     }
+    return LL_OK;
+}
+
+/* Each feature's Gini impurity decrease (in bootstrap draws, node weight times impurity minus
+ * the children's), averaged over the trees and scaled to sum to 1. */
+static ll_status bagging_importances(const void *state, size_t n_cols, double *out, ll_err *err)
+{
+    const bagging_state *s = state;
+    if (!s->trees)
+        return ll_fail(err, LL_EINVAL, "bagging: importances before fit");
+    if (n_cols != s->n_cols)
+        return ll_fail(err, LL_EINVAL, "bagging: importances for %zu columns, the model has %zu",
+                       n_cols, s->n_cols);
+    ll_trees_gain_importances(s->trees, (size_t)s->n_estimators, n_cols, out);
+    return LL_OK;
+}
+
+static ll_status bagging_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const bagging_state *s = state;
+    if (!s->trees)
+        return ll_fail(err, LL_EINVAL, "bagging: save before fit");
+    int failed = ll_write_u64(out, SAVE_FORMAT) || ll_write_size(out, s->n_cols) ||
+                 ll_write_size(out, (size_t)s->n_estimators);
+    for (long t = 0; t < s->n_estimators && !failed; t++)
+        failed = ll_tree_save(&s->trees[t], out);
+    return failed ? ll_fail(err, LL_EFAIL, "bagging: could not write the model bytes") : LL_OK;
+}
+
+static ll_status load_corrupt(bagging_state *s, ll_status st, const char *why, ll_err *err)
+{
+    bagging_destroy(s);
+    if (st == LL_ENOMEM)
+        return ll_fail(err, st, "bagging: out of memory loading the model");
+    return ll_fail(err, LL_EINVAL, "bagging: model bytes truncated or corrupt (%s)", why);
+}
+
+static ll_status bagging_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    (void)host;
+    *state = NULL;
+    uint64_t format;
+    if (ll_read_u64(in, &format) != 0)
+        return load_corrupt(NULL, LL_EINVAL, "no format number", err);
+    if (format != SAVE_FORMAT)
+        return ll_fail(err, LL_EINVAL, "bagging: model bytes in format %llu, this version reads "
+                       "format %u", (unsigned long long)format, SAVE_FORMAT);
+    size_t n_cols, n_trees;
+    if (ll_read_size(in, 0, LL_TREE_MAX_COLS, &n_cols) != 0 || n_cols == 0)
+        return load_corrupt(NULL, LL_EINVAL, "feature count", err);
+    /* the smallest tree is a node count and one leaf */
+    if (ll_read_size(in, 8 + LL_TREE_SAVED_MIN_NODE, MAX_TREES, &n_trees) != 0 || n_trees == 0)
+        return load_corrupt(NULL, LL_EINVAL, "tree count", err);
+    bagging_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->trees = calloc(n_trees, sizeof *s->trees)))
+        return load_corrupt(s, LL_ENOMEM, NULL, err);
+    s->n_estimators = (long)n_trees;
+    s->n_cols = n_cols;
+    s->loaded = 1;
+    for (size_t t = 0; t < n_trees; t++) {
+        const char *why = NULL;
+        ll_status st = ll_tree_load(&s->trees[t], in, n_cols, &why);
+        if (st != LL_OK) {
+            char where[160];
+            snprintf(where, sizeof where, "tree %zu: %s", t, why);
+            return load_corrupt(s, st, where, err);
+        }
+    }
+    *state = s;
     return LL_OK;
 }
 
@@ -249,12 +326,16 @@ static const ll_model_vt bagging_vt = {
     .fit = bagging_fit,
     .predict_proba = bagging_predict,
     .destroy = bagging_destroy,
+    .save = bagging_save,
+    .load = bagging_load,
+    .importances = bagging_importances,
+    .importance_kind = "gain",
 };
 
 static const ll_plugin bagging_plugin = {
     LL_PLUGIN_ABI,
     .name = "bagging",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "bagged Gini decision trees on quantile bins; max_features: sqrt = random forest",
     LL_PARAMS(bagging_params),
     .model = &bagging_vt,
