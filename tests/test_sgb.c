@@ -1,12 +1,14 @@
 /* Tests of the `sgb` model plugin through the plugin ABI: parameter validation, data checks,
  * the Newton step against a hand computation, monotone training loss, thread independence,
- * XOR, early stopping, and the F1 floors on the real lead data. */
+ * XOR, early stopping, saved models (round trip, corrupt bytes), gain importances (by hand
+ * and on a signal column), and the F1 floors on the real lead data. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "fixtures.h"
 #include "harness.h"
 #include "leadlab/rng.h"
@@ -221,6 +223,227 @@ START_TEST(early_stopping_stops_on_noise)
 }
 END_TEST
 
+/* ---- saved models and importances ---- */
+
+START_TEST(saved_models_predict_the_same)
+{
+    /* 5000 test rows: the harness scores them at 1 thread before saving and 2 after loading,
+     * so the row-block parallel prediction must agree bit for bit too */
+    enum { TRAIN = 600, TEST = 5000 };
+    static double x[TRAIN * XOR_COLS], xt[TEST * XOR_COLS];
+    static uint8_t y[TRAIN], yt[TEST];
+    th_xor_table(x, y, TRAIN, 14);
+    th_xor_table(xt, yt, TEST, 15);
+    for (size_t i = 0; i < TRAIN; i += 9)
+        y[i] ^= 1;
+    ll_data train = {.x = x, .y = y, .n_rows = TRAIN, .n_cols = XOR_COLS};
+    ll_data test = {.x = xt, .n_rows = TEST, .n_cols = XOR_COLS};
+    const char *configs[] = {
+        "{n_estimators: 20, max_depth: 3}",
+        "{n_estimators: 1, max_depth: 1}",
+        "{n_estimators: 15, max_depth: 4, subsample: 0.5, max_features: sqrt}",
+        "{n_estimators: 200, max_depth: 3, learning_rate: 0.5, early_stopping_rounds: 3, "
+        "validation_fraction: 0.2}",
+        "{n_estimators: 10, max_depth: 5, l2: 1, min_gain: 0.5, scale_pos_weight: 3, "
+        "max_bins: 16}"};
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        th_save_load_roundtrip(th_plugin("sgb"), configs[c], &train, &test, 3);
+}
+END_TEST
+
+/* Fits `yaml` on train through the ABI (seed 1); returns the state, and its bytes in *blob. */
+static void *fit_and_save(const char *yaml, const ll_data *train, ll_blob *blob)
+{
+    const ll_model_vt *vt = th_plugin("sgb")->model;
+    ll_params *params = th_params(th_plugin("sgb"), yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
+    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    *blob = (ll_blob){0};
+    ll_writer w = ll_blob_writer(blob);
+    ck_assert_msg(vt->save(state, &w, &err) == LL_OK, "%s", err.msg);
+    th_params_free(params); /* a fitted state needs no params */
+    return state;
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+START_TEST(corrupt_bytes_are_refused)
+{
+    double x[200 * XOR_COLS];
+    uint8_t y[200];
+    th_xor_table(x, y, 200, 7);
+    ll_data train = {.x = x, .y = y, .n_rows = 200, .n_cols = XOR_COLS};
+    ll_blob blob;
+    const ll_model_vt *vt = th_plugin("sgb")->model;
+    vt->destroy(fit_and_save("{n_estimators: 3, max_depth: 2}", &train, &blob));
+    /* Layout: format 0, n_cols 8, initial log-odds 16, tree count 24; tree 0: node count 32,
+     * then its root (a split on XOR data): left child 40, feature 48, bin 56, threshold 64,
+     * gain 72; node 1, a split at depth 1, starts at 80. */
+    ck_assert_uint_gt(blob.len, 88);
+    ck_assert_uint_eq(blob.data[40], 1);
+    ck_assert_uint_ne(blob.data[80], 0);
+    const struct {
+        size_t offset;
+        uint64_t value;
+        const char *reason;
+    } cases[] = {
+        {0, 2, "format 2"},
+        {8, 0, "feature count"},
+        {16, 0x7FF0000000000000ull, "initial log-odds"}, /* +inf */
+        {24, 0, "tree count"},
+        {24, 1u << 30, "tree count"},
+        {32, UINT64_MAX, "tree 0: a node count"},
+        {40, 1u << 31, "tree 0: a child index"},
+        {80, 1, "tree 0: a child index"}, /* node 1 its own child: a cycle */
+        {80, 0, "tree 0"},                /* node 1 read as a leaf: the records slip */
+        {48, XOR_COLS, "tree 0: a feature index"},
+        {64, 0xFFF8000000000000ull, "tree 0: a split threshold"}, /* NaN */
+    };
+    uint8_t *copy = malloc(blob.len);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(copy, blob.data, blob.len);
+        put_u64(copy + cases[c].offset, cases[c].value);
+        ll_span span = {copy, blob.len, 0};
+        ll_reader r = ll_span_reader(&span);
+        void *state = NULL;
+        ll_err err = {{0}};
+        ck_assert_msg(vt->load(th_host(), &r, &state, &err) == LL_EINVAL, "case %zu loaded", c);
+        ck_assert_ptr_null(state);
+        ck_assert_msg(strncmp(err.msg, "sgb: ", 5) == 0 && strstr(err.msg, cases[c].reason),
+                      "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].reason);
+    }
+    free(copy);
+    ll_blob_free(&blob);
+}
+END_TEST
+
+START_TEST(unfitted_and_loaded_states_refuse_what_they_cannot_do)
+{
+    const ll_plugin *sgb = th_plugin("sgb");
+    const ll_model_vt *vt = sgb->model;
+    ck_assert_str_eq(sgb->version, "1.1.0");
+    ck_assert_str_eq(vt->importance_kind, "gain");
+    ll_params *params = th_params(sgb, "{n_estimators: 2}");
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "sgb: save before fit");
+    double imp[XOR_COLS], imp_loaded[XOR_COLS];
+    ck_assert_int_eq(vt->importances(state, XOR_COLS, imp, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "sgb: importances before fit");
+    vt->destroy(state);
+    th_params_free(params);
+
+    double x[100 * XOR_COLS];
+    uint8_t y[100];
+    th_xor_table(x, y, 100, 8);
+    ll_data train = {.x = x, .y = y, .n_rows = 100, .n_cols = XOR_COLS};
+    void *fitted = fit_and_save("{n_estimators: 5}", &train, &blob);
+    ck_assert_int_eq(vt->importances(fitted, XOR_COLS, imp, &err), LL_OK);
+    vt->destroy(fitted);
+    ll_span span = {blob.data, blob.len, 0};
+    ll_reader r = ll_span_reader(&span);
+    ck_assert_int_eq(vt->load(th_host(), &r, &state, &err), LL_OK);
+    ck_assert_int_eq(vt->importances(state, XOR_COLS - 1, imp_loaded, &err), LL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "columns"));
+    /* the gains travel with the trees */
+    ck_assert_int_eq(vt->importances(state, XOR_COLS, imp_loaded, &err), LL_OK);
+    ck_assert_int_eq(memcmp(imp, imp_loaded, sizeof imp), 0);
+    ck_assert_int_eq(vt->fit(state, &train, 1, 1, &err), LL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "loaded"));
+    vt->destroy(state);
+    ll_blob_free(&blob);
+}
+END_TEST
+
+/* The importances of `yaml` fitted on train, through the ABI. */
+static void importances_of(const char *yaml, const ll_data *train, double *out)
+{
+    ll_blob blob;
+    void *state = fit_and_save(yaml, train, &blob);
+    ll_err err = {{0}};
+    const ll_model_vt *vt = th_plugin("sgb")->model;
+    ck_assert_msg(vt->importances(state, train->n_cols, out, &err) == LL_OK, "%s", err.msg);
+    vt->destroy(state);
+    ll_blob_free(&blob);
+}
+
+START_TEST(importances_by_hand)
+{
+    /* Four cells of 10 rows, (x0, x1) -> positives: (0,0) 1, (0,1) 5, (1,0) 6, (1,1) 8; x2 = 0.
+     * 20 of 40 positive: F0 = log(1) = 0, p = 0.5, g = 0.5 - y, h = 0.25; l2 = 0, so a side
+     * scores G^2 / H and a split gains 0.5 (score L + score R - score parent).
+     * Root (G = 0): on x0, left 20 rows 6 pos G = 4, H = 5 -> 3.2, right G = -4 -> 3.2, gain
+     *   0.5 * 6.4 = 3.2; on x1, G = +-3 -> 1.8 + 1.8, gain 1.8. The root cuts x0.
+     * x0 = 0 (G 4, H 5, score 3.2): x1 splits it into G 4, H 2.5 -> 6.4 and G 0 -> 0: gain
+     *   0.5 * (6.4 - 3.2) = 1.6.
+     * x0 = 1 (G -4, score 3.2): G -1 -> 0.4 and G -3 -> 3.6: gain 0.5 * (4 - 3.2) = 0.4.
+     * Totals: x0 3.2, x1 2.0, x2 0; normalised 8/13, 5/13, 0. (subsample 1 and all features:
+     * no random draw shapes the tree.) */
+    double x[40 * 3];
+    uint8_t y[40];
+    const int positives[4] = {1, 5, 6, 8};
+    for (size_t i = 0; i < 40; i++) {
+        size_t cell = i / 10;
+        x[3 * i] = (double)(cell / 2);
+        x[3 * i + 1] = (double)(cell % 2);
+        x[3 * i + 2] = 0.0;
+        y[i] = (int)(i % 10) < positives[cell];
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = 40, .n_cols = 3};
+    double imp[3];
+    importances_of("{n_estimators: 1, max_depth: 2, learning_rate: 0.3}", &train, imp);
+    ck_assert_double_eq_tol(imp[0], 8.0 / 13.0, 1e-12);
+    ck_assert_double_eq_tol(imp[1], 5.0 / 13.0, 1e-12);
+    ck_assert_double_eq(imp[2], 0.0);
+    /* a stump: only the root's x0 split */
+    importances_of("{n_estimators: 1, max_depth: 1}", &train, imp);
+    ck_assert_double_eq(imp[0], 1.0);
+    ck_assert_double_eq(imp[1], 0.0);
+}
+END_TEST
+
+START_TEST(importances_find_the_signal)
+{
+    /* y = (x0 > 0.5) with 10 % of labels flipped; columns 1..4 are noise */
+    enum { N = 800, C = 5 };
+    static double x[N * C];
+    static uint8_t y[N];
+    ll_rng rng;
+    ll_rng_seed(&rng, 31);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < C; j++)
+            x[i * C + j] = ll_rng_uniform(&rng);
+        y[i] = (x[i * C] > 0.5) ^ (ll_rng_uniform(&rng) < 0.1);
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = C};
+    const char *configs[] = {"{n_estimators: 50, max_depth: 3}",
+                             "{n_estimators: 30, max_depth: 5, subsample: 0.5, max_features: sqrt}",
+                             "{n_estimators: 100, max_depth: 2, early_stopping_rounds: 5}"};
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+        double imp[C], sum = 0.0;
+        importances_of(configs[c], &train, imp);
+        for (size_t j = 0; j < C; j++) {
+            ck_assert_msg(imp[j] >= 0.0, "%s: column %zu: %g", configs[c], j, imp[j]);
+            sum += imp[j];
+            if (j > 0)
+                ck_assert_msg(imp[0] > imp[j], "%s: column 0 %g, column %zu %g", configs[c],
+                              imp[0], j, imp[j]);
+        }
+        ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+    }
+}
+END_TEST
+
 /* Real data, 5 stratified folds (tests/support/real_cv.h). Floors are the brief's reference F1
  * minus 0.01: scikit-learn's GradientBoostingClassifier(n_estimators=200, learning_rate=0.1,
  * max_depth=3, subsample=0.5) 0.689, and XGBoost hist (200 trees, learning_rate 0.1,
@@ -246,6 +469,11 @@ static Suite *sgb_suite(void)
     tcase_add_test(tc, threads_do_not_change_the_model);
     tcase_add_test(tc, xor_is_learned);
     tcase_add_test(tc, early_stopping_stops_on_noise);
+    tcase_add_test(tc, saved_models_predict_the_same);
+    tcase_add_test(tc, corrupt_bytes_are_refused);
+    tcase_add_test(tc, unfitted_and_loaded_states_refuse_what_they_cannot_do);
+    tcase_add_test(tc, importances_by_hand);
+    tcase_add_test(tc, importances_find_the_signal);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real_data");
     tcase_set_tags(real, "real_data");

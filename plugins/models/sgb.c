@@ -1,6 +1,7 @@
 /* leadlab model `sgb`: Friedman's stochastic gradient boosting with the logistic loss. Each
  * tree is grown on a row subsample by second-order (XGBoost) gain with Newton leaf values;
- * P(y = 1) is the sigmoid of the initial log-odds plus the shrunken tree outputs. */
+ * P(y = 1) is the sigmoid of the initial log-odds plus the shrunken tree outputs. Saves its
+ * trees, and reports each feature's summed second-order gain as its importance. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,14 @@
 #include "leadlab/plugin.h"
 #include "tree.h"
 
+#define MAX_TREES 100000
+
+/* The saved-model layout: this number, n_cols, the initial log-odds, the tree count, then the
+ * trees (tree.h) with the learning rate already in their leaves. */
+#define SAVE_FORMAT 1u
+
 static const ll_param sgb_params[] = {
-    {"n_estimators", LL_P_INT, "100", 1, 100000, NULL, "boosting rounds (trees)", 0},
+    {"n_estimators", LL_P_INT, "100", 1, MAX_TREES, NULL, "boosting rounds (trees)", 0},
     {"learning_rate", LL_P_REAL, "0.1", 0, 1, NULL, "shrinkage of every tree's output",
      LL_P_MIN_EXCLUSIVE},
     {"max_depth", LL_P_INT, "3", 1, 32, NULL, "depth of each tree", 0},
@@ -58,6 +65,7 @@ typedef struct {
     double base_score; /* log-odds of the weighted positive rate */
     ll_tree *trees;    /* n_trees, leaf values already multiplied by the learning rate */
     size_t n_trees;
+    int loaded;        /* built by load: no parameters to fit with */
 } sgb_state;
 
 static void free_trees(sgb_state *s)
@@ -365,6 +373,9 @@ static ll_status sgb_fit(void *state, const ll_data *train, uint64_t seed, int t
                          ll_err *err)
 {
     sgb_state *s = state;
+    if (s->loaded)
+        return ll_fail(err, LL_EINVAL, "sgb: a loaded model cannot be fitted again; create one "
+                       "from parameters");
     ll_status st = check_train(s, train, err);
     if (st != LL_OK)
         return st;
@@ -409,7 +420,6 @@ static ll_status sgb_fit(void *state, const ll_data *train, uint64_t seed, int t
 static ll_status sgb_predict(const void *state, const ll_data *x, int threads, double *out,
                      ll_err *err)
 {
-    (void)threads; /* single-threaded */
     const sgb_state *s = state;
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "sgb: predict before fit");
@@ -418,11 +428,82 @@ static ll_status sgb_predict(const void *state, const ll_data *x, int threads, d
                        x->n_cols, s->n_cols);
     for (size_t i = 0; i < x->n_rows; i++)
         out[i] = s->base_score;
-    /* tree by tree, so each tree's nodes stay in cache over all rows */
-    for (size_t t = 0; t < s->n_trees; t++)
-        ll_tree_predict_add(&s->trees[t], x->x, x->n_rows, x->n_cols, out);
+    ll_trees_predict_add(s->trees, s->n_trees, x->x, x->n_rows, x->n_cols, threads, out);
     for (size_t i = 0; i < x->n_rows; i++)
         out[i] = 1.0 / (1.0 + exp(-out[i]));
+    return LL_OK;
+}
+
+/* Each feature's gain 0.5 * (GL^2/(HL+l2) + GR^2/(HR+l2) - G^2/(H+l2)) summed over the
+ * splits of every tree, scaled to sum to 1. */
+static ll_status sgb_importances(const void *state, size_t n_cols, double *out, ll_err *err)
+{
+    const sgb_state *s = state;
+    if (!s->trees)
+        return ll_fail(err, LL_EINVAL, "sgb: importances before fit");
+    if (n_cols != s->n_cols)
+        return ll_fail(err, LL_EINVAL, "sgb: importances for %zu columns, the model has %zu",
+                       n_cols, s->n_cols);
+    ll_trees_gain_importances(s->trees, s->n_trees, n_cols, out);
+    return LL_OK;
+}
+
+static ll_status sgb_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const sgb_state *s = state;
+    if (!s->trees)
+        return ll_fail(err, LL_EINVAL, "sgb: save before fit");
+    int failed = ll_write_u64(out, SAVE_FORMAT) || ll_write_size(out, s->n_cols) ||
+                 ll_write_f64(out, s->base_score) || ll_write_size(out, s->n_trees);
+    for (size_t t = 0; t < s->n_trees && !failed; t++)
+        failed = ll_tree_save(&s->trees[t], out);
+    return failed ? ll_fail(err, LL_EFAIL, "sgb: could not write the model bytes") : LL_OK;
+}
+
+static ll_status load_corrupt(sgb_state *s, ll_status st, const char *why, ll_err *err)
+{
+    sgb_destroy(s);
+    if (st == LL_ENOMEM)
+        return ll_fail(err, st, "sgb: out of memory loading the model");
+    return ll_fail(err, LL_EINVAL, "sgb: model bytes truncated or corrupt (%s)", why);
+}
+
+static ll_status sgb_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    (void)host;
+    *state = NULL;
+    uint64_t format;
+    if (ll_read_u64(in, &format) != 0)
+        return load_corrupt(NULL, LL_EINVAL, "no format number", err);
+    if (format != SAVE_FORMAT)
+        return ll_fail(err, LL_EINVAL, "sgb: model bytes in format %llu, this version reads "
+                       "format %u", (unsigned long long)format, SAVE_FORMAT);
+    size_t n_cols, n_trees;
+    double base_score;
+    if (ll_read_size(in, 0, LL_TREE_MAX_COLS, &n_cols) != 0 || n_cols == 0)
+        return load_corrupt(NULL, LL_EINVAL, "feature count", err);
+    if (ll_read_f64(in, &base_score) != 0 || !isfinite(base_score))
+        return load_corrupt(NULL, LL_EINVAL, "initial log-odds", err);
+    /* the smallest tree is a node count and one leaf; fit keeps at least one tree */
+    if (ll_read_size(in, 8 + LL_TREE_SAVED_MIN_NODE, MAX_TREES, &n_trees) != 0 || n_trees == 0)
+        return load_corrupt(NULL, LL_EINVAL, "tree count", err);
+    sgb_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->trees = calloc(n_trees, sizeof *s->trees)))
+        return load_corrupt(s, LL_ENOMEM, NULL, err);
+    s->n_trees = n_trees; /* every tree is empty until read, so destroy frees what was read */
+    s->n_cols = n_cols;
+    s->base_score = base_score;
+    s->loaded = 1;
+    for (size_t t = 0; t < n_trees; t++) {
+        const char *why = NULL;
+        ll_status st = ll_tree_load(&s->trees[t], in, n_cols, &why);
+        if (st != LL_OK) {
+            char where[160];
+            snprintf(where, sizeof where, "tree %zu: %s", t, why);
+            return load_corrupt(s, st, where, err);
+        }
+    }
+    *state = s;
     return LL_OK;
 }
 
@@ -432,12 +513,16 @@ static const ll_model_vt sgb_vt = {
     .fit = sgb_fit,
     .predict_proba = sgb_predict,
     .destroy = sgb_destroy,
+    .save = sgb_save,
+    .load = sgb_load,
+    .importances = sgb_importances,
+    .importance_kind = "gain",
 };
 
 static const ll_plugin sgb_plugin = {
     LL_PLUGIN_ABI,
     .name = "sgb",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "stochastic gradient boosting (logistic loss, Newton leaves, histogram trees)",
     LL_PARAMS(sgb_params),
     .model = &sgb_vt,
