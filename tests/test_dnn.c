@@ -1,6 +1,7 @@
-/* Tests of the `dnn` model plugin and the math under it (plugins/common gemm, mlp, adam):
+/* Tests of the `dnn` model plugin and the math under it (plugins/models/dnn: gemm, mlp, adam):
  * reference values from scikit-learn and numpy, finite-difference gradients, learning checks
- * and the plugin's contract (determinism, running statistics, parameter and data errors). */
+ * and the plugin's contract (determinism, running statistics, parameter and data errors,
+ * saved networks and corrupt bytes). */
 #include <check.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "blob.h"
 #include "gemm.h"
 #include "harness.h"
 #include "leadlab/rng.h"
@@ -654,6 +656,157 @@ START_TEST(test_weight_decay_shrinks_the_model)
 }
 END_TEST
 
+/* ---- saved networks ------------------------------------------------------------------------ */
+
+/* Evaluation mode reads the running statistics of batch norm, which training moved away from
+ * their initial 0 and 1: the bit-identical scores after loading show they were saved. Dropout
+ * acts in training only, so a loaded network with it predicts like the fitted one. */
+START_TEST(test_saved_network_predicts_the_same)
+{
+    enum { N = 300, TEST = 600, D = 4 };
+    double *x = malloc(N * D * sizeof *x), *xt = malloc(TEST * D * sizeof *xt);
+    uint8_t y[N], yt[TEST];
+    linear_data(N, D, 0.5, 41, x, y);
+    linear_data(TEST, D, 0.5, 42, xt, yt);
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
+    ll_data test = {.x = xt, .n_rows = TEST, .n_cols = D};
+    const char *configs[] = {
+        "{hidden: [8, 4], batchnorm: true, dropout: 0.3, epochs: 5, batch_size: 16}",
+        "{hidden: [6], batchnorm: false, dropout: 0.5, epochs: 3}",
+        "{hidden: [], epochs: 3}",
+        "{hidden: [5, 5], early_stopping: 2, epochs: 10, pos_weight: balanced}"};
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        th_save_load_roundtrip(th_plugin("dnn"), configs[c], &train, &test, 6);
+    free(x);
+    free(xt);
+}
+END_TEST
+
+/* A fitted 2-3-1 network with batch norm, as bytes. */
+static ll_blob small_network_bytes(void)
+{
+    enum { N = 40, D = 2 };
+    double x[N * D];
+    uint8_t y[N];
+    linear_data(N, D, 0.0, 43, x, y);
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
+    const ll_plugin *dnn = th_plugin("dnn");
+    ll_params *p = th_params(dnn, "{hidden: [3], epochs: 2, batch_size: 8}");
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert(dnn->model->create(th_host(), p, &state, &err) == LL_OK);
+    ck_assert_msg(dnn->model->fit(state, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_msg(dnn->model->save(state, &w, &err) == LL_OK, "%s", err.msg);
+    dnn->model->destroy(state);
+    th_params_free(p);
+    return blob;
+}
+
+static void put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t bits_of(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+START_TEST(test_corrupt_network_bytes_refused)
+{
+    /* Layout: format 0, activation 8, inputs 16, hidden layers 24, width 32, batch norm 40,
+     * then 25 parameters from 48 (W1 6, b1 3, gamma 3, beta 3, W2 3, b2 1), running means
+     * from 200 and variances from 224: 248 bytes. */
+    ll_blob blob = small_network_bytes();
+    ck_assert_uint_eq(blob.len, 248);
+    const struct {
+        size_t offset;
+        uint64_t value;
+        const char *reason;
+    } cases[] = {
+        {0, 7, "format 7"},
+        {8, 1, "activation"},
+        {16, 0, "input count"},
+        {16, (uint64_t)1 << 40, "input count"}, /* never allocated: more than the bytes */
+        {16, 20, "sizes larger than the bytes"}, /* 20 x 3 weights do not fit in 200 bytes */
+        {24, UINT64_MAX, "layer count"},
+        {24, 2, "batch norm flag"}, /* the flag reads as a second width (1), a weight as flag */
+        {32, 0, "layer width"},
+        {32, 70000, "layer width"},
+        {40, 2, "batch norm flag"},
+        {48, bits_of(NAN), "not finite"},
+        {192, bits_of(INFINITY), "not finite"},
+        {200, bits_of(-INFINITY), "not finite"}, /* a running mean */
+        {240, bits_of(NAN), "not finite"},       /* the last running variance */
+        {224, bits_of(-1.0), "running variance is negative"},
+    };
+    const ll_model_vt *vt = th_plugin("dnn")->model;
+    uint8_t *copy = malloc(blob.len);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(copy, blob.data, blob.len);
+        put_u64(copy + cases[c].offset, cases[c].value);
+        ll_span span = {copy, blob.len, 0};
+        ll_reader r = ll_span_reader(&span);
+        void *state = NULL;
+        ll_err err = {{0}};
+        ck_assert_msg(vt->load(th_host(), &r, &state, &err) == LL_EINVAL, "case %zu loaded", c);
+        ck_assert_ptr_null(state);
+        ck_assert_msg(strncmp(err.msg, "dnn: ", 5) == 0 && strstr(err.msg, cases[c].reason),
+                      "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].reason);
+    }
+    /* a network without batch norm saves no statistics: a zero flag leaves 48 bytes over */
+    memcpy(copy, blob.data, blob.len);
+    put_u64(copy + 40, 0);
+    ll_span span = {copy, blob.len, 0};
+    ll_reader r = ll_span_reader(&span);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_int_eq(vt->load(th_host(), &r, &state, &err), LL_OK);
+    ck_assert_uint_eq(span.len - span.pos, 6 * 8 + 6 * 8);
+    vt->destroy(state);
+    free(copy);
+    ll_blob_free(&blob);
+}
+END_TEST
+
+START_TEST(test_save_needs_a_fit_and_loaded_models_do_not_refit)
+{
+    const ll_plugin *dnn = th_plugin("dnn");
+    ck_assert_str_eq(dnn->version, "1.1.0");
+    ck_assert(dnn->model->importances == NULL); /* the host permutes instead */
+    ll_params *p = th_params(dnn, "{epochs: 1}");
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert(dnn->model->create(th_host(), p, &state, &err) == LL_OK);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(dnn->model->save(state, &w, &err), LL_EINVAL);
+    ck_assert_str_eq(err.msg, "dnn: save before fit");
+    dnn->model->destroy(state);
+    th_params_free(p);
+
+    blob = small_network_bytes();
+    ll_span span = {blob.data, blob.len, 0};
+    ll_reader r = ll_span_reader(&span);
+    ck_assert_int_eq(dnn->model->load(th_host(), &r, &state, &err), LL_OK);
+    double x[4] = {0.1, 0.2, 0.3, 0.4}, out[2];
+    uint8_t y[2] = {0, 1};
+    ll_data data = {.x = x, .y = y, .n_rows = 2, .n_cols = 2};
+    ck_assert_int_eq(dnn->model->fit(state, &data, 1, 1, &err), LL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "loaded"));
+    ll_data wide = {.x = x, .n_rows = 1, .n_cols = 4};
+    ck_assert_int_eq(dnn->model->predict_proba(state, &wide, 1, out, &err), LL_EINVAL);
+    ck_assert_int_eq(dnn->model->predict_proba(state, &data, 1, out, &err), LL_OK);
+    dnn->model->destroy(state);
+    ll_blob_free(&blob);
+}
+END_TEST
+
 /* ---- real data ----------------------------------------------------------------------------- */
 
 /* Mean F1 over the runner's 5 stratified folds of the lead data (tests/support/real_cv.h: 15
@@ -689,6 +842,9 @@ static Suite *dnn_suite(void)
     tcase_add_test(plugin, test_early_stopping_keeps_best_epoch);
     tcase_add_test(plugin, test_pos_weight_raises_positive_scores);
     tcase_add_test(plugin, test_weight_decay_shrinks_the_model);
+    tcase_add_test(plugin, test_saved_network_predicts_the_same);
+    tcase_add_test(plugin, test_corrupt_network_bytes_refused);
+    tcase_add_test(plugin, test_save_needs_a_fit_and_loaded_models_do_not_refit);
     suite_add_tcase(s, plugin);
     TCase *real = tcase_create("real_data");
     tcase_set_tags(real, "real_data");

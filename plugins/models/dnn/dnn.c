@@ -1,6 +1,6 @@
-/* leadlab model `dnn`: a multilayer perceptron (plugins/common/mlp.h) trained with Adam on
- * mini-batches of weighted binary cross-entropy, with optional early stopping on a stratified
- * validation split of the training rows. */
+/* leadlab model `dnn`: a multilayer perceptron (mlp.h) trained with Adam on mini-batches of
+ * weighted binary cross-entropy, with optional early stopping on a stratified validation split
+ * of the training rows. Saves the network for evaluation-mode prediction. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +9,12 @@
 #include "adam.h"
 #include "mlp.h"
 
+/* The saved-model layout: this number, the activation's code, then the network (mlp.h). */
+#define SAVE_FORMAT 1u
+enum { ACTIVATION_RELU = 0 };
+
 static const ll_param dnn_params[] = {
-    {"hidden", LL_P_INT_LIST, "[64, 64]", 1, 65536, NULL,
+    {"hidden", LL_P_INT_LIST, "[64, 64]", 1, LL_MLP_MAX_WIDTH, NULL,
      "widths of the hidden layers; [] = logistic regression (no hidden layer)", 0},
     {"activation", LL_P_STR, "relu", 0, 0, "relu", "hidden activation", 0},
     {"batchnorm", LL_P_BOOL, "true", 0, 0, NULL,
@@ -55,6 +59,7 @@ typedef struct {
     dnn_config cfg;
     ll_mlp net;
     int fitted;
+    int loaded; /* built by load: no training configuration */
 } dnn_state;
 
 /* Independent streams, so that e.g. turning dropout on does not change the initial weights. */
@@ -261,14 +266,6 @@ static double train_epoch(const dnn_config *cfg, ll_mlp *net, const ll_data *dat
     return batches ? loss_sum / (double)batches : 0.0;
 }
 
-static int all_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
-}
-
 static ll_status train(dnn_state *s, const ll_data *data, uint64_t seed, fit_buffers *b,
                        ll_err *err)
 {
@@ -321,7 +318,7 @@ static ll_status train(dnn_state *s, const ll_data *data, uint64_t seed, fit_buf
         s->host->log(LL_LOG_DEBUG, "dnn: early stopping kept epoch %zu (validation %.17g)",
                      best_epoch, best);
     }
-    if (!all_finite(s->net.params, s->net.n_params))
+    if (!ll_mlp_is_finite(&s->net))
         return ll_fail(err, LL_ENUMERIC, "dnn: training produced non-finite weights (lr=%g)",
                        cfg->lr);
     return LL_OK;
@@ -395,6 +392,9 @@ static ll_status dnn_fit(void *state, const ll_data *train_data, uint64_t seed, 
     (void)threads;
     dnn_state *s = state;
     const dnn_config *cfg = &s->cfg;
+    if (s->loaded)
+        return ll_fail(err, LL_EINVAL, "dnn: a loaded model cannot be fitted again; create one "
+                       "from parameters");
     s->fitted = 0;
     ll_mlp_free(&s->net);
     if (train_data->n_rows == 0 || train_data->n_cols == 0)
@@ -437,18 +437,61 @@ static ll_status dnn_predict_proba(const void *state, const ll_data *x, int thre
     return LL_OK;
 }
 
+static ll_status dnn_save(const void *state, ll_writer *out, ll_err *err)
+{
+    const dnn_state *s = state;
+    if (!s->fitted)
+        return ll_fail(err, LL_EINVAL, "dnn: save before fit");
+    if (ll_write_u64(out, SAVE_FORMAT) != 0 || ll_write_u64(out, ACTIVATION_RELU) != 0 ||
+        ll_mlp_save(&s->net, out) != 0)
+        return ll_fail(err, LL_EFAIL, "dnn: could not write the model bytes");
+    return LL_OK;
+}
+
+static ll_status dnn_load(const ll_host *host, ll_reader *in, void **state, ll_err *err)
+{
+    *state = NULL;
+    uint64_t format, activation;
+    if (ll_read_u64(in, &format) != 0)
+        return ll_fail(err, LL_EINVAL, "dnn: model bytes truncated or corrupt (no format number)");
+    if (format != SAVE_FORMAT)
+        return ll_fail(err, LL_EINVAL, "dnn: model bytes in format %llu, this version reads "
+                       "format %u", (unsigned long long)format, SAVE_FORMAT);
+    if (ll_read_u64(in, &activation) != 0 || activation != ACTIVATION_RELU)
+        return ll_fail(err, LL_EINVAL, "dnn: model bytes truncated or corrupt (activation)");
+    dnn_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return ll_fail(err, LL_ENOMEM, "dnn: out of memory loading the model");
+    const char *why = NULL;
+    ll_status st = ll_mlp_load(&s->net, in, &why);
+    if (st != LL_OK) {
+        dnn_destroy(s);
+        if (st == LL_ENOMEM)
+            return ll_fail(err, st, "dnn: out of memory loading the model");
+        return ll_fail(err, LL_EINVAL, "dnn: model bytes truncated or corrupt (%s)", why);
+    }
+    s->host = host;
+    s->fitted = 1;
+    s->loaded = 1;
+    *state = s;
+    return LL_OK;
+}
+
+/* No importances entry: the host's permutation importance measures a network's features. */
 static const ll_model_vt dnn_vt = {
     .struct_size = sizeof(ll_model_vt),
     .create = dnn_create,
     .fit = dnn_fit,
     .predict_proba = dnn_predict_proba,
     .destroy = dnn_destroy,
+    .save = dnn_save,
+    .load = dnn_load,
 };
 
 static const ll_plugin dnn_plugin = {
     LL_PLUGIN_ABI,
     .name = "dnn",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "multilayer perceptron (ReLU, batch norm, dropout) trained with Adam",
     LL_PARAMS(dnn_params),
     .model = &dnn_vt,

@@ -1,6 +1,7 @@
 /* Multilayer perceptron math (see mlp.h): parameter layout, He initialisation, the training
- * forward/backward passes over one mini-batch and chunked inference. Matrix products go
- * through ll_gemm; everything else is a row-major loop over units, which GCC vectorises. */
+ * forward/backward passes over one mini-batch, chunked inference, saving and loading. Matrix
+ * products go through ll_gemm; everything else is a row-major loop over units, which GCC
+ * vectorises. */
 #include "mlp.h"
 
 #include <math.h>
@@ -35,8 +36,10 @@ static size_t n_hidden_of(const ll_mlp *net) { return net->n_layers - 1; }
 
 /* ---- building ------------------------------------------------------------------------- */
 
-int ll_mlp_init(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hidden,
-                int batchnorm, double dropout, ll_rng *rng)
+/* Lays out and allocates a network: offsets, zeroed parameters, running mean 0 and variance 1.
+ * Returns 0, or -1 when out of memory (net left zeroed). */
+static int mlp_build(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hidden,
+                     int batchnorm, double dropout)
 {
     memset(net, 0, sizeof *net);
     net->n_layers = n_hidden + 1;
@@ -77,6 +80,16 @@ int ll_mlp_init(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hid
         ll_mlp_free(net);
         return -1;
     }
+    for (size_t i = 0; i < stats; i++)
+        net->running_var[i] = 1.0;
+    return 0;
+}
+
+int ll_mlp_init(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hidden,
+                int batchnorm, double dropout, ll_rng *rng)
+{
+    if (mlp_build(net, n_inputs, widths, n_hidden, batchnorm, dropout) != 0)
+        return -1;
     for (size_t l = 0; l < net->n_layers; l++) {
         const ll_mlp_layer *layer = &net->layers[l];
         double std = sqrt(2.0 / (double)layer->fan_in); /* He et al. 2015, fan-in mode */
@@ -86,8 +99,6 @@ int ll_mlp_init(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hid
             for (size_t j = 0; j < layer->fan_out; j++)
                 net->params[layer->gamma + j] = 1.0;
     }
-    for (size_t i = 0; i < stats; i++)
-        net->running_var[i] = 1.0;
     return 0;
 }
 
@@ -436,4 +447,134 @@ void ll_mlp_logits(const ll_mlp *net, const double *x, size_t n, double *logits,
         }
         linear_forward(net, &net->layers[n_hidden], in, rows, 0, logits + start);
     }
+}
+
+/* ---- saving and loading ------------------------------------------------------------------ */
+
+int ll_mlp_save(const ll_mlp *net, ll_writer *w)
+{
+    size_t n_hidden = n_hidden_of(net);
+    if (ll_write_size(w, net->layers[0].fan_in) != 0 || ll_write_size(w, n_hidden) != 0)
+        return -1;
+    for (size_t l = 0; l < n_hidden; l++)
+        if (ll_write_size(w, net->layers[l].fan_out) != 0)
+            return -1;
+    if (ll_write_u64(w, net->batchnorm ? 1 : 0) != 0 ||
+        ll_write_f64s(w, net->params, net->n_params) != 0)
+        return -1;
+    if (net->batchnorm && (ll_write_f64s(w, net->running_mean, net->n_stats) != 0 ||
+                           ll_write_f64s(w, net->running_var, net->n_stats) != 0))
+        return -1;
+    return 0;
+}
+
+/* *need += a * b when the result stays <= budget; -1 (and *need unchanged) otherwise. Keeps a
+ * corrupt layer size from overflowing the count of values to read. */
+static int add_bounded(size_t *need, size_t a, size_t b, size_t budget)
+{
+    if (b && a > (budget - *need) / b)
+        return -1;
+    *need += a * b;
+    return 0;
+}
+
+/* How many doubles a network of these sizes saves (parameters and running statistics), or -1
+ * when that is more than `budget`. */
+static int saved_values(size_t n_inputs, const size_t *widths, size_t n_hidden, int batchnorm,
+                        size_t budget, size_t *need)
+{
+    *need = 0;
+    size_t fan_in = n_inputs;
+    for (size_t l = 0; l <= n_hidden; l++) {
+        size_t fan_out = l < n_hidden ? widths[l] : 1;
+        /* weights and bias; with batch norm gamma, beta, running mean and variance */
+        size_t per_unit = 1 + (batchnorm && l < n_hidden ? 4 : 0);
+        if (add_bounded(need, fan_in, fan_out, budget) != 0 ||
+            add_bounded(need, per_unit, fan_out, budget) != 0)
+            return -1;
+        fan_in = fan_out;
+    }
+    return 0;
+}
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+int ll_mlp_is_finite(const ll_mlp *net)
+{
+    return all_finite(net->params, net->n_params) &&
+           (!net->batchnorm || (all_finite(net->running_mean, net->n_stats) &&
+                                all_finite(net->running_var, net->n_stats)));
+}
+
+static ll_status refuse(const char **why, const char *what)
+{
+    *why = what;
+    return LL_EINVAL;
+}
+
+/* Reads the sizes and flag; *widths is the caller's to free. LL_EINVAL (with *why) or LL_ENOMEM
+ * on failure. */
+static ll_status load_shape(ll_reader *r, size_t *n_inputs, size_t **widths, size_t *n_hidden,
+                            int *batchnorm, const char **why)
+{
+    /* every input and every hidden unit costs at least one saved double */
+    if (ll_read_size(r, 8, SIZE_MAX, n_inputs) != 0 || *n_inputs == 0)
+        return refuse(why, "input count");
+    if (ll_read_size(r, 8, SIZE_MAX / sizeof **widths - 1, n_hidden) != 0)
+        return refuse(why, "layer count");
+    if (!(*widths = malloc((*n_hidden + 1) * sizeof **widths))) {
+        *why = "out of memory";
+        return LL_ENOMEM;
+    }
+    for (size_t l = 0; l < *n_hidden; l++)
+        if (ll_read_size(r, 8, LL_MLP_MAX_WIDTH, &(*widths)[l]) != 0 || (*widths)[l] == 0)
+            return refuse(why, "layer width");
+    uint64_t flag;
+    if (ll_read_u64(r, &flag) != 0 || flag > 1 || (flag && *n_hidden == 0))
+        return refuse(why, "batch norm flag");
+    *batchnorm = (int)flag;
+    return LL_OK;
+}
+
+ll_status ll_mlp_load(ll_mlp *net, ll_reader *r, const char **why)
+{
+    memset(net, 0, sizeof *net);
+    size_t n_inputs = 0, n_hidden = 0, *widths = NULL, need;
+    int batchnorm = 0;
+    ll_status st = load_shape(r, &n_inputs, &widths, &n_hidden, &batchnorm, why);
+    if (st == LL_OK && saved_values(n_inputs, widths, n_hidden, batchnorm,
+                                    r->remaining(r->ctx) / 8, &need) != 0) {
+        *why = "sizes larger than the bytes";
+        st = LL_EINVAL;
+    }
+    if (st == LL_OK && mlp_build(net, n_inputs, widths, n_hidden, batchnorm, 0.0) != 0) {
+        *why = "out of memory";
+        st = LL_ENOMEM;
+    }
+    free(widths);
+    if (st != LL_OK)
+        return st;
+    const char *bad = NULL;
+    if (ll_read_f64s(r, net->params, net->n_params) != 0 ||
+        (net->batchnorm && (ll_read_f64s(r, net->running_mean, net->n_stats) != 0 ||
+                            ll_read_f64s(r, net->running_var, net->n_stats) != 0)))
+        bad = "truncated";
+    else if (!ll_mlp_is_finite(net))
+        bad = "a parameter or running statistic is not finite";
+    /* fit's variances are never negative; one below -eps would take a square root of < 0 */
+    for (size_t i = 0; !bad && i < net->n_stats; i++)
+        if (net->running_var[i] < 0.0)
+            bad = "a running variance is negative";
+    if (bad) {
+        ll_mlp_free(net);
+        *why = bad;
+        return LL_EINVAL;
+    }
+    return LL_OK;
 }

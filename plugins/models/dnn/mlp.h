@@ -1,16 +1,18 @@
 /* A multilayer perceptron for binary classification, the math behind the dnn plugin:
  * hidden blocks Linear -> ReLU -> [BatchNorm], inverted dropout after the last block, then
- * Linear -> one logit. Forward and backward passes over a mini-batch, and batched inference.
- * The optimiser and the training loop live in the plugin. */
+ * Linear -> one logit. Forward and backward passes over a mini-batch, batched inference, and
+ * the network as bytes. The optimiser and the training loop live in the plugin. */
 #ifndef LL_PLUGIN_MLP_H
 #define LL_PLUGIN_MLP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leadlab/plugin.h"
 #include "leadlab/rng.h"
 
 #define LL_MLP_BN_EPS 1e-5     /* as torch.nn.BatchNorm1d */
+#define LL_MLP_MAX_WIDTH 65536 /* units in one hidden layer */
 #define LL_MLP_BN_MOMENTUM 0.1 /* running = (1 - m) running + m batch, as PyTorch */
 
 /* One Linear layer (and, for a hidden layer with batch norm, its gamma and beta), as offsets
@@ -41,6 +43,19 @@ typedef struct {
 int ll_mlp_init(ll_mlp *net, size_t n_inputs, const size_t *widths, size_t n_hidden,
                 int batchnorm, double dropout, ll_rng *rng);
 void ll_mlp_free(ll_mlp *net); /* NULL-safe; leaves *net zeroed */
+/* 1 when every parameter and running statistic is finite. */
+int ll_mlp_is_finite(const ll_mlp *net);
+
+/* The network as bytes (the ABI's little-endian helpers): input count, hidden widths, batch
+ * norm flag, every parameter, and with batch norm the running means and variances: all that
+ * inference reads (dropout acts in training only). 0, or -1 when the writer fails. */
+int ll_mlp_save(const ll_mlp *net, ll_writer *w);
+/* Rebuilds into *net (overwritten, not freed; ll_mlp_free releases it) a network ll_mlp_save
+ * wrote, whose ll_mlp_logits are then bit-identical. Sizes are checked against the remaining
+ * bytes before anything is allocated, and non-finite parameters or statistics (or a negative
+ * variance) are refused. Returns LL_OK, LL_ENOMEM, or LL_EINVAL with *why saying what was
+ * wrong (a static string); on failure *net is left zeroed. */
+ll_status ll_mlp_load(ll_mlp *net, ll_reader *r, const char **why);
 
 /* Per-batch buffers of the training passes, sized for up to `capacity` rows. */
 typedef struct ll_mlp_batch ll_mlp_batch;
