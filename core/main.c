@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "conformance.h"
 #include "dataset.h"
 #include "fit.h"
 #include "encoder_io.h"
@@ -1004,6 +1005,38 @@ static int cmd_synth(int argc, char **argv)
     return 0;
 }
 
+/* check-plugin: one line per property, then a summary; exit 0 when nothing failed (skips
+ * allowed), 1 when something did, 2 when the plugin cannot be loaded. */
+static int cmd_check_plugin(int argc, char **argv)
+{
+    static const char usage_line[] = "usage: leadlab check-plugin PLUGIN.so [-j N in 1..1024]";
+    const char *path = NULL;
+    unsigned long long threads = 4;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-j") && parse_count(i + 1 < argc ? argv[i + 1] : NULL, 1, 1024,
+                                             &threads) == 0)
+            i++;
+        else if (!strncmp(a, "-j", 2) && a[2] && parse_count(a + 2, 1, 1024, &threads) == 0)
+            continue;
+        else if (a[0] != '-' && !path)
+            path = a;
+        else
+            return bad_input(usage_line);
+    }
+    if (!path)
+        return bad_input(usage_line);
+    ll_check_options opt = ll_check_defaults();
+    opt.threads = (int)threads;
+    ll_check_summary sum;
+    ll_error err;
+    if (ll_check_plugin(path, &opt, ll_check_write_line, stdout, &sum, &err) != 0)
+        return error_exit(&err);
+    printf("%s %s (%s): %zu passed, %zu failed, %zu skipped\n", sum.name, sum.version,
+           sum.is_model ? "model" : "sampler", sum.passed, sum.failed, sum.skipped);
+    return sum.failed ? EXIT_CELLS_FAILED : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1047,6 +1080,8 @@ int main(int argc, char **argv)
         return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "synth"))
         return cmd_synth(argc, argv);
+    if (!strcmp(cmd, "check-plugin"))
+        return cmd_check_plugin(argc, argv);
     fprintf(stderr, "leadlab: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_BAD_INPUT;
