@@ -106,15 +106,14 @@ static int read_column(ll_reader *r, raw_column *col)
 static int read_derived(ll_reader *r, derived_column *dc)
 {
     uint64_t kind;
+    size_t n; /* n_sources grows only as sources are read, so a failure frees what exists */
     if (read_text(r, &dc->name) != 0 || !dc->name || ll_read_u64(r, &kind) != 0 ||
         kind < LL_DERIVED_DAYS_BETWEEN || kind > LL_DERIVED_COUNT ||
-        ll_read_size(r, 8, 4096, &dc->n_sources) != 0 || dc->n_sources == 0)
+        ll_read_size(r, 8, 4096, &n) != 0 || n == 0)
         return -1;
     dc->kind = (ll_derived_kind)kind;
-    if (dc->kind == LL_DERIVED_DAYS_BETWEEN && dc->n_sources != 2)
+    if (dc->kind == LL_DERIVED_DAYS_BETWEEN && n != 2)
         return -1;
-    size_t n = dc->n_sources;
-    dc->n_sources = 0;
     if (!(dc->sources = calloc(n, sizeof *dc->sources)))
         return -1;
     for (size_t j = 0; j < n; j++) {

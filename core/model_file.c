@@ -110,8 +110,9 @@ void ll_saved_model_free(ll_saved_model *m)
 {
     if (!m)
         return;
+    uint8_t *col_binary = (uint8_t *)m->fitted.col_binary; /* ours; ll_fitted only borrows it */
     ll_fitted_free(&m->fitted);
-    free((void *)m->fitted.col_binary);
+    free(col_binary);
     ll_encoder_free(m->encoder);
     free(m->model_label);
     free(m->sampler_label);

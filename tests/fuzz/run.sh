@@ -73,7 +73,7 @@ if ! cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$cc" -DLL_FUZZ=ON -DLL_MPI
     echo "fuzz: configuring failed" >&2
     exit 2
 fi
-if ! cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_dataset fuzz_spec \
+if ! cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_dataset fuzz_spec fuzz_model \
     >"$build/fuzz-build.log" 2>&1; then
     tail -n 60 "$build/fuzz-build.log" >&2
     echo "fuzz: building failed" >&2
@@ -81,17 +81,17 @@ if ! cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target fuzz_dat
 fi
 
 # ---- fuzz ----
-# run_one NAME DICT: fuzzes $build/fuzz/fuzz_NAME on a copy of corpus_NAME; writes its verdict
+# run_one NAME DICT MAX_LEN: fuzzes $build/fuzz/fuzz_NAME on a copy of corpus_NAME; writes its verdict
 # to $work/verdict (ok or failed) and its summary to $work/summary.
 run_one() {
-    local name=$1 dict=$2
+    local name=$1 dict=$2 max_len=$3
     local exe=$build/fuzz/fuzz_$name work=$build/fuzz/run-$name
     rm -rf "$work"
     mkdir -p "$work/corpus" "$work/artifacts"
     cp "$here/corpus_$name"/* "$work/corpus/"
     local status=0
     "$exe" -max_total_time="$seconds" -print_final_stats=1 -dict="$here/$dict" \
-        -rss_limit_mb=2048 -timeout=10 -max_len=8192 -artifact_prefix="$work/artifacts/" \
+        -rss_limit_mb=2048 -timeout=10 -max_len="$max_len" -artifact_prefix="$work/artifacts/" \
         "$work/corpus" >"$work/fuzz.log" 2>&1 || status=$?
     local runs cov
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
@@ -123,18 +123,19 @@ run_one() {
     fi
 }
 
-names=(dataset spec)
-dicts=(csv.dict spec.dict)
+names=(dataset spec model)
+dicts=(csv.dict spec.dict model.dict)
+max_lens=(8192 8192 65536) # a model seed (a few trees) is larger than a CSV or spec seed
 echo "fuzz: running each harness for $seconds s"
 if [ "${LL_FUZZ_PARALLEL:-0}" = 1 ]; then
     pids=()
     for i in "${!names[@]}"; do
-        run_one "${names[$i]}" "${dicts[$i]}" &
+        run_one "${names[$i]}" "${dicts[$i]}" "${max_lens[$i]}" &
         pids+=($!)
     done
     for pid in "${pids[@]}"; do wait "$pid"; done
 else
-    for i in "${!names[@]}"; do run_one "${names[$i]}" "${dicts[$i]}"; done
+    for i in "${!names[@]}"; do run_one "${names[$i]}" "${dicts[$i]}" "${max_lens[$i]}"; done
 fi
 
 passed=0
