@@ -90,9 +90,9 @@ check_prefix() {
         "$prefix/include"
     same_dir "leadlab.pc's plugindir" "$(pkg-config --variable=plugindir leadlab)" "$plugdir"
 
-    # plugin.h brings rng.h (which alone lacks <stddef.h>); each SDK header stands alone.
-    step="compiling plugin.h and each SDK header on its own ($label)"
-    for h in "$prefix"/include/leadlab/plugin.h "$prefix"/include/leadlab/sdk/*.h; do
+    step="compiling plugin.h, rng.h and each SDK header on its own ($label)"
+    for h in "$prefix"/include/leadlab/plugin.h "$prefix"/include/leadlab/rng.h \
+        "$prefix"/include/leadlab/sdk/*.h; do
         printf '#include <leadlab/%s>\n' "${h#"$prefix"/include/leadlab/}" >"$work/header.c"
         # shellcheck disable=SC2046,SC2086
         quiet cc -std=c11 $warn $(pkg-config --cflags leadlab) -fsyntax-only "$work/header.c"
@@ -134,6 +134,12 @@ check_prefix() {
         listed=$(echo "$out" | grep -c '^[a-z0-9_-]* [^ ]* (\(model\|sampler\), ' || true)
         [ "$listed" -eq $((builtins + 2)) ] ||
             fail "$label: $listed plugins listed, expected the install's $builtins and gnb, ros: $out"
+    done
+
+    step="check-plugin on the examples with the installed leadlab ($label)"
+    for so in "$work/make/gnb.so" "$work/make/ros.so"; do
+        quiet "$prefix/bin/leadlab" check-plugin "$so" -j 2
+        ! grep -q '^FAIL' "$tmp/command.log" || fail "$label: check-plugin $so: $(cat "$tmp/command.log")"
     done
 
     step="running a spec with gnb and ros next to built-ins ($label)"
@@ -213,6 +219,8 @@ step="running the tutorial as written: build-pkgconfig.sh, build-cmake.sh, run.s
     quiet sh -eu run.sh
 )
 check_exports "$tut/centroid.so" "$tut/build/centroid.so"
+step="check-plugin on the tutorial's centroid.so"
+quiet "$prefix/bin/leadlab" check-plugin "$tut/centroid.so" -j 2
 grep -q '^[0-9]*,"*centroid' "$tut/results/leaderboard.csv" ||
     fail "the tutorial's run has no centroid row: $(cat "$tut/results/leaderboard.csv")"
 

@@ -4,6 +4,7 @@
 #define LEADLAB_RNG_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Advances *state and returns the next splitmix64 output (Steele, Lea, Flood 2014). */
