@@ -177,6 +177,27 @@ START_TEST(bad_specs)
 }
 END_TEST
 
+/* ll_data carries the feature names, in the encoder's column order, to the plugin. */
+START_TEST(plugins_see_the_feature_names)
+{
+    write_good_csv("train.csv");
+    char path[512], args[1024];
+    th_write_file(dir, "spec.yaml",
+                  SPEC_HEAD SPEC_FEATURES "plugin_path: [" LL_TEST_FIXTURE_PLUGIN_DIR "]\n"
+                  "models:\n  - flaky: {mode: names}\ncv: {folds: 3}\noutput: {dir: out}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "run %s", path);
+    char *out = NULL;
+    int rc = th_run_leadlab(args, &out, NULL);
+    ck_assert_msg(rc == 1, "exit %d", rc);
+    /* train.csv's columns in order: created_at (month, dayofweek), score, count (+ missing
+     * flag), signup (year + missing flag); id and the target are not features. */
+    ck_assert_msg(strstr(out, "flaky: features created_at_month created_at_dayofweek score count "
+                              "count_missing signup_year signup_missing"), "%s", out);
+    free(out);
+}
+END_TEST
+
 START_TEST(failing_plugin_fails_its_cells_only)
 {
     write_good_csv("train.csv");
@@ -709,6 +730,7 @@ int main(void)
     tcase_add_test(tc, too_few_positives_for_the_folds);
     tcase_add_test(tc, bad_specs);
     tcase_add_test(tc, failing_plugin_fails_its_cells_only);
+    tcase_add_test(tc, plugins_see_the_feature_names);
     tcase_add_test(tc, plugins_cannot_corrupt_the_core);
     tcase_add_test(tc, partly_failed_rows_rank_after_complete_rows);
     tcase_add_test(tc, io_failures_and_unbounded_inputs);
