@@ -33,7 +33,7 @@ static const char *SPEC =
     "models:\n"
     "  - logreg: {C: [0.1, 1.0]}\n"
     "  - sgb: {n_estimators: 20}\n"
-    "threshold: {tune: true, folds: 3}\n"
+    "threshold: {tune: f1, folds: 3}\n"
     "output: {dir: out}\n";
 
 static void run_ok(const char *args)
@@ -214,9 +214,8 @@ static void reseal(unsigned char *b, size_t n)
     }
 }
 
-static size_t find(const unsigned char *b, size_t n, const char *needle)
+static size_t find(const unsigned char *b, size_t n, const char *needle, size_t k)
 {
-    size_t k = strlen(needle);
     for (size_t i = 0; i + k <= n; i++)
         if (memcmp(b + i, needle, k) == 0)
             return i;
@@ -258,7 +257,8 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
     run_refused(args, "model file format 9, this leadlab reads format 1");
     /* Behind a valid checksum: a plugin nobody has, and a wrong column count. */
     memcpy(b, good, n);
-    size_t at = find(b, n, "logreg");
+    /* the plugin's name, a text of 6 bytes behind its u64 length (the labels come first) */
+    size_t at = find(b, n, "\x06\0\0\0\0\0\0\0logreg", 14) + 8;
     memcpy(b + at, "nolreg", 6);
     reseal(b, n);
     write_bytes(bad, b, n);
