@@ -150,45 +150,19 @@ START_TEST(saved_forests_predict_the_same)
 }
 END_TEST
 
-/* Fits `yaml` on train and returns its saved bytes. */
-static ll_blob fit_and_save(const char *yaml, const ll_data *train)
-{
-    const ll_model_vt *vt = th_plugin("bagging")->model;
-    ll_params *params = th_params(th_plugin("bagging"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK, "%s", err.msg);
-    vt->destroy(state);
-    th_params_free(params);
-    return blob;
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
 START_TEST(corrupt_bytes_are_refused)
 {
     double x[200 * XOR_COLS];
     uint8_t y[200];
     th_xor_table(x, y, 200, 7);
     ll_data train = {.x = x, .y = y, .n_rows = 200, .n_cols = XOR_COLS};
-    ll_blob blob = fit_and_save("{n_estimators: 2, max_depth: 3}", &train);
+    ll_blob blob = th_saved_model(th_plugin("bagging"), "{n_estimators: 2, max_depth: 3}", &train,
+                                  1);
     /* Layout: format 0, n_cols 8, tree count 16; tree 0: node count 24, then its root (a split
      * on XOR data): left child 32, feature 40, bin 48, threshold 56, gain 64. */
     ck_assert_uint_gt(blob.len, 72);
     ck_assert_uint_eq(blob.data[32], 1);
-    const struct {
-        size_t offset;
-        uint64_t value;
-        const char *reason;
-    } cases[] = {
+    const th_corruption cases[] = {
         {0, 99, "format 99"},
         {8, 0, "feature count"},
         {8, 1u << 20, "feature count"},
@@ -199,21 +173,8 @@ START_TEST(corrupt_bytes_are_refused)
         {40, XOR_COLS, "tree 0: a feature index"},
         {40, UINT64_MAX, "tree 0: a feature index"},
     };
-    const ll_model_vt *vt = th_plugin("bagging")->model;
-    uint8_t *copy = malloc(blob.len);
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        memcpy(copy, blob.data, blob.len);
-        put_u64(copy + cases[c].offset, cases[c].value);
-        ll_span span = {copy, blob.len, 0};
-        ll_reader r = ll_span_reader(&span);
-        void *state = NULL;
-        ll_err err = {{0}};
-        ck_assert_msg(vt->load(th_host(), &r, &state, &err) == LL_EINVAL, "case %zu loaded", c);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strncmp(err.msg, "bagging: ", 9) == 0 && strstr(err.msg, cases[c].reason),
-                      "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].reason);
-    }
-    free(copy);
+    th_assert_corruptions_refused(th_plugin("bagging"), &blob, cases,
+                                  sizeof cases / sizeof cases[0]);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -224,28 +185,16 @@ START_TEST(unfitted_and_loaded_states_refuse_what_they_cannot_do)
     const ll_model_vt *vt = bagging->model;
     ck_assert_str_eq(bagging->version, "1.1.0");
     ck_assert_str_eq(vt->importance_kind, "gain");
-    ll_params *params = th_params(bagging, "{n_estimators: 2}");
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "bagging: save before fit");
-    double imp[XOR_COLS];
-    ck_assert_int_eq(vt->importances(state, XOR_COLS, imp, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "bagging: importances before fit");
-    vt->destroy(state);
-    th_params_free(params);
+    th_assert_unfitted_refuses(bagging, "{n_estimators: 2}", XOR_COLS);
 
-    double x[100 * XOR_COLS];
+    double x[100 * XOR_COLS], imp[XOR_COLS];
     uint8_t y[100];
     th_xor_table(x, y, 100, 8);
     ll_data train = {.x = x, .y = y, .n_rows = 100, .n_cols = XOR_COLS};
-    blob = fit_and_save("{n_estimators: 2}", &train);
-    ll_span span = {blob.data, blob.len, 0};
-    ll_reader r = ll_span_reader(&span);
-    ck_assert_int_eq(vt->load(th_host(), &r, &state, &err), LL_OK);
+    ll_blob blob = th_saved_model(bagging, "{n_estimators: 2}", &train, 1);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_int_eq(th_load_bytes(bagging, blob.data, blob.len, &state, &err), LL_OK);
     ck_assert_int_eq(vt->importances(state, XOR_COLS + 1, imp, &err), LL_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "columns"));
     ck_assert_int_eq(vt->importances(state, XOR_COLS, imp, &err), LL_OK); /* kept by save */
@@ -269,21 +218,6 @@ static void signal_in_column_0(double *x, uint8_t *y, size_t n, size_t cols, uin
     }
 }
 
-/* The importances of `yaml` fitted on train, through the ABI. */
-static void importances_of(const char *yaml, const ll_data *train, double *out)
-{
-    const ll_plugin *bagging = th_plugin("bagging");
-    ll_params *params = th_params(bagging, yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_int_eq(bagging->model->create(th_host(), params, &state, &err), LL_OK);
-    ck_assert_msg(bagging->model->fit(state, train, 4, 1, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(bagging->model->importances(state, train->n_cols, out, &err) == LL_OK, "%s",
-                  err.msg);
-    bagging->model->destroy(state);
-    th_params_free(params);
-}
-
 START_TEST(importances_find_the_signal)
 {
     enum { N = 800, C = 5 };
@@ -297,7 +231,7 @@ START_TEST(importances_find_the_signal)
                              "{n_estimators: 30, max_features: sqrt}"};
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
         double imp[C], sum = 0.0;
-        importances_of(configs[c], &train, imp);
+        th_fit_importances_ok(th_plugin("bagging"), configs[c], &train, 4, imp);
         for (size_t j = 0; j < C; j++) {
             ck_assert_msg(imp[j] >= 0.0, "%s: column %zu: %g", configs[c], j, imp[j]);
             sum += imp[j];
@@ -311,7 +245,7 @@ START_TEST(importances_find_the_signal)
      * impurity from about 0.5 to 2 * 0.1 * 0.9 = 0.18, a noise column's best cut by a few
      * hundredths), so column 0 holds all the gain. */
     double imp[C];
-    importances_of("{n_estimators: 20, max_depth: 1}", &train, imp);
+    th_fit_importances_ok(th_plugin("bagging"), "{n_estimators: 20, max_depth: 1}", &train, 4, imp);
     ck_assert_double_eq(imp[0], 1.0);
     for (size_t j = 1; j < C; j++)
         ck_assert_double_eq(imp[j], 0.0);

@@ -690,24 +690,7 @@ static ll_blob small_network_bytes(void)
     uint8_t y[N];
     linear_data(N, D, 0.0, 43, x, y);
     ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
-    const ll_plugin *dnn = th_plugin("dnn");
-    ll_params *p = th_params(dnn, "{hidden: [3], epochs: 2, batch_size: 8}");
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert(dnn->model->create(th_host(), p, &state, &err) == LL_OK);
-    ck_assert_msg(dnn->model->fit(state, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(dnn->model->save(state, &w, &err) == LL_OK, "%s", err.msg);
-    dnn->model->destroy(state);
-    th_params_free(p);
-    return blob;
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
+    return th_saved_model(th_plugin("dnn"), "{hidden: [3], epochs: 2, batch_size: 8}", &train, 1);
 }
 
 static uint64_t bits_of(double v)
@@ -724,11 +707,7 @@ START_TEST(test_corrupt_network_bytes_refused)
      * from 200 and variances from 224: 248 bytes. */
     ll_blob blob = small_network_bytes();
     ck_assert_uint_eq(blob.len, 248);
-    const struct {
-        size_t offset;
-        uint64_t value;
-        const char *reason;
-    } cases[] = {
+    const th_corruption cases[] = {
         {0, 7, "format 7"},
         {8, 1, "activation"},
         {16, 0, "input count"},
@@ -745,31 +724,17 @@ START_TEST(test_corrupt_network_bytes_refused)
         {240, bits_of(NAN), "not finite"},       /* the last running variance */
         {224, bits_of(-1.0), "running variance is negative"},
     };
-    const ll_model_vt *vt = th_plugin("dnn")->model;
-    uint8_t *copy = malloc(blob.len);
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        memcpy(copy, blob.data, blob.len);
-        put_u64(copy + cases[c].offset, cases[c].value);
-        ll_span span = {copy, blob.len, 0};
-        ll_reader r = ll_span_reader(&span);
-        void *state = NULL;
-        ll_err err = {{0}};
-        ck_assert_msg(vt->load(th_host(), &r, &state, &err) == LL_EINVAL, "case %zu loaded", c);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strncmp(err.msg, "dnn: ", 5) == 0 && strstr(err.msg, cases[c].reason),
-                      "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].reason);
-    }
+    th_assert_corruptions_refused(th_plugin("dnn"), &blob, cases, sizeof cases / sizeof cases[0]);
     /* a network without batch norm saves no statistics: a zero flag leaves 48 bytes over */
-    memcpy(copy, blob.data, blob.len);
-    put_u64(copy + 40, 0);
-    ll_span span = {copy, blob.len, 0};
+    th_put_u64(blob.data + 40, 0);
+    ll_span span = {blob.data, blob.len, 0};
     ll_reader r = ll_span_reader(&span);
     void *state = NULL;
     ll_err err = {{0}};
+    const ll_model_vt *vt = th_plugin("dnn")->model;
     ck_assert_int_eq(vt->load(th_host(), &r, &state, &err), LL_OK);
     ck_assert_uint_eq(span.len - span.pos, 6 * 8 + 6 * 8);
     vt->destroy(state);
-    free(copy);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -779,21 +744,12 @@ START_TEST(test_save_needs_a_fit_and_loaded_models_do_not_refit)
     const ll_plugin *dnn = th_plugin("dnn");
     ck_assert_str_eq(dnn->version, "1.1.0");
     ck_assert(dnn->model->importances == NULL); /* the host permutes instead */
-    ll_params *p = th_params(dnn, "{epochs: 1}");
+    th_assert_unfitted_refuses(dnn, "{epochs: 1}", 2);
+
+    ll_blob blob = small_network_bytes();
     void *state = NULL;
     ll_err err = {{0}};
-    ck_assert(dnn->model->create(th_host(), p, &state, &err) == LL_OK);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(dnn->model->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "dnn: save before fit");
-    dnn->model->destroy(state);
-    th_params_free(p);
-
-    blob = small_network_bytes();
-    ll_span span = {blob.data, blob.len, 0};
-    ll_reader r = ll_span_reader(&span);
-    ck_assert_int_eq(dnn->model->load(th_host(), &r, &state, &err), LL_OK);
+    ck_assert_int_eq(th_load_bytes(dnn, blob.data, blob.len, &state, &err), LL_OK);
     double x[4] = {0.1, 0.2, 0.3, 0.4}, out[2];
     uint8_t y[2] = {0, 1};
     ll_data data = {.x = x, .y = y, .n_rows = 2, .n_cols = 2};

@@ -341,36 +341,6 @@ END_TEST
 
 /* ---- saved models ------------------------------------------------------------------------------ */
 
-/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
-static ll_blob saved_model(const char *yaml, const ll_data *train)
-{
-    const ll_model_vt *vt = th_plugin("knn")->model;
-    ll_params *params = th_params(th_plugin("knn"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
-    vt->destroy(state);
-    th_params_free(params);
-    return blob;
-}
-
-static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
-{
-    ll_span span = {data, len, 0};
-    ll_reader r = ll_span_reader(&span);
-    return th_plugin("knn")->model->load(th_host(), &r, state, err);
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Scores bit-identical after a save and a load for every metric and weighting, on the
  * scikit-learn fixture (a duplicated outlier with two labels, queries at distance 0) and on
  * small-integer rows where duplicates and ties at the k-th distance are everywhere: the rebuilt
@@ -408,25 +378,15 @@ END_TEST
  * gives the bits of a fresh state of the same configuration. */
 START_TEST(loaded_model_refits_like_a_fresh_one)
 {
-    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS], refit[N_TEST], fresh[N_TEST];
+    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS];
     uint8_t y[N_TRAIN];
     train_fixture(x, y);
     test_fixture(x, xt);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_data half = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN / 2, .n_cols = N_COLS};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
-    const char *yaml = "{k: 3, metric: manhattan, weights: distance}";
-    ll_blob blob = saved_model(yaml, &half);
-    void *loaded = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
-    const ll_model_vt *vt = th_plugin("knn")->model;
-    ck_assert_msg(vt->fit(loaded, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->predict_proba(loaded, &test, 1, refit, &err) == LL_OK, "%s", err.msg);
-    th_fit_predict_ok(th_plugin("knn"), yaml, &train, &test, 1, 1, fresh);
-    ck_assert(memcmp(refit, fresh, sizeof refit) == 0);
-    vt->destroy(loaded);
-    ll_blob_free(&blob);
+    th_assert_refit_after_load(th_plugin("knn"), "{k: 3, metric: manhattan, weights: distance}",
+                               &half, &train, &test, 1);
 }
 END_TEST
 
@@ -440,39 +400,23 @@ START_TEST(load_refuses_corrupt_bytes)
     uint8_t y[N_TRAIN];
     train_fixture(x, y);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
-    ll_blob blob = saved_model("{k: 5}", &train);
+    ll_blob blob = th_saved_model(th_plugin("knn"), "{k: 5}", &train, 1);
     size_t labels = 48 + 8 * N_TRAIN * N_COLS;
     ck_assert_uint_eq(blob.len, labels + N_TRAIN);
-    static const struct {
-        size_t offset;
-        uint64_t value;
-        const char *message;
-    } cases[] = {{0, 9, "format 9 unknown"},
-                 {8, 0, "truncated or corrupt"},
-                 {8, N_TRAIN + 1, "truncated or corrupt"},
-                 {16, 2, "truncated or corrupt"},
-                 {24, 2, "truncated or corrupt"},
-                 {32, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {40, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {48 + 8 * 7, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"}};
-    for (size_t c = 0; c <= sizeof cases / sizeof cases[0]; c++) {
-        uint8_t *bad = malloc(blob.len);
-        ck_assert_ptr_nonnull(bad);
-        memcpy(bad, blob.data, blob.len);
-        if (c < sizeof cases / sizeof cases[0])
-            put_u64(bad + cases[c].offset, cases[c].value);
-        else
-            bad[labels + 11] = 2; /* the last case: a label that is not 0 or 1 */
-        void *state = (void *)&train; /* load must reset it */
-        ll_err err = {{0}};
-        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
-        ck_assert_ptr_null(state);
-        const char *want = c < sizeof cases / sizeof cases[0] ? cases[c].message
-                                                              : "truncated or corrupt";
-        ck_assert_msg(strstr(err.msg, want) != NULL, "case %zu: %s", c, err.msg);
-        ck_assert_msg(strncmp(err.msg, "knn: ", 5) == 0, "%s", err.msg);
-        free(bad);
-    }
+    static const th_corruption cases[] = {
+        {0, 9, "format 9 unknown"},
+        {8, 0, "truncated or corrupt"},
+        {8, N_TRAIN + 1, "truncated or corrupt"},
+        {16, 2, "truncated or corrupt"},
+        {24, 2, "truncated or corrupt"},
+        {32, (uint64_t)1 << 62, "truncated or corrupt"},
+        {40, (uint64_t)1 << 62, "truncated or corrupt"},
+        {48 + 8 * 7, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"}};
+    th_assert_corruptions_refused(th_plugin("knn"), &blob, cases, sizeof cases / sizeof cases[0]);
+    /* the last case: a label that is not 0 or 1 */
+    blob.data[labels + 11] = 2;
+    th_assert_load_refused(th_plugin("knn"), blob.data, blob.len, "truncated or corrupt",
+                           "label 2");
     ll_blob_free(&blob);
 }
 END_TEST
@@ -481,19 +425,8 @@ END_TEST
  * save. */
 START_TEST(no_importances_and_no_save_before_fit)
 {
-    const ll_model_vt *vt = th_plugin("knn")->model;
-    ck_assert(vt->importances == NULL);
-    ll_params *params = th_params(th_plugin("knn"), "{}");
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "knn: save before fit");
-    vt->destroy(state);
-    th_params_free(params);
-    ll_blob_free(&blob);
+    ck_assert(th_plugin("knn")->model->importances == NULL);
+    th_assert_unfitted_refuses(th_plugin("knn"), "{}", N_COLS);
 }
 END_TEST
 

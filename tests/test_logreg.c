@@ -300,53 +300,6 @@ END_TEST
 
 /* ---- saved models and importances ------------------------------------------------------------ */
 
-/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
-static ll_blob saved_model(const char *yaml, const ll_data *train)
-{
-    const ll_model_vt *vt = th_plugin("logreg")->model;
-    ll_params *params = th_params(th_plugin("logreg"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
-    vt->destroy(state);
-    th_params_free(params);
-    return blob;
-}
-
-static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
-{
-    ll_span span = {data, len, 0};
-    ll_reader r = ll_span_reader(&span);
-    return th_plugin("logreg")->model->load(th_host(), &r, state, err);
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* create + fit + importances through the ABI: the importances' status. */
-static ll_status fit_importances(const char *yaml, const ll_data *train, size_t n_cols,
-                                 double *out, ll_err *err)
-{
-    const ll_model_vt *vt = th_plugin("logreg")->model;
-    ll_params *params = th_params(th_plugin("logreg"), yaml);
-    void *state = NULL;
-    ll_status st = vt->create(th_host(), params, &state, err);
-    if (st == LL_OK)
-        st = vt->fit(state, train, 1, 1, err);
-    if (st == LL_OK)
-        st = vt->importances(state, n_cols, out, err);
-    vt->destroy(state);
-    th_params_free(params);
-    return st;
-}
-
 /* Scores bit-identical after a save and a load, for each setting that changes what is saved
  * (class weights), on overlapping and separable data, scoring training rows and far probes. */
 START_TEST(test_save_load_roundtrip)
@@ -378,19 +331,9 @@ START_TEST(test_loaded_model_refits_like_a_fresh_one)
     separable_fixture(xs, ys);
     ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
     ll_data separable = {.x = xs, .y = ys, .n_rows = SEPARABLE_N, .n_cols = SEPARABLE_P};
-    const char *yaml = "{C: 0.05, class_weight: balanced, tol: 0.001}";
-    ll_blob blob = saved_model(yaml, &separable);
-    void *loaded = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
-    const ll_model_vt *vt = th_plugin("logreg")->model;
-    double refit[OVERLAP_N], fresh[OVERLAP_N];
-    ck_assert_msg(vt->fit(loaded, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->predict_proba(loaded, &train, 1, refit, &err) == LL_OK, "%s", err.msg);
-    th_fit_predict_ok(th_plugin("logreg"), yaml, &train, &train, 1, 1, fresh);
-    ck_assert(memcmp(refit, fresh, sizeof refit) == 0);
-    vt->destroy(loaded);
-    ll_blob_free(&blob);
+    th_assert_refit_after_load(th_plugin("logreg"),
+                               "{C: 0.05, class_weight: balanced, tol: 0.001}", &separable,
+                               &train, &train, 1);
 }
 END_TEST
 
@@ -404,30 +347,16 @@ START_TEST(test_load_refuses_corrupt_bytes)
     uint8_t y[OVERLAP_N];
     overlapping_fixture(x, y);
     ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
-    ll_blob blob = saved_model("{}", &train);
+    ll_blob blob = th_saved_model(th_plugin("logreg"), "{}", &train, 1);
     ck_assert_uint_eq(blob.len, 48 + 8 * (OVERLAP_P + 1));
-    static const struct {
-        size_t offset;
-        uint64_t value;
-        const char *message;
-    } cases[] = {{0, 2, "format 2 unknown"},
-                 {40, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {48 + 8, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"},
-                 {8, 0, "truncated or corrupt"},
-                 {32, 2, "truncated or corrupt"}};
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        uint8_t *bad = malloc(blob.len);
-        ck_assert_ptr_nonnull(bad);
-        memcpy(bad, blob.data, blob.len);
-        put_u64(bad + cases[c].offset, cases[c].value);
-        void *state = (void *)&train; /* load must reset it */
-        ll_err err = {{0}};
-        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strstr(err.msg, cases[c].message) != NULL, "case %zu: %s", c, err.msg);
-        ck_assert_msg(strncmp(err.msg, "logreg: ", 8) == 0, "%s", err.msg);
-        free(bad);
-    }
+    static const th_corruption cases[] = {{0, 2, "format 2 unknown"},
+                                          {40, (uint64_t)1 << 62, "truncated or corrupt"},
+                                          {48 + 8, 0x7ff8000000000000u /* NaN */,
+                                           "truncated or corrupt"},
+                                          {8, 0, "truncated or corrupt"},
+                                          {32, 2, "truncated or corrupt"}};
+    th_assert_corruptions_refused(th_plugin("logreg"), &blob, cases,
+                                  sizeof cases / sizeof cases[0]);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -442,9 +371,7 @@ START_TEST(test_importances_are_abs_coefficients)
     overlapping_fixture(x, y);
     ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
     ck_assert_str_eq(th_plugin("logreg")->model->importance_kind, "abs_coef");
-    ll_err err = {{0}};
-    ck_assert_msg(fit_importances("{C: 1.0}", &train, OVERLAP_P, imp, &err) == LL_OK, "%s",
-                  err.msg);
+    th_fit_importances_ok(th_plugin("logreg"), "{C: 1.0}", &train, 1, imp);
     fitted_coefficients("{C: 1.0}", &train, 1.0, w, &b);
     static const double sklearn[OVERLAP_P] = {2.0491510888, 0.9786977652, 0.8365916483};
     for (size_t j = 0; j < OVERLAP_P; j++) {
@@ -471,8 +398,7 @@ START_TEST(test_importances_follow_the_signal)
         y[i] = x[i * P] + 0.5 * ll_rng_normal(&rng) > 0.0;
     }
     ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = P};
-    ll_err err = {{0}};
-    ck_assert_msg(fit_importances("{}", &train, P, imp, &err) == LL_OK, "%s", err.msg);
+    th_fit_importances_ok(th_plugin("logreg"), "{}", &train, 1, imp);
     ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "importances %g %g %g", imp[0],
                   imp[1], imp[2]);
 }
@@ -485,22 +411,11 @@ START_TEST(test_importances_and_save_refused)
     overlapping_fixture(x, y);
     ll_data train = {.x = x, .y = y, .n_rows = OVERLAP_N, .n_cols = OVERLAP_P};
     ll_err err = {{0}};
-    ck_assert_int_eq(fit_importances("{}", &train, OVERLAP_P + 1, imp, &err), LL_EINVAL);
+    ck_assert_int_eq(
+        th_fit_importances(th_plugin("logreg"), "{}", &train, 1, OVERLAP_P + 1, imp, &err),
+        LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "3 columns") != NULL, "%s", err.msg);
-
-    const ll_model_vt *vt = th_plugin("logreg")->model;
-    ll_params *params = th_params(th_plugin("logreg"), "{}");
-    void *state = NULL;
-    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
-    ck_assert_int_eq(vt->importances(state, OVERLAP_P, imp, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "logreg: importances before fit");
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "logreg: save before fit");
-    vt->destroy(state);
-    th_params_free(params);
-    ll_blob_free(&blob);
+    th_assert_unfitted_refuses(th_plugin("logreg"), "{}", OVERLAP_P);
 }
 END_TEST
 

@@ -200,53 +200,6 @@ END_TEST
 
 /* ---- saved models and importances ------------------------------------------------------------ */
 
-/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
-static ll_blob saved_model(const char *yaml, const ll_data *train)
-{
-    const ll_model_vt *vt = th_plugin("ridge")->model;
-    ll_params *params = th_params(th_plugin("ridge"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
-    vt->destroy(state);
-    th_params_free(params);
-    return blob;
-}
-
-static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
-{
-    ll_span span = {data, len, 0};
-    ll_reader r = ll_span_reader(&span);
-    return th_plugin("ridge")->model->load(th_host(), &r, state, err);
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* create + fit + importances through the ABI: the importances' status. */
-static ll_status fit_importances(const char *yaml, const ll_data *train, size_t n_cols,
-                                 double *out, ll_err *err)
-{
-    const ll_model_vt *vt = th_plugin("ridge")->model;
-    ll_params *params = th_params(th_plugin("ridge"), yaml);
-    void *state = NULL;
-    ll_status st = vt->create(th_host(), params, &state, err);
-    if (st == LL_OK)
-        st = vt->fit(state, train, 1, 1, err);
-    if (st == LL_OK)
-        st = vt->importances(state, n_cols, out, err);
-    vt->destroy(state);
-    th_params_free(params);
-    return st;
-}
-
 /* Scores bit-identical after a save and a load for each setting that changes what is saved,
  * on the test rows, the training rows, and a single-class fit (all weights 0). */
 START_TEST(save_load_roundtrip)
@@ -270,25 +223,15 @@ END_TEST
  * the bits of a fresh state of the same configuration. */
 START_TEST(loaded_model_refits_like_a_fresh_one)
 {
-    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS], refit[N_TEST], fresh[N_TEST];
+    double x[N_TRAIN][N_COLS], xt[N_TEST][N_COLS];
     uint8_t y[N_TRAIN];
     train_fixture(x, y);
     test_fixture(xt);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_data half = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN / 2, .n_cols = N_COLS};
     ll_data test = {.x = &xt[0][0], .n_rows = N_TEST, .n_cols = N_COLS};
-    const char *yaml = "{alpha: 7.5, class_weight: balanced}";
-    ll_blob blob = saved_model(yaml, &half);
-    void *loaded = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
-    const ll_model_vt *vt = th_plugin("ridge")->model;
-    ck_assert_msg(vt->fit(loaded, &train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->predict_proba(loaded, &test, 1, refit, &err) == LL_OK, "%s", err.msg);
-    th_fit_predict_ok(th_plugin("ridge"), yaml, &train, &test, 1, 1, fresh);
-    ck_assert(memcmp(refit, fresh, sizeof refit) == 0);
-    vt->destroy(loaded);
-    ll_blob_free(&blob);
+    th_assert_refit_after_load(th_plugin("ridge"), "{alpha: 7.5, class_weight: balanced}", &half,
+                               &train, &test, 1);
 }
 END_TEST
 
@@ -302,30 +245,16 @@ START_TEST(load_refuses_corrupt_bytes)
     uint8_t y[N_TRAIN];
     train_fixture(x, y);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
-    ll_blob blob = saved_model("{}", &train);
+    ll_blob blob = th_saved_model(th_plugin("ridge"), "{}", &train, 1);
     ck_assert_uint_eq(blob.len, 32 + 8 * (N_COLS + 1));
-    static const struct {
-        size_t offset;
-        uint64_t value;
-        const char *message;
-    } cases[] = {{0, 0, "format 0 unknown"},
-                 {24, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {32 + 8, 0x7ff0000000000000u /* +inf */, "truncated or corrupt"},
-                 {32 + 8 * N_COLS, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"},
-                 {8, 0xbff0000000000000u /* -1.0 */, "truncated or corrupt"}};
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        uint8_t *bad = malloc(blob.len);
-        ck_assert_ptr_nonnull(bad);
-        memcpy(bad, blob.data, blob.len);
-        put_u64(bad + cases[c].offset, cases[c].value);
-        void *state = (void *)&train; /* load must reset it */
-        ll_err err = {{0}};
-        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strstr(err.msg, cases[c].message) != NULL, "case %zu: %s", c, err.msg);
-        ck_assert_msg(strncmp(err.msg, "ridge: ", 7) == 0, "%s", err.msg);
-        free(bad);
-    }
+    static const th_corruption cases[] = {
+        {0, 0, "format 0 unknown"},
+        {24, (uint64_t)1 << 62, "truncated or corrupt"},
+        {32 + 8, 0x7ff0000000000000u /* +inf */, "truncated or corrupt"},
+        {32 + 8 * N_COLS, 0x7ff8000000000000u /* NaN */, "truncated or corrupt"},
+        {8, 0xbff0000000000000u /* -1.0 */, "truncated or corrupt"}};
+    th_assert_corruptions_refused(th_plugin("ridge"), &blob, cases,
+                                  sizeof cases / sizeof cases[0]);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -347,9 +276,7 @@ START_TEST(importances_are_abs_coefficients)
     static const char *configs[] = {"{alpha: 1.0}", "{alpha: 25, class_weight: balanced}"};
     for (int c = 0; c < 2; c++) {
         th_margins(th_plugin("ridge"), configs[c], &train, &probes, 1, 1, margin);
-        ll_err err = {{0}};
-        ck_assert_msg(fit_importances(configs[c], &train, N_COLS, imp, &err) == LL_OK, "%s",
-                      err.msg);
+        th_fit_importances_ok(th_plugin("ridge"), configs[c], &train, 1, imp);
         int negative = 0;
         for (int j = 0; j < N_COLS; j++) {
             double w = margin[j + 1] - margin[0];
@@ -377,8 +304,7 @@ START_TEST(importances_follow_the_signal)
         ys[i] = xs[i * P] + 0.5 * ll_rng_normal(&rng) > 0.0;
     }
     ll_data train = {.x = xs, .y = ys, .n_rows = N, .n_cols = P};
-    ll_err err = {{0}};
-    ck_assert_msg(fit_importances("{}", &train, P, imp, &err) == LL_OK, "%s", err.msg);
+    th_fit_importances_ok(th_plugin("ridge"), "{}", &train, 1, imp);
     ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "importances %g %g %g", imp[0],
                   imp[1], imp[2]);
 }
@@ -391,22 +317,11 @@ START_TEST(importances_and_save_refused)
     train_fixture(x, y);
     ll_data train = {.x = &x[0][0], .y = y, .n_rows = N_TRAIN, .n_cols = N_COLS};
     ll_err err = {{0}};
-    ck_assert_int_eq(fit_importances("{}", &train, N_COLS - 1, imp, &err), LL_EINVAL);
+    ck_assert_int_eq(
+        th_fit_importances(th_plugin("ridge"), "{}", &train, 1, N_COLS - 1, imp, &err),
+        LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "4 columns") != NULL, "%s", err.msg);
-
-    const ll_model_vt *vt = th_plugin("ridge")->model;
-    ll_params *params = th_params(th_plugin("ridge"), "{}");
-    void *state = NULL;
-    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
-    ck_assert_int_eq(vt->importances(state, N_COLS, imp, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "ridge: importances before fit");
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "ridge: save before fit");
-    vt->destroy(state);
-    th_params_free(params);
-    ll_blob_free(&blob);
+    th_assert_unfitted_refuses(th_plugin("ridge"), "{}", N_COLS);
 }
 END_TEST
 

@@ -251,48 +251,20 @@ START_TEST(saved_models_predict_the_same)
 }
 END_TEST
 
-/* Fits `yaml` on train through the ABI (seed 1); returns the state, and its bytes in *blob. */
-static void *fit_and_save(const char *yaml, const ll_data *train, ll_blob *blob)
-{
-    const ll_model_vt *vt = th_plugin("sgb")->model;
-    ll_params *params = th_params(th_plugin("sgb"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    *blob = (ll_blob){0};
-    ll_writer w = ll_blob_writer(blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK, "%s", err.msg);
-    th_params_free(params); /* a fitted state needs no params */
-    return state;
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
 START_TEST(corrupt_bytes_are_refused)
 {
     double x[200 * XOR_COLS];
     uint8_t y[200];
     th_xor_table(x, y, 200, 7);
     ll_data train = {.x = x, .y = y, .n_rows = 200, .n_cols = XOR_COLS};
-    ll_blob blob;
-    const ll_model_vt *vt = th_plugin("sgb")->model;
-    vt->destroy(fit_and_save("{n_estimators: 3, max_depth: 2}", &train, &blob));
+    ll_blob blob = th_saved_model(th_plugin("sgb"), "{n_estimators: 3, max_depth: 2}", &train, 1);
     /* Layout: format 0, n_cols 8, initial log-odds 16, tree count 24; tree 0: node count 32,
      * then its root (a split on XOR data): left child 40, feature 48, bin 56, threshold 64,
      * gain 72; node 1, a split at depth 1, starts at 80. */
     ck_assert_uint_gt(blob.len, 88);
     ck_assert_uint_eq(blob.data[40], 1);
     ck_assert_uint_ne(blob.data[80], 0);
-    const struct {
-        size_t offset;
-        uint64_t value;
-        const char *reason;
-    } cases[] = {
+    const th_corruption cases[] = {
         {0, 2, "format 2"},
         {8, 0, "feature count"},
         {16, 0x7FF0000000000000ull, "initial log-odds"}, /* +inf */
@@ -305,20 +277,7 @@ START_TEST(corrupt_bytes_are_refused)
         {48, XOR_COLS, "tree 0: a feature index"},
         {64, 0xFFF8000000000000ull, "tree 0: a split threshold"}, /* NaN */
     };
-    uint8_t *copy = malloc(blob.len);
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        memcpy(copy, blob.data, blob.len);
-        put_u64(copy + cases[c].offset, cases[c].value);
-        ll_span span = {copy, blob.len, 0};
-        ll_reader r = ll_span_reader(&span);
-        void *state = NULL;
-        ll_err err = {{0}};
-        ck_assert_msg(vt->load(th_host(), &r, &state, &err) == LL_EINVAL, "case %zu loaded", c);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strncmp(err.msg, "sgb: ", 5) == 0 && strstr(err.msg, cases[c].reason),
-                      "case %zu: '%s' lacks '%s'", c, err.msg, cases[c].reason);
-    }
-    free(copy);
+    th_assert_corruptions_refused(th_plugin("sgb"), &blob, cases, sizeof cases / sizeof cases[0]);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -329,30 +288,18 @@ START_TEST(unfitted_and_loaded_states_refuse_what_they_cannot_do)
     const ll_model_vt *vt = sgb->model;
     ck_assert_str_eq(sgb->version, "1.1.0");
     ck_assert_str_eq(vt->importance_kind, "gain");
-    ll_params *params = th_params(sgb, "{n_estimators: 2}");
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_int_eq(vt->create(th_host(), params, &state, &err), LL_OK);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "sgb: save before fit");
-    double imp[XOR_COLS], imp_loaded[XOR_COLS];
-    ck_assert_int_eq(vt->importances(state, XOR_COLS, imp, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "sgb: importances before fit");
-    vt->destroy(state);
-    th_params_free(params);
+    th_assert_unfitted_refuses(sgb, "{n_estimators: 2}", XOR_COLS);
 
-    double x[100 * XOR_COLS];
+    double x[100 * XOR_COLS], imp[XOR_COLS], imp_loaded[XOR_COLS];
     uint8_t y[100];
     th_xor_table(x, y, 100, 8);
     ll_data train = {.x = x, .y = y, .n_rows = 100, .n_cols = XOR_COLS};
-    void *fitted = fit_and_save("{n_estimators: 5}", &train, &blob);
-    ck_assert_int_eq(vt->importances(fitted, XOR_COLS, imp, &err), LL_OK);
-    vt->destroy(fitted);
-    ll_span span = {blob.data, blob.len, 0};
-    ll_reader r = ll_span_reader(&span);
-    ck_assert_int_eq(vt->load(th_host(), &r, &state, &err), LL_OK);
+    /* the fitted model's importances, and the bytes of the same fit (seed 1) */
+    th_fit_importances_ok(sgb, "{n_estimators: 5}", &train, 1, imp);
+    ll_blob blob = th_saved_model(sgb, "{n_estimators: 5}", &train, 1);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_int_eq(th_load_bytes(sgb, blob.data, blob.len, &state, &err), LL_OK);
     ck_assert_int_eq(vt->importances(state, XOR_COLS - 1, imp_loaded, &err), LL_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "columns"));
     /* the gains travel with the trees */
@@ -364,18 +311,6 @@ START_TEST(unfitted_and_loaded_states_refuse_what_they_cannot_do)
     ll_blob_free(&blob);
 }
 END_TEST
-
-/* The importances of `yaml` fitted on train, through the ABI. */
-static void importances_of(const char *yaml, const ll_data *train, double *out)
-{
-    ll_blob blob;
-    void *state = fit_and_save(yaml, train, &blob);
-    ll_err err = {{0}};
-    const ll_model_vt *vt = th_plugin("sgb")->model;
-    ck_assert_msg(vt->importances(state, train->n_cols, out, &err) == LL_OK, "%s", err.msg);
-    vt->destroy(state);
-    ll_blob_free(&blob);
-}
 
 START_TEST(importances_by_hand)
 {
@@ -401,12 +336,13 @@ START_TEST(importances_by_hand)
     }
     ll_data train = {.x = x, .y = y, .n_rows = 40, .n_cols = 3};
     double imp[3];
-    importances_of("{n_estimators: 1, max_depth: 2, learning_rate: 0.3}", &train, imp);
+    th_fit_importances_ok(th_plugin("sgb"), "{n_estimators: 1, max_depth: 2, learning_rate: 0.3}",
+                          &train, 1, imp);
     ck_assert_double_eq_tol(imp[0], 8.0 / 13.0, 1e-12);
     ck_assert_double_eq_tol(imp[1], 5.0 / 13.0, 1e-12);
     ck_assert_double_eq(imp[2], 0.0);
     /* a stump: only the root's x0 split */
-    importances_of("{n_estimators: 1, max_depth: 1}", &train, imp);
+    th_fit_importances_ok(th_plugin("sgb"), "{n_estimators: 1, max_depth: 1}", &train, 1, imp);
     ck_assert_double_eq(imp[0], 1.0);
     ck_assert_double_eq(imp[1], 0.0);
 }
@@ -431,7 +367,7 @@ START_TEST(importances_find_the_signal)
                              "{n_estimators: 100, max_depth: 2, early_stopping_rounds: 5}"};
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
         double imp[C], sum = 0.0;
-        importances_of(configs[c], &train, imp);
+        th_fit_importances_ok(th_plugin("sgb"), configs[c], &train, 1, imp);
         for (size_t j = 0; j < C; j++) {
             ck_assert_msg(imp[j] >= 0.0, "%s: column %zu: %g", configs[c], j, imp[j]);
             sum += imp[j];

@@ -424,53 +424,6 @@ END_TEST
 
 /* ---- saved models and importances ------------------------------------------------------------ */
 
-/* Fits `yaml` on train and returns its saved bytes (free with ll_blob_free). */
-static ll_blob saved_model(const char *yaml, const ll_data *train)
-{
-    const ll_model_vt *vt = th_plugin("svm")->model;
-    ll_params *params = th_params(th_plugin("svm"), yaml);
-    void *state = NULL;
-    ll_err err = {{0}};
-    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s", err.msg);
-    ck_assert_msg(vt->fit(state, train, 1, 1, &err) == LL_OK, "%s", err.msg);
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s", err.msg);
-    vt->destroy(state);
-    th_params_free(params);
-    return blob;
-}
-
-static ll_status load_bytes(const uint8_t *data, size_t len, void **state, ll_err *err)
-{
-    ll_span span = {data, len, 0};
-    ll_reader r = ll_span_reader(&span);
-    return th_plugin("svm")->model->load(th_host(), &r, state, err);
-}
-
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* create + fit + importances through the ABI: the importances' status. */
-static ll_status fit_importances(const char *yaml, const ll_data *train, size_t n_cols,
-                                 double *out, ll_err *err)
-{
-    const ll_model_vt *vt = th_plugin("svm")->model;
-    ll_params *params = th_params(th_plugin("svm"), yaml);
-    void *state = NULL;
-    ll_status st = vt->create(th_host(), params, &state, err);
-    if (st == LL_OK)
-        st = vt->fit(state, train, 1, 1, err);
-    if (st == LL_OK)
-        st = vt->importances(state, n_cols, out, err);
-    vt->destroy(state);
-    th_params_free(params);
-    return st;
-}
-
 /* Scores bit-identical after a save and a load for both kernels, with Platt's sigmoid (on the
  * training values or internal CV) and with the bare margin, and for each way of giving gamma. */
 START_TEST(test_save_load_roundtrip)
@@ -500,20 +453,8 @@ START_TEST(test_loaded_model_refits_like_a_fresh_one)
     static const char *configs[] = {
         "{kernel: rbf, gamma: auto, C: 3, tol: 0.01, platt_folds: 2, class_weight: balanced}",
         "{kernel: linear, C: 0.2, tol: 0.01, probability: sigmoid}"};
-    for (int c = 0; c < 2; c++) {
-        ll_blob blob = saved_model(configs[c], &half);
-        void *loaded = NULL;
-        ll_err err = {{0}};
-        ck_assert_msg(load_bytes(blob.data, blob.len, &loaded, &err) == LL_OK, "%s", err.msg);
-        const ll_model_vt *vt = th_plugin("svm")->model;
-        double refit[N_TEST], fresh[N_TEST];
-        ck_assert_msg(vt->fit(loaded, &f.train, 3, 1, &err) == LL_OK, "%s", err.msg);
-        ck_assert_msg(vt->predict_proba(loaded, &f.test, 1, refit, &err) == LL_OK, "%s", err.msg);
-        th_fit_predict_ok(th_plugin("svm"), configs[c], &f.train, &f.test, 3, 1, fresh);
-        assert_identical(configs[c], refit, fresh, N_TEST);
-        vt->destroy(loaded);
-        ll_blob_free(&blob);
-    }
+    for (int c = 0; c < 2; c++)
+        th_assert_refit_after_load(th_plugin("svm"), configs[c], &half, &f.train, &f.test, 3);
 }
 END_TEST
 
@@ -526,36 +467,21 @@ START_TEST(test_load_refuses_corrupt_bytes)
 {
     static fixture f;
     make_fixture(&f);
-    ll_blob blob = saved_model("{kernel: rbf}", &f.train);
-    static const struct {
-        size_t offset;
-        uint64_t value;
-        const char *message;
-    } cases[] = {{0, 3, "format 3 unknown"},
-                 {8, 0, "truncated or corrupt"},  /* linear parameters, rbf machine */
-                 {104, 0, "truncated or corrupt"}, /* the converse */
-                 {8, 2, "truncated or corrupt"},
-                 {16, 0, "truncated or corrupt"},  /* C = 0 */
-                 {72, 1, "truncated or corrupt"},  /* platt_folds = 1 */
-                 {88, 0x7ff8000000000000u, "truncated or corrupt"}, /* Platt A NaN */
-                 {112, 0, "truncated or corrupt"}, /* no features */
-                 {112, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {120, 0xbff0000000000000u, "truncated or corrupt"}, /* gamma -1 */
-                 {136, (uint64_t)1 << 62, "truncated or corrupt"},
-                 {144, 0x7ff0000000000000u, "truncated or corrupt"}}; /* an infinite feature */
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        uint8_t *bad = malloc(blob.len);
-        ck_assert_ptr_nonnull(bad);
-        memcpy(bad, blob.data, blob.len);
-        put_u64(bad + cases[c].offset, cases[c].value);
-        void *state = (void *)&f; /* load must reset it */
-        ll_err err = {{0}};
-        ck_assert_int_eq(load_bytes(bad, blob.len, &state, &err), LL_EINVAL);
-        ck_assert_ptr_null(state);
-        ck_assert_msg(strstr(err.msg, cases[c].message) != NULL, "case %zu: %s", c, err.msg);
-        ck_assert_msg(strncmp(err.msg, "svm: ", 5) == 0, "%s", err.msg);
-        free(bad);
-    }
+    ll_blob blob = th_saved_model(th_plugin("svm"), "{kernel: rbf}", &f.train, 1);
+    static const th_corruption cases[] = {
+        {0, 3, "format 3 unknown"},
+        {8, 0, "truncated or corrupt"},   /* linear parameters, rbf machine */
+        {104, 0, "truncated or corrupt"}, /* the converse */
+        {8, 2, "truncated or corrupt"},
+        {16, 0, "truncated or corrupt"},  /* C = 0 */
+        {72, 1, "truncated or corrupt"},  /* platt_folds = 1 */
+        {88, 0x7ff8000000000000u, "truncated or corrupt"}, /* Platt A NaN */
+        {112, 0, "truncated or corrupt"}, /* no features */
+        {112, (uint64_t)1 << 62, "truncated or corrupt"},
+        {120, 0xbff0000000000000u, "truncated or corrupt"}, /* gamma -1 */
+        {136, (uint64_t)1 << 62, "truncated or corrupt"},
+        {144, 0x7ff0000000000000u, "truncated or corrupt"}}; /* an infinite feature */
+    th_assert_corruptions_refused(th_plugin("svm"), &blob, cases, sizeof cases / sizeof cases[0]);
     ll_blob_free(&blob);
 }
 END_TEST
@@ -577,9 +503,7 @@ START_TEST(test_linear_importances_are_abs_weights)
     static const char *configs[] = {"{kernel: linear, probability: sigmoid}",
                                     "{kernel: linear}"};
     for (int c = 0; c < 2; c++) {
-        ll_err err = {{0}};
-        ck_assert_msg(fit_importances(configs[c], &f.train, P, imp, &err) == LL_OK, "%s",
-                      err.msg);
+        th_fit_importances_ok(th_plugin("svm"), configs[c], &f.train, 1, imp);
         int negative = 0;
         for (size_t j = 0; j < P; j++) {
             double w = margin[j + 1] - margin[0];
@@ -607,9 +531,7 @@ START_TEST(test_linear_importances_follow_the_signal)
         y[i] = x[i * D] + 0.5 * ll_rng_normal(&rng) > 0.0;
     }
     ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = D};
-    ll_err err = {{0}};
-    ck_assert_msg(fit_importances("{kernel: linear}", &train, D, imp, &err) == LL_OK, "%s",
-                  err.msg);
+    th_fit_importances_ok(th_plugin("svm"), "{kernel: linear}", &train, 1, imp);
     ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "importances %g %g %g", imp[0],
                   imp[1], imp[2]);
 }
@@ -622,24 +544,14 @@ START_TEST(test_importances_and_save_refused)
     make_fixture(&f);
     double imp[P + 1];
     ll_err err = {{0}};
-    ck_assert_int_eq(fit_importances("{kernel: rbf}", &f.train, P, imp, &err), LL_EINVAL);
+    const ll_plugin *svm = th_plugin("svm");
+    ck_assert_int_eq(th_fit_importances(svm, "{kernel: rbf}", &f.train, 1, P, imp, &err),
+                     LL_EINVAL);
     ck_assert_str_eq(err.msg, "svm: an rbf kernel has no per-feature weights");
-    ck_assert_int_eq(fit_importances("{kernel: linear}", &f.train, P + 1, imp, &err), LL_EINVAL);
+    ck_assert_int_eq(th_fit_importances(svm, "{kernel: linear}", &f.train, 1, P + 1, imp, &err),
+                     LL_EINVAL);
     ck_assert_msg(strstr(err.msg, "4 features") != NULL, "%s", err.msg);
-
-    const ll_model_vt *vt = th_plugin("svm")->model;
-    ll_params *params = th_params(th_plugin("svm"), "{kernel: linear}");
-    void *state = NULL;
-    ck_assert(vt->create(th_host(), params, &state, &err) == LL_OK);
-    ck_assert_int_eq(vt->importances(state, P, imp, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "svm: importances before fit");
-    ll_blob blob = {0};
-    ll_writer w = ll_blob_writer(&blob);
-    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
-    ck_assert_str_eq(err.msg, "svm: save before fit");
-    vt->destroy(state);
-    th_params_free(params);
-    ll_blob_free(&blob);
+    th_assert_unfitted_refuses(svm, "{kernel: linear}", P);
 }
 END_TEST
 

@@ -535,12 +535,6 @@ static ll_status load_tree(const uint8_t *bytes, size_t len, size_t n_cols, ll_t
     return st;
 }
 
-static void put_u64(uint8_t *at, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint64_t get_u64(const uint8_t *at)
 {
     uint64_t v = 0;
@@ -618,11 +612,7 @@ START_TEST(corrupt_tree_bytes_are_refused)
     ck_assert_uint_eq(get_u64(blob.data + 8), 1);  /* root's left child */
     ck_assert_uint_eq(get_u64(blob.data + 16), 0); /* root's feature */
     ck_assert_uint_eq(get_u64(blob.data + 48), f.tree.nodes[1].left);
-    const struct {
-        size_t offset;
-        uint64_t value;
-        const char *reason;
-    } cases[] = {
+    const th_corruption cases[] = {
         {8, f.tree.n_nodes - 1, "child index"},   /* its right child would be past the end */
         {8, UINT64_MAX, "child index"},
         {48, 1, "child index"},                   /* node 1 its own child: a cycle */
@@ -637,18 +627,18 @@ START_TEST(corrupt_tree_bytes_are_refused)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         memcpy(copy, blob.data, blob.len);
-        put_u64(copy + cases[c].offset, cases[c].value);
+        th_put_u64(copy + cases[c].offset, cases[c].value);
         ll_tree back = {0};
         const char *why;
         ck_assert_msg(load_tree(copy, blob.len, 2, &back, &why) == LL_EINVAL,
                       "case %zu accepted", c);
-        ck_assert_msg(strstr(why, cases[c].reason), "case %zu: '%s' lacks '%s'", c, why,
-                      cases[c].reason);
+        ck_assert_msg(strstr(why, cases[c].message), "case %zu: '%s' lacks '%s'", c, why,
+                      cases[c].message);
         ck_assert_ptr_null(back.nodes);
     }
     /* feature 1 is in range for 2 features, not for 1 */
     memcpy(copy, blob.data, blob.len);
-    put_u64(copy + 16, 1);
+    th_put_u64(copy + 16, 1);
     ll_tree back = {0};
     const char *why;
     ck_assert_int_eq(load_tree(copy, blob.len, 2, &back, &why), LL_OK);

@@ -112,19 +112,26 @@ void th_assert_rejected(const ll_plugin *plugin, const char *yaml, const char *e
                       expected);
 }
 
+/* The model's table, failing the test for a sampler. */
+static const ll_model_vt *model_vt(const ll_plugin *model)
+{
+    ck_assert_msg(model->model != NULL, "%s is not a model", model->name);
+    return model->model;
+}
+
 ll_status th_fit_predict(const ll_plugin *model, const char *yaml, const ll_data *train,
                          const ll_data *test, uint64_t seed, int threads, double *proba,
                          ll_err *err)
 {
-    ck_assert_msg(model->model != NULL, "%s is not a model", model->name);
+    const ll_model_vt *vt = model_vt(model);
     ll_params *params = th_params(model, yaml);
     void *state = NULL;
-    ll_status st = model->model->create(th_host(), params, &state, err);
+    ll_status st = vt->create(th_host(), params, &state, err);
     if (st == LL_OK)
-        st = model->model->fit(state, train, seed, threads, err);
+        st = vt->fit(state, train, seed, threads, err);
     if (st == LL_OK)
-        st = model->model->predict_proba(state, test, threads, proba, err);
-    model->model->destroy(state);
+        st = vt->predict_proba(state, test, threads, proba, err);
+    vt->destroy(state);
     th_params_free(params);
     return st;
 }
@@ -151,8 +158,7 @@ void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
 void th_save_load_roundtrip(const ll_plugin *model, const char *yaml, const ll_data *train,
                             const ll_data *test, uint64_t seed)
 {
-    const ll_model_vt *vt = model->model;
-    ck_assert_msg(vt != NULL, "%s is not a model", model->name);
+    const ll_model_vt *vt = model_vt(model);
     ck_assert_msg(vt->save && vt->load, "%s has no save/load", model->name);
     ll_params *params = th_params(model, yaml);
     ll_err err = {{0}};
@@ -205,6 +211,161 @@ void th_save_load_roundtrip(const ll_plugin *model, const char *yaml, const ll_d
     ll_blob_free(&blob);
     free(before);
     free(after);
+}
+
+ll_blob th_saved_model(const ll_plugin *model, const char *yaml, const ll_data *train,
+                       uint64_t seed)
+{
+    const ll_model_vt *vt = model_vt(model);
+    ck_assert_msg(vt->save != NULL, "%s has no save", model->name);
+    ll_params *params = th_params(model, yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s %s: create: %s",
+                  model->name, yaml, err.msg);
+    ck_assert_msg(vt->fit(state, train, seed, 1, &err) == LL_OK, "%s %s: fit: %s", model->name,
+                  yaml, err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_msg(vt->save(state, &w, &err) == LL_OK && !blob.failed, "%s %s: save: %s",
+                  model->name, yaml, err.msg);
+    vt->destroy(state);
+    th_params_free(params);
+    return blob;
+}
+
+ll_status th_load_bytes(const ll_plugin *model, const uint8_t *bytes, size_t len, void **state,
+                        ll_err *err)
+{
+    const ll_model_vt *vt = model_vt(model);
+    ck_assert_msg(vt->load != NULL, "%s has no load", model->name);
+    ll_span span = {bytes, len, 0};
+    ll_reader r = ll_span_reader(&span);
+    return vt->load(th_host(), &r, state, err);
+}
+
+void th_put_u64(uint8_t *at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+void th_assert_load_refused(const ll_plugin *model, const uint8_t *bytes, size_t len,
+                            const char *message, const char *what)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, bytes, len);
+    static int poison;
+    void *state = &poison; /* load must reset it */
+    ll_err err = {{0}};
+    ll_status st = th_load_bytes(model, copy, len, &state, &err);
+    ck_assert_msg(st == LL_EINVAL, "%s %s: load returned %d (expected LL_EINVAL): %s",
+                  model->name, what, (int)st, err.msg);
+    ck_assert_msg(state == NULL, "%s %s: a refused load left a state", model->name, what);
+    size_t name_len = strlen(model->name);
+    ck_assert_msg(strncmp(err.msg, model->name, name_len) == 0 && err.msg[name_len] == ':' &&
+                      err.msg[name_len + 1] == ' ' && strstr(err.msg, message) != NULL,
+                  "%s %s: '%s' is not '%s: ...%s...'", model->name, what, err.msg, model->name,
+                  message);
+    free(copy);
+}
+
+void th_assert_corruptions_refused(const ll_plugin *model, const ll_blob *saved,
+                                   const th_corruption *cases, size_t n_cases)
+{
+    uint8_t *bad = malloc(saved->len ? saved->len : 1);
+    ck_assert_ptr_nonnull(bad);
+    for (size_t c = 0; c < n_cases; c++) {
+        ck_assert_msg(cases[c].offset + 8 <= saved->len, "case %zu: offset %zu past %zu bytes",
+                      c, cases[c].offset, saved->len);
+        memcpy(bad, saved->data, saved->len);
+        th_put_u64(bad + cases[c].offset, cases[c].value);
+        char what[64];
+        snprintf(what, sizeof what, "case %zu", c);
+        th_assert_load_refused(model, bad, saved->len, cases[c].message, what);
+    }
+    free(bad);
+}
+
+void th_assert_refit_after_load(const ll_plugin *model, const char *yaml, const ll_data *first,
+                                const ll_data *train, const ll_data *test, uint64_t seed)
+{
+    const ll_model_vt *vt = model_vt(model);
+    ll_blob blob = th_saved_model(model, yaml, first, seed);
+    void *loaded = NULL;
+    ll_err err = {{0}};
+    ck_assert_msg(th_load_bytes(model, blob.data, blob.len, &loaded, &err) == LL_OK,
+                  "%s %s: load: %s", model->name, yaml, err.msg);
+    size_t n = test->n_rows;
+    double *refit = malloc((n ? n : 1) * sizeof *refit);
+    double *fresh = malloc((n ? n : 1) * sizeof *fresh);
+    ck_assert(refit && fresh);
+    ck_assert_msg(vt->fit(loaded, train, seed, 1, &err) == LL_OK, "%s %s: refit: %s",
+                  model->name, yaml, err.msg);
+    ck_assert_msg(vt->predict_proba(loaded, test, 1, refit, &err) == LL_OK,
+                  "%s %s: predict after refit: %s", model->name, yaml, err.msg);
+    th_fit_predict_ok(model, yaml, train, test, seed, 1, fresh);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(memcmp(&refit[i], &fresh[i], sizeof refit[i]) == 0,
+                      "%s %s: row %zu scores %.17g refitted after load, %.17g fresh",
+                      model->name, yaml, i, refit[i], fresh[i]);
+    vt->destroy(loaded);
+    ll_blob_free(&blob);
+    free(refit);
+    free(fresh);
+}
+
+void th_assert_unfitted_refuses(const ll_plugin *model, const char *yaml, size_t n_cols)
+{
+    const ll_model_vt *vt = model_vt(model);
+    ll_params *params = th_params(model, yaml);
+    void *state = NULL;
+    ll_err err = {{0}};
+    char want[128];
+    ck_assert_msg(vt->create(th_host(), params, &state, &err) == LL_OK, "%s %s: create: %s",
+                  model->name, yaml, err.msg);
+    ll_blob blob = {0};
+    ll_writer w = ll_blob_writer(&blob);
+    ck_assert_int_eq(vt->save(state, &w, &err), LL_EINVAL);
+    snprintf(want, sizeof want, "%s: save before fit", model->name);
+    ck_assert_str_eq(err.msg, want);
+    if (vt->importances) {
+        double *imp = malloc((n_cols ? n_cols : 1) * sizeof *imp);
+        ck_assert_ptr_nonnull(imp);
+        ck_assert_int_eq(vt->importances(state, n_cols, imp, &err), LL_EINVAL);
+        snprintf(want, sizeof want, "%s: importances before fit", model->name);
+        ck_assert_str_eq(err.msg, want);
+        free(imp);
+    }
+    vt->destroy(state);
+    th_params_free(params);
+    ll_blob_free(&blob);
+}
+
+ll_status th_fit_importances(const ll_plugin *model, const char *yaml, const ll_data *train,
+                             uint64_t seed, size_t n_cols, double *out, ll_err *err)
+{
+    const ll_model_vt *vt = model_vt(model);
+    ck_assert_msg(vt->importances != NULL, "%s has no importances", model->name);
+    ll_params *params = th_params(model, yaml);
+    void *state = NULL;
+    ll_status st = vt->create(th_host(), params, &state, err);
+    if (st == LL_OK)
+        st = vt->fit(state, train, seed, 1, err);
+    if (st == LL_OK)
+        st = vt->importances(state, n_cols, out, err);
+    vt->destroy(state);
+    th_params_free(params);
+    return st;
+}
+
+void th_fit_importances_ok(const ll_plugin *model, const char *yaml, const ll_data *train,
+                           uint64_t seed, double *out)
+{
+    ll_err err = {{0}};
+    ll_status st = th_fit_importances(model, yaml, train, seed, train->n_cols, out, &err);
+    ck_assert_msg(st == LL_OK, "%s %s: %s", model->name, yaml, err.msg);
 }
 
 ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,

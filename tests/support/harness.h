@@ -5,7 +5,9 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "blob.h"
 #include "leadlab/plugin.h"
 
 /* A suite's whole main: runs it (CK_NORMAL), frees the runner, and returns EXIT_FAILURE when
@@ -53,6 +55,58 @@ void th_margins(const ll_plugin *model, const char *yaml, const ll_data *train,
  * bytes (a sample for large models) and fails unless each is refused with a message. */
 void th_save_load_roundtrip(const ll_plugin *model, const char *yaml, const ll_data *train,
                             const ll_data *test, uint64_t seed);
+
+/* ---- saved models and importances, through the ABI ---- */
+
+/* Creates `yaml` of `model`, fits it on train (`seed`, 1 thread) and saves it: returns the
+ * bytes, which the caller frees with ll_blob_free. Fails the test if a step fails or the blob
+ * ran out of memory. */
+ll_blob th_saved_model(const ll_plugin *model, const char *yaml, const ll_data *train,
+                       uint64_t seed);
+/* model's load entry on bytes[0..len) (borrowed); returns its status, *state the loaded state
+ * (the caller destroys it) and err why it failed. */
+ll_status th_load_bytes(const ll_plugin *model, const uint8_t *bytes, size_t len, void **state,
+                        ll_err *err);
+/* Writes v at `at` as the ABI's little-endian u64 (8 bytes): a corrupt field in saved bytes. */
+void th_put_u64(uint8_t *at, uint64_t v);
+
+/* One corruption of saved bytes: the u64 at `offset` set to `value` (th_put_u64), and a piece of
+ * the message load must refuse it with. */
+typedef struct {
+    size_t offset;
+    uint64_t value;
+    const char *message;
+} th_corruption;
+
+/* Loads bytes[0..len) (copied into a block of exactly len bytes) and fails the test unless load
+ * returns LL_EINVAL, sets the state it was handed (not NULL) to NULL, and says why in a message
+ * that starts with "NAME: " and contains `message`; `what` names the case in a failure. */
+void th_assert_load_refused(const ll_plugin *model, const uint8_t *bytes, size_t len,
+                            const char *message, const char *what);
+/* th_assert_load_refused for each case, on a copy of the saved bytes with that corruption
+ * written in; *saved is left as it was. */
+void th_assert_corruptions_refused(const ll_plugin *model, const ll_blob *saved,
+                                   const th_corruption *cases, size_t n_cases);
+
+/* Saves `yaml` fitted on `first` (`seed`), loads the bytes, refits the loaded state on train
+ * (`seed`, 1 thread) and scores test: fails the test unless every step succeeds and the scores
+ * are bit-identical to a fresh state's of the same configuration (th_fit_predict_ok), i.e. the
+ * parameters travel with the saved model and a refit forgets what was loaded. */
+void th_assert_refit_after_load(const ll_plugin *model, const char *yaml, const ll_data *first,
+                                const ll_data *train, const ll_data *test, uint64_t seed);
+
+/* Fails the test unless an unfitted state of `yaml` refuses save with LL_EINVAL and the message
+ * "NAME: save before fit" and, when the model has an importances entry, importances for n_cols
+ * columns with "NAME: importances before fit". */
+void th_assert_unfitted_refuses(const ll_plugin *model, const char *yaml, size_t n_cols);
+
+/* create + fit (`seed`, 1 thread) + importances for n_cols columns into out[n_cols] + destroy;
+ * returns the first failing status (err says why). */
+ll_status th_fit_importances(const ll_plugin *model, const char *yaml, const ll_data *train,
+                             uint64_t seed, size_t n_cols, double *out, ll_err *err);
+/* Same for train's columns, but fails the test unless every step succeeds. */
+void th_fit_importances_ok(const ll_plugin *model, const char *yaml, const ll_data *train,
+                           uint64_t seed, double *out);
 
 /* The sampler's resample with `yaml`; returns its status (err says why). Free out with
  * th_owned_free. */
