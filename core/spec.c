@@ -683,6 +683,51 @@ static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
                    v->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
 }
 
+/* importances: METHOD, or {method: METHOD, repeats: N, max_rows: N}. */
+static int read_importance_method(reader *r, const ll_ynode *v, const char *where, ll_spec *spec)
+{
+    static const char *const names[] = {"none", "auto", "model", "permutation"};
+    const char *all = "auto|model|permutation|none";
+    if (expect_kind(r, v, LL_Y_SCALAR, where) != 0)
+        return -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(v->text, names[k])) {
+            spec->importances = k; /* in the order of LL_IMPORTANCE_* */
+            return 0;
+        }
+    char sugg[64];
+    const char *s = ll_suggest(v->text, all, sugg, sizeof sugg);
+    return fail_at(r, v, where, "unknown method '%s'%s%s%s (expected one of: %s)", v->text,
+                   s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
+}
+
+static int read_importances(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (node->kind == LL_Y_SCALAR)
+        return read_importance_method(r, node, "importances", spec);
+    if (node->kind != LL_Y_MAP)
+        return fail_at(r, node, "importances", "expected a method (auto, model, permutation, "
+                       "none) or a mapping {method, repeats, max_rows}, got %s",
+                       ll_ynode_kind_name(node->kind));
+    if (check_keys(r, node, "importances", "method|repeats|max_rows") != 0)
+        return -1;
+    const ll_ynode *v;
+    if ((v = ll_ymap_get(node, "method")) &&
+        read_importance_method(r, v, "importances.method", spec) != 0)
+        return -1;
+    long repeats = (long)spec->importance_repeats, max_rows = (long)spec->importance_max_rows;
+    if ((v = ll_ymap_get(node, "repeats")) &&
+        read_long(r, v, "importances.repeats", 1, 100, &repeats) != 0)
+        return -1;
+    /* Fewer rows than this leave too few positives for average precision to mean much. */
+    if ((v = ll_ymap_get(node, "max_rows")) &&
+        read_long(r, v, "importances.max_rows", 100, 100000000, &max_rows) != 0)
+        return -1;
+    spec->importance_repeats = (size_t)repeats;
+    spec->importance_max_rows = (size_t)max_rows;
+    return 0;
+}
+
 /* ---- overrides ---- */
 
 /* The item of a samplers/models list that `seg` names: an index, or a plugin name. For a
@@ -831,6 +876,9 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     spec->metrics = LL_METRIC_ALL;
     spec->formats = LL_OUT_MD | LL_OUT_CSV | LL_OUT_JSON;
     spec->write_predictions = 1;
+    spec->importances = LL_IMPORTANCE_AUTO;
+    spec->importance_repeats = 1;
+    spec->importance_max_rows = 2000;
     reader r = {.file = path, .dir = dir_of(path), .err = err};
     char **plugin_dirs = NULL;
     size_t n_plugin_dirs = 0;
@@ -848,7 +896,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path|isolation|limits|report") != 0)
+                   "threads|plugin_path|isolation|limits|report|importances") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -902,6 +950,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if ((v = ll_ymap_get(root, "output")) && read_output(&r, v, spec) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "report")) && read_report(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "importances")) && read_importances(&r, v, spec) != 0)
         goto out;
     if (!spec->out_dir) {
         if (!(spec->out_dir = ll_format("results/%s", spec->name))) {

@@ -23,6 +23,15 @@ typedef struct {
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
 
+/* importances: how each cell measures its features' importance. NONE is 0 so that a spec
+ * built by hand (zeroed) computes nothing it did not ask for; ll_spec_load defaults to AUTO. */
+enum {
+    LL_IMPORTANCE_NONE = 0,
+    LL_IMPORTANCE_AUTO,        /* the model's own entry when it succeeds, else permutation */
+    LL_IMPORTANCE_MODEL,       /* only the model's own entry: other models get none */
+    LL_IMPORTANCE_PERMUTATION  /* always permutation importance on the fold's test rows */
+};
+
 enum {
     LL_METRIC_F1 = 1u << 0,
     LL_METRIC_PRECISION = 1u << 1,
@@ -63,6 +72,9 @@ typedef struct {
     ll_ynode *tree;     /* the spec after overrides, for run.json */
     int sort_metric;    /* report.sort (or --sort): the metric the leaderboards rank by, as a
                            bit position of LL_METRIC_* (0 = F1, 4 = PR-AUC, 5 = MCC, ...) */
+    int importances;            /* LL_IMPORTANCE_* */
+    size_t importance_repeats;  /* permutation: shuffles per column, averaged */
+    size_t importance_max_rows; /* permutation: at most this many test rows (0 = all) */
 } ll_spec;
 
 /* Reads and validates `path`, applying `sets` ("key.path=value") first. The spec's tree keeps
