@@ -1,4 +1,5 @@
-/* leadlab cell (see cell.h): the split, the optional nested cut and the fit of one cell. */
+/* leadlab cell (see cell.h): the split, the optional nested cut, the fit and the importances
+ * of one cell. */
 #include "cell.h"
 
 #include <stdarg.h>
@@ -6,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "importance.h"
 
 static double now_seconds(void)
 {
@@ -17,8 +20,25 @@ static double now_seconds(void)
 void ll_cell_clear(ll_cell *cell)
 {
     free(cell->scores);
+    free(cell->importances);
     size_t keep = offsetof(ll_cell, status);
     memset((char *)cell + keep, 0, sizeof *cell - keep);
+}
+
+ll_cell ll_cell_pending_copy(const ll_cell *plan)
+{
+    ll_cell cell;
+    memset(&cell, 0, sizeof cell);
+    memcpy(&cell, plan, offsetof(ll_cell, status));
+    return cell;
+}
+
+/* Messages land in CSV and Markdown cells: one line each. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r')
+            *s = ' ';
 }
 
 void ll_cell_fail(ll_cell *cell, const char *fmt, ...)
@@ -27,10 +47,41 @@ void ll_cell_fail(ll_cell *cell, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cell->error, sizeof cell->error, fmt, ap);
     va_end(ap);
-    for (char *c = cell->error; *c; c++)
-        if (*c == '\n' || *c == '\r')
-            *c = ' ';
+    one_line(cell->error);
     cell->status = LL_CELL_FAILED;
+}
+
+/* The importances the spec asks for, of the fitted model on the cell's test rows (indexes into
+ * data, whose rows are still unscaled). A failure here is not the cell's: its scores stand,
+ * and the note says why it has no importances. */
+static void measure_importances(const ll_spec *spec, const ll_dataset *data,
+                                const ll_fitted *fitted, const size_t *test_rows, size_t n_test,
+                                ll_cell *cell, int threads)
+{
+    double start = now_seconds();
+    size_t n_cols = data->n_cols;
+    ll_err err = {{0}};
+    const char *kind = NULL;
+    ll_permutation_setup setup = {spec->importance_repeats, spec->importance_max_rows,
+                                  cell->seed, threads};
+    double *values = malloc((n_cols ? n_cols : 1) * sizeof *values);
+    ll_status st = values ? ll_importances_compute(spec->importances, fitted, data->x, data->y,
+                                                   test_rows, n_test, &setup, values, &kind,
+                                                   &err)
+                          : ll_fail(&err, LL_ENOMEM, "out of memory");
+    if (st == LL_OK) {
+        cell->importances = values;
+        cell->n_importances = n_cols;
+        snprintf(cell->importance_kind, sizeof cell->importance_kind, "%s", kind);
+        one_line(cell->importance_kind);
+    } else {
+        free(values);
+        err.msg[sizeof err.msg - 1] = '\0';
+        snprintf(cell->importance_note, sizeof cell->importance_note, "%s",
+                 err.msg[0] ? err.msg : "importances failed");
+        one_line(cell->importance_note);
+    }
+    cell->importance_seconds = now_seconds() - start;
 }
 
 void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
@@ -44,6 +95,8 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
     uint8_t *y_train = NULL, *y_test = NULL;
     ll_err err = {{0}};
     ll_status st = LL_OK;
+    ll_fitted fitted;
+    memset(&fitted, 0, sizeof fitted); /* freed on every path, fitted or not */
     if (!rows) {
         st = ll_fail(&err, LL_ENOMEM, "out of memory");
         goto out;
@@ -70,8 +123,14 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
     cell->threshold = spec->threshold;
     if (spec->tune_threshold)
         st = ll_tune_threshold(&setup, spec->tune_folds, train, &cell->threshold, &err);
+    /* What ll_fit_predict does, with the fitted model kept for the importances. */
     if (st == LL_OK)
-        st = ll_fit_predict(&setup, train, test, cell->scores, &cell->fit, &err);
+        st = ll_fit_model(&setup, train, &fitted, &cell->fit, &err);
+    if (st == LL_OK) {
+        double t1 = now_seconds();
+        st = ll_fitted_predict(&fitted, test, threads, cell->scores, &err);
+        cell->fit.predict_seconds = now_seconds() - t1;
+    }
     if (st == LL_OK) {
         ll_metrics fixed;
         if (ll_metrics_compute(y_test, cell->scores, n_test, cell->threshold, &cell->metrics) != 0 ||
@@ -79,7 +138,10 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
             st = ll_fail(&err, LL_ENOMEM, "out of memory");
         cell->f1_fixed = fixed.f1;
     }
+    if (st == LL_OK && spec->importances != LL_IMPORTANCE_NONE)
+        measure_importances(spec, data, &fitted, rows + n_train, n_test, cell, threads);
 out:
+    ll_fitted_free(&fitted);
     if (st == LL_OK) {
         cell->status = LL_CELL_OK;
     } else {

@@ -33,16 +33,30 @@ typedef struct {
     double seconds;                        /* wall time of the whole cell, tuning included */
     double *scores;                        /* n_test out-of-fold scores, test rows in row order;
                                               owned by the cell (ll_cell_clear frees them) */
+    /* Feature importances of an ok cell, as the spec's `importances` asks: n_importances
+     * (the data's n_cols) values of the kind named, or none (n_importances 0, kind "") with
+     * importance_note saying why when some were asked for. Owned like scores. */
+    double *importances;
+    size_t n_importances;
+    char importance_kind[32];              /* "gain", "abs_coef", "permutation_ap", ... */
+    char importance_note[160];             /* one line, why an ok cell has none */
+    double importance_seconds;             /* included in `seconds` */
 } ll_cell;
 
 /* Runs the cell: splits by fold_of_row (this repeat's fold of every row), tunes the cut when
- * the spec asks, fits and scores. Fills the outcome fields; never fails as a call (a failure
- * is the cell's status). `threads` is the budget handed to the plugins. */
+ * the spec asks, fits, scores, and measures the importances the spec asks for. Fills the
+ * outcome fields; never fails as a call (a failure is the cell's status; importances that
+ * cannot be measured leave the cell ok, with a note). `threads` is the budget handed to the
+ * plugins. */
 void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
                  ll_cell *cell, int threads);
 
-/* Frees the scores and resets the outcome to pending; the identity is kept. */
+/* Frees the scores and importances and resets the outcome to pending; the identity is kept. */
 void ll_cell_clear(ll_cell *cell);
+
+/* A pending cell with the identity of `plan` and nothing it owns (the plan's own scores and
+ * importances stay the plan's): what a worker fills, or a lost worker's cell is reported as. */
+ll_cell ll_cell_pending_copy(const ll_cell *plan);
 
 /* Marks the cell failed with a formatted one-line error (newlines become spaces). */
 void ll_cell_fail(ll_cell *cell, const char *fmt, ...) LL_PRINTF(2, 3);

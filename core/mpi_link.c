@@ -55,7 +55,7 @@ int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, int *aban
 enum {
     TAG_JOB = 1,    /* rank 0 -> r: one uint64 cell index */
     TAG_STOP = 2,   /* rank 0 -> r: one uint64, 0 = the run is over, 1 = abandon it */
-    TAG_RESULT = 3, /* r -> rank 0: an ll_cell_message, then n_test doubles when ok */
+    TAG_RESULT = 3, /* r -> rank 0: an ll_cell_message, then its scores and importances */
     TAG_DONE = 4    /* r -> rank 0: STOP seen; nothing more comes from r */
 };
 
@@ -278,20 +278,31 @@ int ll_mpi_poll_cell(ll_mpi *mpi, int *rank, size_t *index, ll_cell *out, ll_err
     if (msg.magic != LL_CELL_MESSAGE_MAGIC || msg.index > SIZE_MAX ||
         (msg.cell.status != LL_CELL_OK && msg.cell.status != LL_CELL_FAILED))
         goto malformed;
-    size_t n_scores = msg.cell.status == LL_CELL_OK ? msg.cell.n_test : 0;
-    if (n_scores > (SIZE_MAX - sizeof msg) / sizeof(double) ||
-        bytes != sizeof msg + n_scores * sizeof(double))
+    int ok = msg.cell.status == LL_CELL_OK;
+    size_t n_scores = ok ? msg.cell.n_test : 0, n_imp = ok ? msg.cell.n_importances : 0;
+    size_t room = (SIZE_MAX - sizeof msg) / sizeof(double);
+    if (n_scores > room || n_imp > room - n_scores ||
+        bytes != sizeof msg + (n_scores + n_imp) * sizeof(double))
         goto malformed;
     *out = msg.cell;
     out->error[sizeof out->error - 1] = '\0';
-    out->scores = NULL;
-    if (msg.cell.status == LL_CELL_OK) {
+    out->importance_kind[sizeof out->importance_kind - 1] = '\0';
+    out->importance_note[sizeof out->importance_note - 1] = '\0';
+    out->scores = out->importances = NULL;
+    if (ok) {
         out->scores = malloc(n_scores ? n_scores * sizeof(double) : 1);
-        if (!out->scores) {
+        out->importances = n_imp ? malloc(n_imp * sizeof(double)) : NULL;
+        if (!out->scores || (n_imp && !out->importances)) {
+            free(out->scores);
+            free(out->importances);
+            out->scores = out->importances = NULL;
             mpi->phase = PHASE_BROKEN;
             return ll_error_set(err, "out of memory");
         }
         memcpy(out->scores, mpi->buf + sizeof msg, n_scores * sizeof(double));
+        if (n_imp)
+            memcpy(out->importances, mpi->buf + sizeof msg + n_scores * sizeof(double),
+                   n_imp * sizeof(double));
     }
     *rank = st.MPI_SOURCE;
     *index = (size_t)msg.index;
@@ -352,7 +363,8 @@ int ll_mpi_send_stop(ll_mpi *mpi, int abandon, ll_error *err)
     return 0;
 }
 
-/* Sends one finished cell to rank 0 as a single message, so header and scores never part. */
+/* Sends one finished cell to rank 0 as a single message, so header, scores and importances
+ * never part. */
 static int send_result(ll_mpi *mpi, size_t index, const ll_cell *cell, ll_error *err)
 {
     ll_cell_message msg;
@@ -360,18 +372,23 @@ static int send_result(ll_mpi *mpi, size_t index, const ll_cell *cell, ll_error 
     msg.magic = LL_CELL_MESSAGE_MAGIC;
     msg.index = index;
     msg.cell = *cell;
-    msg.cell.scores = NULL;
-    size_t n_scores = cell->status == LL_CELL_OK ? cell->n_test : 0;
-    if (n_scores > ((size_t)INT_MAX - sizeof msg) / sizeof(double)) {
+    msg.cell.scores = msg.cell.importances = NULL;
+    int ok = cell->status == LL_CELL_OK;
+    size_t n_scores = ok ? cell->n_test : 0, n_imp = ok ? cell->n_importances : 0;
+    size_t room = ((size_t)INT_MAX - sizeof msg) / sizeof(double);
+    if (n_scores > room || n_imp > room - n_scores) {
         mpi->phase = PHASE_BROKEN;
         return ll_error_set(err, "cell %zu has too many test rows for one MPI message", index);
     }
-    size_t bytes = sizeof msg + n_scores * sizeof(double);
+    size_t bytes = sizeof msg + (n_scores + n_imp) * sizeof(double);
     if (grow(mpi, bytes, err) != 0)
         return -1;
     memcpy(mpi->buf, &msg, sizeof msg);
     if (n_scores)
         memcpy(mpi->buf + sizeof msg, cell->scores, n_scores * sizeof(double));
+    if (n_imp)
+        memcpy(mpi->buf + sizeof msg + n_scores * sizeof(double), cell->importances,
+               n_imp * sizeof(double));
     int rc = MPI_Send(mpi->buf, (int)bytes, MPI_BYTE, 0, TAG_RESULT, mpi->comm);
     return rc == MPI_SUCCESS ? 0 : mpi_fail(mpi, err, "send", rc);
 }
@@ -445,6 +462,7 @@ int ll_mpi_serve(ll_mpi *mpi, ll_pool *pool, const ll_run_result *run, int *aban
             running--;
             rc = send_result(mpi, index, &cell, err);
             free(cell.scores);
+            free(cell.importances);
             if (rc != 0)
                 return -1;
             continue; /* another cell may be done too */

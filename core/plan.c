@@ -15,7 +15,7 @@ void ll_run_result_free(ll_run_result *r)
 {
     if (r->cells)
         for (size_t c = 0; c < r->n_cells; c++)
-            free(r->cells[c].scores);
+            ll_cell_clear(&r->cells[c]);
     free(r->fold_of_row);
     free(r->cells);
     free(r->oof);
@@ -58,6 +58,13 @@ static void hash_run_context(ll_hash *h, const ll_spec *spec, const ll_dataset *
     ll_hash_f64(h, spec->threshold);
     ll_hash_u64(h, (uint64_t)spec->tune_threshold);
     ll_hash_u64(h, spec->tune_threshold ? spec->tune_folds : 0);
+    /* The importances are part of a cell's stored outcome: asking for others reruns it. The
+     * permutation's draws matter only where it may run. */
+    ll_hash_u64(h, (uint64_t)spec->importances);
+    if (spec->importances == LL_IMPORTANCE_AUTO || spec->importances == LL_IMPORTANCE_PERMUTATION) {
+        ll_hash_u64(h, spec->importance_repeats);
+        ll_hash_u64(h, spec->importance_max_rows);
+    }
 }
 
 static void hash_config(ll_hash *h, const ll_config *c)

@@ -71,7 +71,7 @@ static void report_progress(engine *e)
 static int finish_cell(engine *e, size_t index, ll_cell *outcome, ll_error *err)
 {
     ll_cell *cell = &e->run->cells[index];
-    free(cell->scores);
+    ll_cell_clear(cell);
     /* The identity stays the plan's; only the outcome comes from the worker. */
     ll_cell identity = *cell;
     *cell = *outcome;
@@ -82,7 +82,7 @@ static int finish_cell(engine *e, size_t index, ll_cell *outcome, ll_error *err)
     cell->seed = identity.seed;
     cell->key = identity.key;
     cell->expected_seconds = identity.expected_seconds;
-    outcome->scores = NULL;
+    outcome->scores = outcome->importances = NULL;
     e->stats->ran++;
     e->stats->failed += cell->status != LL_CELL_OK;
     e->done++;
@@ -160,7 +160,7 @@ static int schedule_loop(engine *e, int *abandon, ll_error *err)
             while ((got = ll_mpi_poll_cell(e->mpi, &rank, &index, &outcome, err)) == 1) {
                 if (rank <= 0 || (size_t)rank >= e->n_ranks || index >= e->run->n_cells ||
                     !e->remote[index]) {
-                    free(outcome.scores);
+                    ll_cell_clear(&outcome);
                     return ll_error_set(err, "MPI rank %d sent back cell %zu it was not given",
                                         rank, index);
                 }

@@ -94,16 +94,18 @@ static void worker_loop(const ll_pool_config *cfg, int fd)
         memset(&msg, 0, sizeof msg);
         msg.magic = LL_CELL_MESSAGE_MAGIC;
         msg.index = index;
-        msg.cell = run->cells[index];
-        msg.cell.scores = NULL;
+        msg.cell = ll_cell_pending_copy(&run->cells[index]);
         ll_cell_run(cfg->spec, cfg->data, run->fold_of_row + (size_t)msg.cell.repeat * run->n_rows,
                     &msg.cell, cfg->threads_per_cell);
-        double *scores = msg.cell.scores;
-        msg.cell.scores = NULL;
+        double *scores = msg.cell.scores, *importances = msg.cell.importances;
+        msg.cell.scores = msg.cell.importances = NULL;
         int ok = write_full(fd, &msg, sizeof msg) == 0 &&
                  (msg.cell.status != LL_CELL_OK ||
-                  write_full(fd, scores, msg.cell.n_test * sizeof *scores) == 0);
+                  (write_full(fd, scores, msg.cell.n_test * sizeof *scores) == 0 &&
+                   write_full(fd, importances,
+                              msg.cell.n_importances * sizeof *importances) == 0));
         free(scores);
+        free(importances);
         if (!ok)
             break;
     }
@@ -322,9 +324,7 @@ static void worker_lost(const ll_pool *pool, slot *s, ll_cell *out)
     int status;
     close_slot(s);
     reap(s, &status);
-    *out = pool->cfg.run->cells[s->cell];
-    out->scores = NULL;
-    ll_cell_clear(out);
+    *out = ll_cell_pending_copy(&pool->cfg.run->cells[s->cell]);
     out->seconds = now_seconds() - s->started;
     if (s->limit_hit[0])
         ll_cell_fail(out, "%s", s->limit_hit);
@@ -372,6 +372,34 @@ static int watching_limits(const ll_pool *pool)
 {
     return pool->cfg.isolation == LL_ISOLATION_PROCESS &&
            (pool->cfg.cell_seconds > 0 || pool->cfg.cell_memory_mb > 0);
+}
+
+/* The arrays that follow an ok cell's message: its scores, then its importances (a count the
+ * data bounds, so a garbled message cannot ask for a huge allocation). 0, or -1 (nothing left
+ * allocated) when they do not arrive whole. */
+static int read_outcome(const ll_pool *pool, slot *s, ll_cell *cell)
+{
+    cell->scores = cell->importances = NULL;
+    cell->error[sizeof cell->error - 1] = '\0';
+    cell->importance_kind[sizeof cell->importance_kind - 1] = '\0';
+    cell->importance_note[sizeof cell->importance_note - 1] = '\0';
+    if (cell->status != LL_CELL_OK)
+        return 0;
+    if (cell->n_test > pool->cfg.data->n_rows || cell->n_importances > pool->cfg.data->n_cols)
+        return -1;
+    size_t bytes = cell->n_test * sizeof *cell->scores;
+    size_t imp_bytes = cell->n_importances * sizeof *cell->importances;
+    cell->scores = malloc(bytes ? bytes : 1);
+    cell->importances = cell->n_importances ? malloc(imp_bytes) : NULL;
+    if (!cell->scores || (cell->n_importances && !cell->importances) ||
+        read_full(s->fd, cell->scores, bytes) != 0 ||
+        read_full(s->fd, cell->importances, imp_bytes) != 0) {
+        free(cell->scores);
+        free(cell->importances);
+        cell->scores = cell->importances = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_error *err)
@@ -422,18 +450,10 @@ int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_
             if (read_full(s->fd, &msg, sizeof msg) != 0 || msg.magic != LL_CELL_MESSAGE_MAGIC ||
                 msg.index != (uint64_t)s->cell) {
                 worker_lost(pool, s, out);
+            } else if (read_outcome(pool, s, &msg.cell) != 0) {
+                worker_lost(pool, s, out);
             } else {
                 *out = msg.cell;
-                out->scores = NULL;
-                if (out->status == LL_CELL_OK) {
-                    size_t bytes = out->n_test * sizeof *out->scores;
-                    out->scores = malloc(bytes ? bytes : 1);
-                    if (!out->scores || read_full(s->fd, out->scores, bytes) != 0) {
-                        free(out->scores);
-                        out->scores = NULL;
-                        worker_lost(pool, s, out);
-                    }
-                }
             }
             s->cell = -1;
             result = 1;

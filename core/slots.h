@@ -38,10 +38,10 @@ int ll_pool_idle_slot(const ll_pool *pool);
 int ll_pool_submit(ll_pool *pool, int slot, size_t index, ll_error *err);
 
 /* Waits up to timeout_ms (-1 = until one is ready) for a cell to finish. Returns 1 with
- * *index and *out filled (identity from the plan, the outcome from the worker; out->scores is
- * malloc'd and the caller's), 0 on timeout or when a signal interrupted the wait, -1 when the
- * pool itself failed (err says why). A worker that died or broke a limit yields its cell as
- * failed with the reason. */
+ * *index and *out filled (identity from the plan, the outcome from the worker; out->scores and
+ * out->importances are malloc'd and the caller's), 0 on timeout or when a signal interrupted
+ * the wait, -1 when the pool itself failed (err says why). A worker that died or broke a limit
+ * yields its cell as failed with the reason. */
 int ll_pool_wait(ll_pool *pool, int timeout_ms, size_t *index, ll_cell *out, ll_error *err);
 
 /* How many cells are running now. */
@@ -54,8 +54,9 @@ size_t ll_pool_running(const ll_pool *pool, size_t *cells, double *elapsed);
 typedef struct {
     uint64_t magic;
     uint64_t index;
-    ll_cell cell; /* scores pointer meaningless; n_test doubles follow when status is ok */
+    ll_cell cell; /* pointers meaningless; when status is ok, n_test doubles (the scores)
+                     follow, then n_importances doubles (the importances) */
 } ll_cell_message;
-#define LL_CELL_MESSAGE_MAGIC 0x6c6c63656c6c3031ull /* "llcell01" */
+#define LL_CELL_MESSAGE_MAGIC 0x6c6c63656c6c3032ull /* "llcell02" */
 
 #endif

@@ -23,6 +23,7 @@ struct ll_store {
     char path[4096];
     int lock_fd;
     sqlite3_stmt *insert_cell, *insert_scores, *delete_scores;
+    sqlite3_stmt *insert_importances, *delete_importances;
 };
 
 /* The schema; the README's "Result store" section documents it for users. */
@@ -52,6 +53,11 @@ static const char schema_sql[] =
     "CREATE TABLE scores(\n"
     "  key TEXT PRIMARY KEY REFERENCES cells(key), n INTEGER NOT NULL,\n"
     "  rows BLOB NOT NULL, scores BLOB NOT NULL);\n"
+    /* One row per ok cell that was asked for importances: n values of `kind` (vals, one
+     * little-endian double per feature), or none (kind and vals NULL) with the note why. */
+    "CREATE TABLE importances(\n"
+    "  key TEXT PRIMARY KEY REFERENCES cells(key), kind TEXT, n INTEGER NOT NULL,\n"
+    "  vals BLOB, note TEXT, seconds REAL);\n"
     "CREATE INDEX cells_by_config ON cells(config, sampler);\n";
 
 static int db_error(ll_store *s, ll_error *err, const char *what)
@@ -135,7 +141,7 @@ static int check_format(ll_store *s, ll_error *err)
     char tables[32] = "0";
     query_text(s, "SELECT count(*) FROM sqlite_master", NULL, tables, sizeof tables);
     if (version == 0 && atoi(tables) == 0) {
-        char sql[4096];
+        char sql[8192];
         snprintf(sql, sizeof sql, "BEGIN;\n%sPRAGMA user_version = %d;\n"
                  "INSERT INTO store_info VALUES ('format', '%d'), ('created_by', "
                  "'leadlab %s');\nCOMMIT;", schema_sql, LL_STORE_FORMAT, LL_STORE_FORMAT,
@@ -236,7 +242,10 @@ int ll_store_open(const char *dir, const char *data_hash, const char *data_file,
                 &s->insert_cell, err) != 0 ||
         prepare(s, "INSERT OR REPLACE INTO scores VALUES (?1, ?2, ?3, ?4)", &s->insert_scores,
                 err) != 0 ||
-        prepare(s, "DELETE FROM scores WHERE key = ?1", &s->delete_scores, err) != 0)
+        prepare(s, "DELETE FROM scores WHERE key = ?1", &s->delete_scores, err) != 0 ||
+        prepare(s, "INSERT INTO importances VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &s->insert_importances, err) != 0 ||
+        prepare(s, "DELETE FROM importances WHERE key = ?1", &s->delete_importances, err) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -252,6 +261,8 @@ void ll_store_close(ll_store *s)
     sqlite3_finalize(s->insert_cell);
     sqlite3_finalize(s->insert_scores);
     sqlite3_finalize(s->delete_scores);
+    sqlite3_finalize(s->insert_importances);
+    sqlite3_finalize(s->delete_importances);
     if (s->db)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)
@@ -358,6 +369,45 @@ static uint64_t get_le(const unsigned char *p, int bytes)
     return v;
 }
 
+/* The importances row of a cell committed in this transaction: whatever was stored under its
+ * key goes, and an ok cell asked for importances gets its values or its note. */
+static int commit_importances(ll_store *s, const char *key, const ll_cell *cell,
+                              ll_error *err)
+{
+    sqlite3_stmt *st = s->delete_importances;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return db_error(s, err, "cannot store a cell's importances");
+    int has = cell->n_importances && cell->importances;
+    if (cell->status != LL_CELL_OK || (!has && !cell->importance_note[0]))
+        return 0;
+    unsigned char *vals = has ? malloc(cell->n_importances * 8) : NULL;
+    if (has && !vals)
+        return ll_error_set(err, "out of memory");
+    for (size_t j = 0; has && j < cell->n_importances; j++) {
+        uint64_t bits;
+        memcpy(&bits, &cell->importances[j], sizeof bits);
+        put_le(vals + 8 * j, bits, 8);
+    }
+    st = s->insert_importances;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st); /* unbound parameters are NULL */
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (has) {
+        sqlite3_bind_text(st, 2, cell->importance_kind, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, vals, (int)(cell->n_importances * 8), SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(st, 5, cell->importance_note, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 3, has ? (sqlite3_int64)cell->n_importances : 0);
+    bind_real(st, 6, cell->importance_seconds);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, err, "cannot store a cell's "
+                                                                    "importances");
+    free(vals);
+    return rc;
+}
+
 int ll_store_commit_cell(ll_store *s, int64_t run_id, const ll_spec *spec, const ll_cell *cell,
                          const uint32_t *test_rows, ll_error *err)
 {
@@ -447,6 +497,8 @@ int ll_store_commit_cell(ll_store *s, int64_t run_id, const ll_spec *spec, const
         db_error(s, err, "cannot store a cell's scores");
         goto rollback;
     }
+    if (commit_importances(s, key, cell, err) != 0)
+        goto rollback;
     rc = exec(s, "COMMIT", err);
     goto out;
 rollback:
@@ -487,9 +539,38 @@ static void read_outcome(sqlite3_stmt *st, int i, ll_cell *cell)
     cell->seconds = column_real(st, i++);
 }
 
+/* The importances row of an ok cell, if it has one, into the cell: 0, or -1 when the row is
+ * unusable (its values do not match their count) or memory ran out. */
+static int load_importances(sqlite3_stmt *q, const char *key, ll_cell *cell)
+{
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return 0; /* none were asked for */
+    const unsigned char *kind = sqlite3_column_text(q, 0), *note = sqlite3_column_text(q, 3);
+    snprintf(cell->importance_note, sizeof cell->importance_note, "%s",
+             note ? (const char *)note : "");
+    cell->importance_seconds = column_real(q, 4);
+    if (!kind)
+        return 0;
+    sqlite3_int64 n = sqlite3_column_int64(q, 1);
+    const unsigned char *vals = sqlite3_column_blob(q, 2);
+    size_t bytes = (size_t)sqlite3_column_bytes(q, 2);
+    if (n <= 0 || !vals || bytes / 8 != (size_t)n || bytes % 8 ||
+        !(cell->importances = malloc(bytes)))
+        return -1;
+    for (size_t j = 0; j < (size_t)n; j++) {
+        uint64_t bits = get_le(vals + 8 * j, 8);
+        memcpy(&cell->importances[j], &bits, sizeof bits);
+    }
+    cell->n_importances = (size_t)n;
+    snprintf(cell->importance_kind, sizeof cell->importance_kind, "%s", (const char *)kind);
+    return 0;
+}
+
 /* Reads one stored cell into `cell` (identity kept); 1 loaded, 0 not stored (or unusable). */
 static int load_cell(const ll_run_result *run, sqlite3_stmt *q_cell, sqlite3_stmt *q_scores,
-                     ll_cell *cell, int only_ok)
+                     sqlite3_stmt *q_imp, ll_cell *cell, int only_ok)
 {
     char key[33];
     ll_digest_hex(cell->key, key);
@@ -525,7 +606,7 @@ static int load_cell(const ll_run_result *run, sqlite3_stmt *q_cell, sqlite3_stm
         usable = 0;
     }
     free(rows);
-    if (!usable) {
+    if (!usable || load_importances(q_imp, key, cell) != 0) {
         ll_cell_clear(cell);
         return 0;
     }
@@ -535,21 +616,25 @@ static int load_cell(const ll_run_result *run, sqlite3_stmt *q_cell, sqlite3_stm
 
 int ll_store_load_cells(ll_store *s, ll_run_result *run, int only_ok, ll_error *err)
 {
-    sqlite3_stmt *q_cell = NULL, *q_scores = NULL;
+    sqlite3_stmt *q_cell = NULL, *q_scores = NULL, *q_imp = NULL;
     if (prepare(s, "SELECT status, error, train_rows, train_positives, resampled_rows, "
                 "resampled_positives, test_rows, test_positives, threshold, tp, fp, tn, fn, "
                 "precision, recall, f1, f1_fixed, roc_auc, pr_auc, mcc, balanced_accuracy, "
                 "accuracy, fit_seconds, predict_seconds, cell_seconds FROM cells WHERE key = ?1",
                 &q_cell, err) != 0 ||
-        prepare(s, "SELECT n, rows, scores FROM scores WHERE key = ?1", &q_scores, err) != 0) {
+        prepare(s, "SELECT n, rows, scores FROM scores WHERE key = ?1", &q_scores, err) != 0 ||
+        prepare(s, "SELECT kind, n, vals, note, seconds FROM importances WHERE key = ?1", &q_imp,
+                err) != 0) {
         sqlite3_finalize(q_cell);
+        sqlite3_finalize(q_scores);
         return -1;
     }
     for (size_t c = 0; c < run->n_cells; c++)
-        if (!load_cell(run, q_cell, q_scores, &run->cells[c], only_ok))
+        if (!load_cell(run, q_cell, q_scores, q_imp, &run->cells[c], only_ok))
             ll_cell_clear(&run->cells[c]);
     sqlite3_finalize(q_cell);
     sqlite3_finalize(q_scores);
+    sqlite3_finalize(q_imp);
     return 0;
 }
 

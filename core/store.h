@@ -13,7 +13,7 @@
 #include "spec.h"
 
 /* Bumped whenever the schema changes; a store of another format is refused, not mixed. */
-#define LL_STORE_FORMAT 1
+#define LL_STORE_FORMAT 2 /* 2: the importances table */
 
 typedef struct ll_store ll_store;
 
@@ -44,13 +44,14 @@ int ll_store_begin_run(ll_store *store, const ll_run_info *info, const ll_spec *
 int ll_store_end_run(ll_store *store, int64_t run_id, const char *status, size_t cells_run,
                      size_t cells_failed, double wall_seconds, ll_error *err);
 
-/* Commits one finished cell (ok or failed) and, when ok, its out-of-fold scores, in one
- * transaction. `test_rows` lists the cell's test rows in row order (n_test of them). */
+/* Commits one finished cell (ok or failed) and, when ok, its out-of-fold scores and its
+ * importances (or the note why it has none), in one transaction. `test_rows` lists the cell's
+ * test rows in row order (n_test of them). */
 int ll_store_commit_cell(ll_store *store, int64_t run_id, const ll_spec *spec,
                          const ll_cell *cell, const uint32_t *test_rows, ll_error *err);
 
-/* Fills every cell of `run` whose key is stored (its outcome and scores); cells not stored
- * stay pending. With only_ok, failed cells stay pending too (to be rerun). */
+/* Fills every cell of `run` whose key is stored (its outcome, scores and importances); cells
+ * not stored stay pending. With only_ok, failed cells stay pending too (to be rerun). */
 int ll_store_load_cells(ll_store *store, ll_run_result *run, int only_ok, ll_error *err);
 
 /* `leadlab status`: per row of the newest run's plan, how many cells are done, failed and
