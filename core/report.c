@@ -43,7 +43,13 @@ int ll_output_dir_ready(const char *dir, ll_error *err)
 static const char *const output_files[] = {
     "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
     "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock",
-    "report.html",    LL_MANIFEST_FILE};
+    "report.html",    "importances.csv", LL_MANIFEST_FILE};
+
+/* importances.csv is a CSV output of a run that asks for importances. */
+static int writes_importances(const ll_spec *spec)
+{
+    return spec->importances != LL_IMPORTANCE_NONE && (spec->formats & LL_OUT_CSV);
+}
 
 int ll_outputs_spare_inputs(const ll_spec *spec, ll_error *err)
 {
@@ -186,6 +192,37 @@ static void md_full_labels(FILE *out, const ll_spec *spec, char **model_short,
     }
 }
 
+/* Where the importances are, and why finished cells have none when some do not. */
+static void md_importances(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    if (!writes_importances(spec))
+        return;
+    fputs("\nFeature importances of every row, mean ± sd over folds: importances.csv.", out);
+    size_t ok = 0, without = 0;
+    const char *note = NULL;
+    for (size_t c = 0; c < run->n_cells; c++) {
+        const ll_cell *cell = &run->cells[c];
+        if (cell->status != LL_CELL_OK)
+            continue;
+        ok++;
+        if (!cell->n_importances) {
+            without++;
+            if (!note && cell->importance_note[0])
+                note = cell->importance_note;
+        }
+    }
+    if (without) {
+        fprintf(out, " %zu of %zu finished cells have none", without, ok);
+        if (note) {
+            fputs(" (", out);
+            md_cell(out, note);
+            fputc(')', out);
+        }
+        fputc('.', out);
+    }
+    fputc('\n', out);
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -273,6 +310,7 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
             spec->folds * spec->repeats, metric ? "Ranked by " : "",
             metric ? ll_metric_label(metric) : "", metric ? ". " : "", ll_metric_label(metric));
     md_full_labels(out, spec, model_short, sampler_short);
+    md_importances(out, spec, run);
     ll_labels_free(model_short, spec->n_models);
     ll_labels_free(sampler_short, spec->n_samplers);
     free(rows);
@@ -478,7 +516,94 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
     fputs("\n}\n", out);
 }
 
-typedef enum { OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML } output_kind;
+/* One importances.csv row in the making: a feature's mean and sd over the cells of one kind. */
+typedef struct {
+    size_t feature, folds;
+    double mean, sd;
+} importance_row;
+
+/* Descending mean; the feature's column order breaks ties, so the order is total. */
+static int by_mean_desc(const void *a, const void *b)
+{
+    const importance_row *x = a, *y = b;
+    if (x->mean != y->mean)
+        return x->mean > y->mean ? -1 : 1;
+    return x->feature < y->feature ? -1 : x->feature > y->feature;
+}
+
+/* Whether a finished cell holds importances of the data's features. */
+static int has_importances(const ll_cell *c, size_t n_cols)
+{
+    return c->status == LL_CELL_OK && c->importances && c->n_importances == n_cols &&
+           c->importance_kind[0];
+}
+
+/* importances.csv: per config x sampler (plan order) and kind of importance, one row per
+ * feature with its mean and sd (n - 1) over the cells that measured it, by descending mean.
+ * A row's kinds are kept apart: a mean of gains and permutation drops would mean nothing. */
+static int write_importances_csv(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                                 const ll_run_result *run)
+{
+    size_t p = data->n_cols, per = run->repeats * run->folds;
+    double *column = malloc((per ? per : 1) * sizeof *column);
+    importance_row *rows = malloc((p ? p : 1) * sizeof *rows);
+    const ll_cell **of_kind = malloc((per ? per : 1) * sizeof *of_kind);
+    if (!column || !rows || !of_kind) {
+        free(column);
+        free(rows);
+        free(of_kind);
+        return -1;
+    }
+    fputs("config,sampler,feature,kind,mean,sd,folds\n", out);
+    for (size_t m = 0; m < run->n_models; m++)
+        for (size_t s = 0; s < run->n_samplers; s++) {
+            const ll_cell *first = &run->cells[ll_cell_index(run, m, s, 0, 0)];
+            /* Each kind once, in the order the row's cells first name it. */
+            for (size_t k = 0; k < per; k++) {
+                const ll_cell *lead = first + k;
+                if (!has_importances(lead, p))
+                    continue;
+                int seen = 0;
+                for (size_t e = 0; e < k && !seen; e++)
+                    seen = has_importances(first + e, p) &&
+                           !strcmp(first[e].importance_kind, lead->importance_kind);
+                if (seen)
+                    continue;
+                size_t n = 0;
+                for (size_t e = k; e < per; e++)
+                    if (has_importances(first + e, p) &&
+                        !strcmp(first[e].importance_kind, lead->importance_kind))
+                        of_kind[n++] = first + e;
+                for (size_t j = 0; j < p; j++) {
+                    for (size_t e = 0; e < n; e++)
+                        column[e] = of_kind[e]->importances[j];
+                    rows[j].feature = j;
+                    rows[j].folds = ll_mean_sd(column, n, &rows[j].mean, &rows[j].sd);
+                }
+                qsort(rows, p, sizeof *rows, by_mean_desc);
+                for (size_t j = 0; j < p; j++) {
+                    ll_csv_field(out, spec->models[m].label);
+                    fputc(',', out);
+                    ll_csv_field(out, spec->samplers[s].label);
+                    fputc(',', out);
+                    ll_csv_field(out, data->col_names[rows[j].feature]);
+                    fputc(',', out);
+                    ll_csv_field(out, lead->importance_kind);
+                    /* + 0.0 prints a mean of -0 as 0 */
+                    fprintf(out, ",%.6f,%.6f,%zu\n", rows[j].mean + 0.0, rows[j].sd,
+                            rows[j].folds);
+                }
+            }
+        }
+    free(column);
+    free(rows);
+    free(of_kind);
+    return 0;
+}
+
+typedef enum {
+    OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML, OUT_IMPORTANCES
+} output_kind;
 
 static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
                      const ll_report_context *ctx, output_kind kind, const char *file,
@@ -498,6 +623,7 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_PRED: write_predictions_csv(af.f, spec, data, run); break;
     case OUT_JSON: write_run_json(af.f, spec, data, run, ctx); break;
     case OUT_HTML: rc = ll_report_html(af.f, spec, data, run, ctx); break;
+    case OUT_IMPORTANCES: rc = write_importances_csv(af.f, spec, data, run); break;
     }
     if (rc != 0 && !ferror(af.f)) { /* a write error is the commit's to report */
         fclose(af.f);
@@ -521,6 +647,7 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         {LL_OUT_CSV, OUT_CELLS, "cells.csv"},       {LL_OUT_CSV, OUT_FOLDS, "folds.csv"},
         {0, OUT_PRED, "predictions.csv"},           {LL_OUT_JSON, OUT_JSON, "run.json"},
         {~0u, OUT_HTML, "report.html"},
+        {LL_OUT_CSV, OUT_IMPORTANCES, "importances.csv"},
     };
     const char *written[sizeof outputs / sizeof outputs[0] + 1];
     size_t n_written = 0;
@@ -528,6 +655,8 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         int wanted = outputs[i].need == ~0u ? 1
                      : outputs[i].need      ? (spec->formats & outputs[i].need) != 0
                                             : spec->write_predictions;
+        if (outputs[i].kind == OUT_IMPORTANCES)
+            wanted = writes_importances(spec);
         if (!wanted)
             continue;
         if (write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)

@@ -1,5 +1,6 @@
-/* leadlab outputs: leaderboard.md / .csv, cells.csv, folds.csv, predictions.csv and run.json,
- * each written to a temporary name and renamed, so an interrupted run leaves no half file. */
+/* leadlab outputs: leaderboard.md / .csv, cells.csv, folds.csv, predictions.csv, run.json and
+ * importances.csv, each written to a temporary name and renamed, so an interrupted run leaves
+ * no half file. */
 #ifndef LL_CORE_REPORT_H
 #define LL_CORE_REPORT_H
 
