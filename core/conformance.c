@@ -16,13 +16,13 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 
 #include "blob.h"
+#include "fit.h"
 #include "leadlab/rng.h"
 #include "params.h"
 #include "registry.h"
@@ -170,13 +170,6 @@ typedef struct {
     ll_check_result result;
     uint64_t n_rows, n_cols, labelled;
 } message;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Child side. A parent that went away ends the child. */
 static void send_bytes(int fd, const void *bytes, size_t n)
@@ -824,9 +817,7 @@ static void check_columns(checker *c)
 static const char *bad_shape(const ll_owned_data *out, size_t n_cols, int may_be_empty, char *buf,
                              size_t len)
 {
-    if (may_be_empty && out->n_rows == 0 && out->n_cols == n_cols)
-        return NULL;
-    if (out->x && out->y && out->n_cols == n_cols && out->n_rows > 0)
+    if (ll_resampled_shape_ok(out, n_cols, may_be_empty))
         return NULL;
     snprintf(buf, len, "%zu rows x %zu columns%s (expected %zu columns and rows)", out->n_rows,
              out->n_cols, !out->x || !out->y ? " with a NULL buffer" : "", n_cols);
@@ -837,18 +828,12 @@ static const char *bad_shape(const ll_owned_data *out, size_t n_cols, int may_be
  * malloc them), or NULL; for an output of a good shape. */
 static const char *bad_allocation(const ll_owned_data *out, char *buf, size_t len)
 {
-    size_t n_cols = out->n_cols;
-    if (out->n_rows == 0)
+    if (ll_resampled_allocated(out))
         return NULL;
-    if (out->n_rows > SIZE_MAX / sizeof(double) / n_cols ||
-        malloc_usable_size(out->x) < out->n_rows * n_cols * sizeof(double) ||
-        malloc_usable_size(out->y) < out->n_rows) {
-        snprintf(buf, len, "reported %zu rows but allocated x for %zu and y for %zu",
-                 out->n_rows, malloc_usable_size(out->x) / sizeof(double) / n_cols,
-                 malloc_usable_size(out->y));
-        return buf;
-    }
-    return NULL;
+    snprintf(buf, len, "reported %zu rows but allocated x for %zu and y for %zu", out->n_rows,
+             malloc_usable_size(out->x) / sizeof(double) / out->n_cols,
+             malloc_usable_size(out->y));
+    return buf;
 }
 
 /* Why an output's rows cannot be read, or NULL. */
@@ -861,23 +846,20 @@ static const char *unreadable(const ll_owned_data *out, size_t n_cols, int may_b
 
 static const char *bad_label(const ll_owned_data *out, char *buf, size_t len)
 {
-    for (size_t i = 0; i < out->n_rows; i++)
-        if (out->y[i] > 1) {
-            snprintf(buf, len, "row %zu: label %u", i, out->y[i]);
-            return buf;
-        }
-    return NULL;
+    size_t i = ll_resampled_bad_label(out);
+    if (i == out->n_rows)
+        return NULL;
+    snprintf(buf, len, "row %zu: label %u", i, out->y[i]);
+    return buf;
 }
 
 static const char *bad_value(const ll_owned_data *out, char *buf, size_t len)
 {
-    for (size_t i = 0; i < out->n_rows * out->n_cols; i++)
-        if (!isfinite(out->x[i])) {
-            snprintf(buf, len, "row %zu, column %zu: %g", i / out->n_cols, i % out->n_cols,
-                     out->x[i]);
-            return buf;
-        }
-    return NULL;
+    size_t i = ll_resampled_bad_value(out);
+    if (i == out->n_rows * out->n_cols)
+        return NULL;
+    snprintf(buf, len, "row %zu, column %zu: %g", i / out->n_cols, i % out->n_cols, out->x[i]);
+    return buf;
 }
 
 static ll_status resample(checker *c, const table *in, int threads, ll_owned_data *out,
@@ -1158,7 +1140,7 @@ static int read_by(int fd, void *buf, size_t n, double deadline)
 {
     char *p = buf;
     while (n) {
-        double left = deadline - now_seconds();
+        double left = deadline - ll_now_seconds();
         if (left <= 0)
             return -2;
         struct pollfd pfd = {fd, POLLIN, 0};
@@ -1249,7 +1231,7 @@ static void run_check(checker *c, const check_def *def)
     close(fds[1]);
     int reported[MAX_NAMES] = {0};
     char where[sizeof ((message *)0)->result.detail] = "";
-    double deadline = now_seconds() + c->opt.check_seconds;
+    double deadline = ll_now_seconds() + c->opt.check_seconds;
     int done = 0, rc = 0;
     while (!done) {
         message m;

@@ -12,7 +12,7 @@
 #include "metrics.h"
 #include "scaler.h"
 
-static double now_seconds(void)
+double ll_now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -51,28 +51,55 @@ static size_t count_positive(const uint8_t *y, size_t n)
     return pos;
 }
 
-/* A sampler is a plugin: check what it returned before a model trains on it. */
-static ll_status check_resampled(const ll_config *sampler, const ll_owned_data *out,
-                                 size_t n_cols, ll_err *err)
+/* ---- a sampler's output (see fit.h) ---- */
+
+int ll_resampled_shape_ok(const ll_owned_data *out, size_t n_cols, int may_be_empty)
 {
-    if (!out->x || !out->y || out->n_cols != n_cols || out->n_rows == 0)
+    if (may_be_empty && out->n_rows == 0 && out->n_cols == n_cols)
+        return 1;
+    return out->x && out->y && out->n_cols == n_cols && out->n_rows > 0;
+}
+
+int ll_resampled_allocated(const ll_owned_data *out)
+{
+    size_t n_rows = out->n_rows, n_cols = out->n_cols;
+    if (n_rows == 0)
+        return 1;
+    return !(n_cols && n_rows > SIZE_MAX / sizeof(double) / n_cols) &&
+           malloc_usable_size(out->x) >= n_rows * n_cols * sizeof(double) &&
+           malloc_usable_size(out->y) >= n_rows;
+}
+
+size_t ll_resampled_bad_label(const ll_owned_data *out)
+{
+    size_t i = 0;
+    while (i < out->n_rows && out->y[i] <= 1)
+        i++;
+    return i;
+}
+
+size_t ll_resampled_bad_value(const ll_owned_data *out)
+{
+    size_t cells = out->n_rows * out->n_cols, i = 0;
+    while (i < cells && isfinite(out->x[i]))
+        i++;
+    return i;
+}
+
+ll_status ll_check_resampled(const char *label, const ll_owned_data *out, size_t n_cols,
+                             ll_err *err)
+{
+    if (!ll_resampled_shape_ok(out, n_cols, 0))
         return ll_fail(err, LL_EFAIL, "sampler %s returned %zu rows x %zu columns (expected %zu)",
-                       sampler->label, out->n_rows, out->n_cols, n_cols);
-    /* The ABI has the sampler malloc its output: what malloc really gave bounds every read, so
-     * a sampler that claims more rows than it allocated fails instead of being over-read. */
-    if ((n_cols && out->n_rows > SIZE_MAX / sizeof(double) / n_cols) ||
-        malloc_usable_size(out->x) < out->n_rows * n_cols * sizeof(double) ||
-        malloc_usable_size(out->y) < out->n_rows)
-        return ll_fail(err, LL_EFAIL, "sampler %s reported %zu rows but allocated fewer",
-                       sampler->label, out->n_rows);
-    for (size_t i = 0; i < out->n_rows; i++)
-        if (out->y[i] > 1)
-            return ll_fail(err, LL_EFAIL, "sampler %s returned label %u", sampler->label,
-                           out->y[i]);
-    for (size_t i = 0; i < out->n_rows * n_cols; i++)
-        if (!isfinite(out->x[i]))
-            return ll_fail(err, LL_ENUMERIC, "sampler %s returned a non-finite value",
-                           sampler->label);
+                       label, out->n_rows, out->n_cols, n_cols);
+    if (!ll_resampled_allocated(out))
+        return ll_fail(err, LL_EFAIL, "sampler %s reported %zu rows but allocated fewer", label,
+                       out->n_rows);
+    size_t i = ll_resampled_bad_label(out);
+    if (i < out->n_rows)
+        return ll_fail(err, LL_EFAIL, "sampler %s returned label %u", label, out->y[i]);
+    if (ll_resampled_bad_value(out) < out->n_rows * n_cols)
+        return ll_fail(err, LL_ENUMERIC, "sampler %s returned a non-finite value", label);
     return LL_OK;
 }
 
@@ -109,14 +136,14 @@ ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train_rows, ll_fitted 
         ll_scaler_apply(&fitted->scaler, x_train, n_train);
     }
     const ll_host *host = ll_host_default();
-    double t0 = now_seconds();
+    double t0 = ll_now_seconds();
     ll_data train = {x_train, y_train, n_train, n_cols, setup->col_binary, setup->col_names};
     ll_owned_data resampled = {0};
     ll_status st = sampler->plugin->sampler->resample(host, sampler->params, &train,
                                                       ll_seed_mix(seed, 1), setup->threads,
                                                       &resampled, err);
     if (st == LL_OK)
-        st = check_resampled(sampler, &resampled, n_cols, err);
+        st = ll_check_resampled(sampler->label, &resampled, n_cols, err);
     if (st == LL_OK) {
         train.x = resampled.x;
         train.y = resampled.y;
@@ -133,7 +160,7 @@ ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train_rows, ll_fitted 
         st = vt->fit(fitted->state, &train, ll_seed_mix(seed, 2), setup->threads, err);
     free(resampled.x);
     free(resampled.y);
-    stats->fit_seconds = now_seconds() - t0;
+    stats->fit_seconds = ll_now_seconds() - t0;
     /* Plugins write the message: bound it, whether or not they terminated it. */
     err->msg[sizeof err->msg - 1] = '\0';
     if (st != LL_OK) {
@@ -174,9 +201,9 @@ ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows 
     ll_status st = ll_fit_model(setup, train_rows, &fitted, stats, err);
     if (st != LL_OK)
         return st;
-    double t1 = now_seconds();
+    double t1 = ll_now_seconds();
     st = ll_fitted_predict(&fitted, test_rows, setup->threads, scores, err);
-    stats->predict_seconds = now_seconds() - t1;
+    stats->predict_seconds = ll_now_seconds() - t1;
     ll_fitted_free(&fitted);
     return st;
 }

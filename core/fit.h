@@ -67,6 +67,31 @@ ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train, ll_rows test,
 ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,
                             double *threshold, ll_err *err);
 
+/* ---- a sampler's output ----
+ * A sampler is a plugin: what it returns is checked before anything reads it, here before a
+ * model trains on it, and by check-plugin (conformance.c), which reports each property alone. */
+
+/* Whether out has both buffers and n_cols columns of at least one row; with may_be_empty, zero
+ * rows of n_cols columns pass too. */
+int ll_resampled_shape_ok(const ll_owned_data *out, size_t n_cols, int may_be_empty);
+/* For an output of a good shape: whether the blocks malloc really gave (malloc_usable_size)
+ * hold the rows it reports. The ABI has the sampler malloc them, so this bounds every read: a
+ * sampler that claims more rows than it allocated is refused instead of over-read. */
+int ll_resampled_allocated(const ll_owned_data *out);
+/* For a readable output (both checks above pass): the first row whose label is not 0 or 1, or
+ * out->n_rows when there is none. */
+size_t ll_resampled_bad_label(const ll_owned_data *out);
+/* For a readable output: the first cell (row * n_cols + column) that is not finite, or
+ * n_rows * n_cols when there is none. */
+size_t ll_resampled_bad_value(const ll_owned_data *out);
+/* The four checks above, in that order, for a fit: LL_OK, or LL_EFAIL (shape, allocation, a
+ * label) or LL_ENUMERIC (a value) with err naming the sampler by its `label`. */
+ll_status ll_check_resampled(const char *label, const ll_owned_data *out, size_t n_cols,
+                             ll_err *err);
+
+/* Seconds on the monotonic clock, for the durations fits and check-plugin measure. */
+double ll_now_seconds(void);
+
 /* Copies the listed rows of x (n_cols wide) and y into fresh buffers (y_out may be NULL). */
 int ll_gather_rows(const double *x, const uint8_t *y, size_t n_cols, const size_t *rows,
                    size_t n_rows, double **x_out, uint8_t **y_out);
