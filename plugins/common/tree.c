@@ -7,6 +7,7 @@
 #include "tree.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -667,6 +668,47 @@ ll_status ll_tree_load(ll_tree *tree, ll_reader *r, size_t n_cols, const char **
         return LL_EINVAL;
     }
     tree->n_nodes = n;
+    return LL_OK;
+}
+
+int ll_forest_save(const ll_tree *trees, size_t n_trees, ll_writer *w)
+{
+    if (ll_write_size(w, n_trees) != 0)
+        return -1;
+    for (size_t t = 0; t < n_trees; t++)
+        if (ll_tree_save(&trees[t], w) != 0)
+            return -1;
+    return 0;
+}
+
+ll_status ll_forest_load(ll_tree **trees, size_t *n_trees, ll_reader *r, size_t n_cols,
+                         size_t max_trees, char *why, size_t why_len)
+{
+    *trees = NULL;
+    *n_trees = 0;
+    size_t n;
+    if (ll_read_size(r, LL_FOREST_SAVED_MIN_TREE, max_trees, &n) != 0 || n == 0) {
+        snprintf(why, why_len, "tree count");
+        return LL_EINVAL;
+    }
+    ll_tree *forest = calloc(n, sizeof *forest);
+    if (!forest) {
+        snprintf(why, why_len, "out of memory");
+        return LL_ENOMEM;
+    }
+    for (size_t t = 0; t < n; t++) {
+        const char *tree_why = NULL;
+        ll_status st = ll_tree_load(&forest[t], r, n_cols, &tree_why);
+        if (st != LL_OK) {
+            snprintf(why, why_len, "tree %zu: %s", t, tree_why ? tree_why : "out of memory");
+            for (size_t u = 0; u < t; u++)
+                ll_tree_free(&forest[u]);
+            free(forest);
+            return st;
+        }
+    }
+    *trees = forest;
+    *n_trees = n;
     return LL_OK;
 }
 

@@ -125,6 +125,20 @@ int ll_tree_save(const ll_tree *tree, ll_writer *w);
  * what was wrong (a static string); on failure *tree is left empty. */
 ll_status ll_tree_load(ll_tree *tree, ll_reader *r, size_t n_cols, const char **why);
 
+/* A forest (bagging's, sgb's): its tree count, then each tree as ll_tree_save writes it. */
+#define LL_FOREST_SAVED_MIN_TREE (8 + LL_TREE_SAVED_MIN_NODE) /* a node count and one leaf */
+
+/* 0, or -1 when the writer fails. */
+int ll_forest_save(const ll_tree *trees, size_t n_trees, ll_writer *w);
+/* Reads a forest ll_forest_save wrote, for data of n_cols features: 1 to max_trees trees (a
+ * count the remaining bytes cannot hold is refused before anything is allocated), each read by
+ * ll_tree_load. On LL_OK *trees is a calloc'd array of *n_trees trees the caller owns
+ * (ll_tree_free each, then free it). Otherwise *trees is NULL and nothing is left allocated:
+ * LL_ENOMEM, or LL_EINVAL with why[why_len] saying what was wrong ("tree count", or "tree 3: "
+ * and ll_tree_load's reason). */
+ll_status ll_forest_load(ll_tree **trees, size_t *n_trees, ll_reader *r, size_t n_cols,
+                         size_t max_trees, char *why, size_t why_len);
+
 /* Features examined per split for a max_features setting: `sqrt` -> floor(sqrt(n_cols)),
  * otherwise floor(fraction * n_cols); at least 1 (scikit-learn's rule). */
 size_t ll_tree_n_try(const char *max_features_text, double fraction, size_t n_cols);

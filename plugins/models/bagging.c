@@ -271,9 +271,7 @@ static ll_status bagging_save(const void *state, ll_writer *out, ll_err *err)
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "bagging: save before fit");
     int failed = ll_write_u64(out, SAVE_FORMAT) || ll_write_size(out, s->n_cols) ||
-                 ll_write_size(out, (size_t)s->n_estimators);
-    for (long t = 0; t < s->n_estimators && !failed; t++)
-        failed = ll_tree_save(&s->trees[t], out);
+                 ll_forest_save(s->trees, (size_t)s->n_estimators, out);
     return failed ? ll_fail(err, LL_EFAIL, "bagging: could not write the model bytes") : LL_OK;
 }
 
@@ -298,24 +296,16 @@ static ll_status bagging_load(const ll_host *host, ll_reader *in, void **state, 
     size_t n_cols, n_trees;
     if (ll_read_size(in, 0, LL_TREE_MAX_COLS, &n_cols) != 0 || n_cols == 0)
         return load_corrupt(NULL, LL_EINVAL, "feature count", err);
-    /* the smallest tree is a node count and one leaf */
-    if (ll_read_size(in, 8 + LL_TREE_SAVED_MIN_NODE, MAX_TREES, &n_trees) != 0 || n_trees == 0)
-        return load_corrupt(NULL, LL_EINVAL, "tree count", err);
     bagging_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->trees = calloc(n_trees, sizeof *s->trees)))
+    if (!s)
         return load_corrupt(s, LL_ENOMEM, NULL, err);
+    char why[160];
+    ll_status st = ll_forest_load(&s->trees, &n_trees, in, n_cols, MAX_TREES, why, sizeof why);
+    if (st != LL_OK)
+        return load_corrupt(s, st, why, err);
     s->n_estimators = (long)n_trees;
     s->n_cols = n_cols;
     s->loaded = 1;
-    for (size_t t = 0; t < n_trees; t++) {
-        const char *why = NULL;
-        ll_status st = ll_tree_load(&s->trees[t], in, n_cols, &why);
-        if (st != LL_OK) {
-            char where[160];
-            snprintf(where, sizeof where, "tree %zu: %s", t, why);
-            return load_corrupt(s, st, where, err);
-        }
-    }
     *state = s;
     return LL_OK;
 }

@@ -454,9 +454,7 @@ static ll_status sgb_save(const void *state, ll_writer *out, ll_err *err)
     if (!s->trees)
         return ll_fail(err, LL_EINVAL, "sgb: save before fit");
     int failed = ll_write_u64(out, SAVE_FORMAT) || ll_write_size(out, s->n_cols) ||
-                 ll_write_f64(out, s->base_score) || ll_write_size(out, s->n_trees);
-    for (size_t t = 0; t < s->n_trees && !failed; t++)
-        failed = ll_tree_save(&s->trees[t], out);
+                 ll_write_f64(out, s->base_score) || ll_forest_save(s->trees, s->n_trees, out);
     return failed ? ll_fail(err, LL_EFAIL, "sgb: could not write the model bytes") : LL_OK;
 }
 
@@ -484,25 +482,18 @@ static ll_status sgb_load(const ll_host *host, ll_reader *in, void **state, ll_e
         return load_corrupt(NULL, LL_EINVAL, "feature count", err);
     if (ll_read_f64(in, &base_score) != 0 || !isfinite(base_score))
         return load_corrupt(NULL, LL_EINVAL, "initial log-odds", err);
-    /* the smallest tree is a node count and one leaf; fit keeps at least one tree */
-    if (ll_read_size(in, 8 + LL_TREE_SAVED_MIN_NODE, MAX_TREES, &n_trees) != 0 || n_trees == 0)
-        return load_corrupt(NULL, LL_EINVAL, "tree count", err);
     sgb_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->trees = calloc(n_trees, sizeof *s->trees)))
+    if (!s)
         return load_corrupt(s, LL_ENOMEM, NULL, err);
-    s->n_trees = n_trees; /* every tree is empty until read, so destroy frees what was read */
+    /* fit keeps at least one tree, and so does a saved model */
+    char why[160];
+    ll_status st = ll_forest_load(&s->trees, &n_trees, in, n_cols, MAX_TREES, why, sizeof why);
+    if (st != LL_OK)
+        return load_corrupt(s, st, why, err);
+    s->n_trees = n_trees;
     s->n_cols = n_cols;
     s->base_score = base_score;
     s->loaded = 1;
-    for (size_t t = 0; t < n_trees; t++) {
-        const char *why = NULL;
-        ll_status st = ll_tree_load(&s->trees[t], in, n_cols, &why);
-        if (st != LL_OK) {
-            char where[160];
-            snprintf(where, sizeof where, "tree %zu: %s", t, why);
-            return load_corrupt(s, st, where, err);
-        }
-    }
     *state = s;
     return LL_OK;
 }
