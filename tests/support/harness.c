@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fixtures.h"
+#include "leadlab/rng.h"
 #include "params.h"
 #include "registry.h"
 #include "yaml_tree.h"
@@ -366,6 +367,42 @@ void th_fit_importances_ok(const ll_plugin *model, const char *yaml, const ll_da
     ll_err err = {{0}};
     ll_status st = th_fit_importances(model, yaml, train, seed, train->n_cols, out, &err);
     ck_assert_msg(st == LL_OK, "%s %s: %s", model->name, yaml, err.msg);
+}
+
+void th_assert_importances_follow_the_signal(const ll_plugin *model, const char *yaml)
+{
+    enum { N = 400, P = 3 };
+    double x[N * P], imp[P];
+    uint8_t y[N];
+    ll_rng rng;
+    ll_rng_seed(&rng, 17);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < P; j++)
+            x[i * P + j] = ll_rng_normal(&rng);
+        y[i] = x[i * P] + 0.5 * ll_rng_normal(&rng) > 0.0;
+    }
+    ll_data train = {.x = x, .y = y, .n_rows = N, .n_cols = P};
+    th_fit_importances_ok(model, yaml, &train, 1, imp);
+    ck_assert_msg(imp[0] > 5.0 * imp[1] && imp[0] > 5.0 * imp[2], "%s %s: importances %g %g %g",
+                  model->name, yaml, imp[0], imp[1], imp[2]);
+}
+
+void th_assert_importances_led_by_column_0(const ll_plugin *model, const char *yaml,
+                                           const ll_data *train, uint64_t seed)
+{
+    size_t n_cols = train->n_cols;
+    double *imp = malloc((n_cols ? n_cols : 1) * sizeof *imp), sum = 0.0;
+    ck_assert_ptr_nonnull(imp);
+    th_fit_importances_ok(model, yaml, train, seed, imp);
+    for (size_t j = 0; j < n_cols; j++) {
+        ck_assert_msg(imp[j] >= 0.0, "%s: column %zu: %g", yaml, j, imp[j]);
+        sum += imp[j];
+        if (j > 0)
+            ck_assert_msg(imp[0] > imp[j], "%s: column 0 %g, column %zu %g", yaml, imp[0], j,
+                          imp[j]);
+    }
+    ck_assert_double_eq_tol(sum, 1.0, 1e-12);
+    free(imp);
 }
 
 ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,

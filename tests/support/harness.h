@@ -108,6 +108,16 @@ ll_status th_fit_importances(const ll_plugin *model, const char *yaml, const ll_
 void th_fit_importances_ok(const ll_plugin *model, const char *yaml, const ll_data *train,
                            uint64_t seed, double *out);
 
+/* Fits `yaml` of `model` (seed 1) on 400 rows of 3 standard normal columns drawn from seed 17,
+ * y = (x0 + 0.5 e > 0) with e a fourth draw per row, so that only column 0 carries y; fails the
+ * test unless column 0's importance is more than 5 times each other column's. */
+void th_assert_importances_follow_the_signal(const ll_plugin *model, const char *yaml);
+/* th_fit_importances_ok on train, whose y only column 0 carries; then fails the test unless
+ * every importance is non-negative, column 0's is the largest, and they sum to 1 (within
+ * 1e-12), as normalised gain importances do. */
+void th_assert_importances_led_by_column_0(const ll_plugin *model, const char *yaml,
+                                           const ll_data *train, uint64_t seed);
+
 /* The sampler's resample with `yaml`; returns its status (err says why). Free out with
  * th_owned_free. */
 ll_status th_resample(const ll_plugin *sampler, const char *yaml, const ll_data *in,
