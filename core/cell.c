@@ -6,16 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "importance.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void ll_cell_clear(ll_cell *cell)
 {
@@ -58,7 +50,7 @@ static void measure_importances(const ll_spec *spec, const ll_dataset *data,
                                 const ll_fitted *fitted, const size_t *test_rows, size_t n_test,
                                 ll_cell *cell, int threads)
 {
-    double start = now_seconds();
+    double start = ll_now_seconds();
     size_t n_cols = data->n_cols;
     ll_err err = {{0}};
     const char *kind = NULL;
@@ -81,14 +73,14 @@ static void measure_importances(const ll_spec *spec, const ll_dataset *data,
                  err.msg[0] ? err.msg : "importances failed");
         one_line(cell->importance_note);
     }
-    cell->importance_seconds = now_seconds() - start;
+    cell->importance_seconds = ll_now_seconds() - start;
 }
 
 void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
                  ll_cell *cell, int threads)
 {
     ll_cell_clear(cell);
-    double start = now_seconds();
+    double start = ll_now_seconds();
     size_t n = data->n_rows, n_cols = data->n_cols, n_train = 0, n_test = 0;
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
     double *x_train = NULL, *x_test = NULL;
@@ -127,9 +119,9 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
     if (st == LL_OK)
         st = ll_fit_model(&setup, train, &fitted, &cell->fit, &err);
     if (st == LL_OK) {
-        double t1 = now_seconds();
+        double t1 = ll_now_seconds();
         st = ll_fitted_predict(&fitted, test, threads, cell->scores, &err);
-        cell->fit.predict_seconds = now_seconds() - t1;
+        cell->fit.predict_seconds = ll_now_seconds() - t1;
     }
     if (st == LL_OK) {
         ll_metrics fixed;
@@ -151,7 +143,7 @@ out:
         free(cell->scores);
         cell->scores = NULL;
     }
-    cell->seconds = now_seconds() - start;
+    cell->seconds = ll_now_seconds() - start;
     free(rows);
     free(x_train);
     free(y_train);

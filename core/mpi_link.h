@@ -32,7 +32,8 @@ int ll_mpi_handshake(ll_mpi *mpi, ll_digest plan, size_t slots, size_t *capacity
 /* Rank 0: hands cell `index` to rank `rank`. */
 int ll_mpi_send_cell(ll_mpi *mpi, int rank, size_t index, ll_error *err);
 /* Rank 0: a finished cell from any rank if one has arrived (returns 1 with *rank, *index and
- * *out filled; out->scores is malloc'd and the caller's), 0 if none yet, -1 on error. */
+ * *out filled; out->scores and out->importances are malloc'd and the caller's), 0 if none
+ * yet, -1 on error. */
 int ll_mpi_poll_cell(ll_mpi *mpi, int *rank, size_t *index, ll_cell *out, ll_error *err);
 /* Rank 0: tells every other rank the run is over (abandon: kill what they run). */
 int ll_mpi_send_stop(ll_mpi *mpi, int abandon, ll_error *err);

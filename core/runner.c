@@ -7,16 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "fit.h"
 #include "mpi_link.h"
 #include "schedule.h"
 #include "slots.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static ll_digest plan_digest(const ll_run_result *run)
 {
@@ -56,7 +50,7 @@ static void report_progress(engine *e)
     size_t *cells = e->running;
     double *elapsed = e->elapsed;
     size_t n = ll_pool_running(e->pool, cells, elapsed);
-    double now = now_seconds();
+    double now = ll_now_seconds();
     for (size_t c = 0; c < e->run->n_cells; c++)
         if (e->remote[c]) {
             cells[n] = c;
@@ -101,7 +95,7 @@ static int hand_out(engine *e, ll_error *err)
         size_t c = ll_schedule_next(&e->sched);
         if (ll_pool_submit(e->pool, slot, c, err) != 0)
             return -1;
-        e->started[c] = now_seconds();
+        e->started[c] = ll_now_seconds();
     }
     for (size_t r = 1; r < e->n_ranks; r++)
         while (e->outstanding[r] < e->capacity[r] && e->sched.n_pending) {
@@ -110,7 +104,7 @@ static int hand_out(engine *e, ll_error *err)
                 return -1;
             e->outstanding[r]++;
             e->remote[c] = 1;
-            e->started[c] = now_seconds();
+            e->started[c] = ll_now_seconds();
         }
     return 0;
 }
@@ -197,7 +191,7 @@ int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *r
     ll_pool_config cfg = {spec, data, run, per_cell > 1 ? per_cell : 1, opt->isolation,
                           opt->cell_seconds, opt->cell_memory_mb};
     run->threads = threads;
-    e.start = now_seconds();
+    e.start = ll_now_seconds();
     int rc = -1, abandon = 0;
     if (e.n_ranks == 1 && !e.sched.n_pending) {
         ll_schedule_free(&e.sched);
@@ -233,7 +227,7 @@ int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *r
     }
 out:
     ll_pool_stop(e.pool, abandon || rc != 0);
-    stats->wall_seconds = now_seconds() - e.start;
+    stats->wall_seconds = ll_now_seconds() - e.start;
     run->wall_seconds = stats->wall_seconds;
     ll_schedule_free(&e.sched);
     free(e.capacity);

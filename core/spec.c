@@ -878,7 +878,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     spec->write_predictions = 1;
     spec->importances = LL_IMPORTANCE_AUTO;
     spec->importance_repeats = 1;
-    spec->importance_max_rows = 2000;
+    spec->importance_max_rows = 500;
     reader r = {.file = path, .dir = dir_of(path), .err = err};
     char **plugin_dirs = NULL;
     size_t n_plugin_dirs = 0;

@@ -36,7 +36,7 @@ done
 
 (cd "$work/single" && "$exe" run "$spec" -j 1 >/dev/null)
 (cd "$work/mpi" && "$mpirun" -n 3 "$exe" run "$spec" -j 1 >/dev/null)
-for f in leaderboard.md predictions.csv folds.csv; do
+for f in leaderboard.md predictions.csv folds.csv importances.csv; do
   cmp "$work/single/out/$f" "$work/mpi/out/$f" || { echo "FAIL: $f differs under mpirun -n 3"; exit 1; }
 done
 echo "ok: mpirun -n 3 gives the bytes of -j 1"
@@ -61,7 +61,7 @@ total=$(sqlite3 out/results.db "select count(*) from plan where run_id = 1")
 "$mpirun" -n 3 "$exe" run "$spec" -j 1 >/dev/null
 rerun=$(sqlite3 out/results.db "select count(*) from cells where run_id = (select max(id) from runs)")
 [ "$rerun" -eq $((total - before)) ] || { echo "FAIL: the resumed job ran $rerun cells, expected $((total - before))"; exit 1; }
-for f in leaderboard.md predictions.csv folds.csv; do
+for f in leaderboard.md predictions.csv folds.csv importances.csv; do
   cmp "$work/single/out/$f" "out/$f" || { echo "FAIL: $f differs after resuming a killed MPI job"; exit 1; }
 done
 echo "ok: killed at $before of $total cells, resumed $rerun, same bytes"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "store.h"
 
 static char dir[256];
 
@@ -779,7 +780,7 @@ START_TEST(foreign_store_is_refused)
     rc = run_leadlab(dir, NULL, &err, "run", "spec.yaml", "--fresh", NULL);
     ck_assert_msg(rc == 0, "--fresh: exit %d: %s", rc, err);
     free(err);
-    ck_assert_int_eq(db_count(out_dir, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(db_count(out_dir, "PRAGMA user_version"), LL_STORE_FORMAT);
     ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM runs"), 1);
     ck_assert_int_eq(ok_cells(out_dir), 3);
 }
