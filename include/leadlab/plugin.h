@@ -262,8 +262,10 @@ typedef struct ll_model_vt {
     ll_status (*predict_proba)(const void *state, const ll_data *x, int threads, double *out,
                                ll_err *);
     void (*destroy)(void *state); /* NULL-safe */
-    /* Optional (NULL: the model cannot be saved). save writes a fitted state; load builds a
-     * state from what save wrote, which predict_proba then uses like a fitted one. */
+    /* Optional, both or neither (NULL: the model cannot be saved). save writes a fitted state
+     * (LL_EINVAL before fit); load builds a state from what save wrote, which predict_proba,
+     * save and importances then use like a fitted one (the host never fits a loaded state).
+     * load leaves *state NULL on failure and must refuse truncated or corrupt bytes. */
     ll_status (*save)(const void *state, ll_writer *out, ll_err *);
     ll_status (*load)(const ll_host *, ll_reader *in, void **state, ll_err *);
     /* Since 2.1. Optional (NULL: the host computes permutation importance). Writes one
