@@ -1,6 +1,7 @@
 /* leadlab small string helpers (see text.h). */
 #include "text.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,14 @@ int ll_word_in_list(const char *word, const char *list)
 
 void ll_shortest_number(char *buf, size_t cap, double v)
 {
+    /* Plain decimals where they are exact and short enough to read ("10", "0.25", not
+     * "1e+01"): these texts become feature names people read. */
+    if (isfinite(v) && fabs(v) < 1e15 && (v == 0.0 || fabs(v) >= 1e-4))
+        for (int decimals = 0; decimals <= 17; decimals++) {
+            snprintf(buf, cap, "%.*f", decimals, v);
+            if (strtod(buf, NULL) == v)
+                return;
+        }
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(buf, cap, "%.*g", precision, v);
         if (strtod(buf, NULL) == v)

@@ -31,7 +31,8 @@ int ll_find_duplicate(char *const *names, size_t n, size_t *first, size_t *secon
  * and "b", never "a|b" or "". */
 int ll_word_in_list(const char *word, const char *list);
 
-/* The shortest %g text that reads back as exactly v ("0.1", not "0.10000000000000001"). */
+/* The shortest text that reads back as exactly v: a plain decimal when |v| is in [1e-4, 1e15)
+ * ("10", "0.1", not "1e+01" or "0.10000000000000001"), else %g's form ("1e-07"). */
 void ll_shortest_number(char *buf, size_t cap, double v);
 
 #endif

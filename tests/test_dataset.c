@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "harness.h"
+#include "text.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
@@ -869,6 +870,26 @@ START_TEST(sum_and_count_match_a_brute_force_tally)
 }
 END_TEST
 
+/* Generated names carry exact, plain numbers: one-hot columns read "campaign_var_1=10", not
+ * "=1e+01"; every text reads back as the same double. */
+START_TEST(numbers_in_names_are_exact_and_plain)
+{
+    const struct {
+        double v;
+        const char *text;
+    } cases[] = {{10, "10"}, {-3, "-3"}, {0.1, "0.1"}, {2.5, "2.5"}, {1e14, "100000000000000"},
+                 {0.0001, "0.0001"}, {1e-7, "1e-07"}, {1e20, "1e+20"}, {0.0, "0"},
+                 {1.0 / 3.0, "0.3333333333333333"}, {123456.789, "123456.789"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        ll_shortest_number(buf, sizeof buf, cases[i].v);
+        ck_assert_msg(strcmp(buf, cases[i].text) == 0, "%.17g: '%s', expected '%s'", cases[i].v,
+                      buf, cases[i].text);
+        ck_assert(strtod(buf, NULL) == cases[i].v);
+    }
+}
+END_TEST
+
 START_TEST(onehot_too_many_categories)
 {
     char content[4096] = "k,buy\n";
@@ -1057,6 +1078,7 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, derived_errors);
     tcase_add_test(tc, sum_and_count_match_a_brute_force_tally);
     tcase_add_test(tc, onehot_too_many_categories);
+    tcase_add_test(tc, numbers_in_names_are_exact_and_plain);
     tcase_add_test(tc, synth_is_deterministic_and_realistic);
     suite_add_tcase(suite, tc);
     TCase *real = tcase_create("real_data");
