@@ -649,7 +649,16 @@ START_TEST(quickstart_runs)
     int rc = th_run_leadlab(args, &out, &err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     ck_assert_ptr_nonnull(strstr(out, "# Leaderboard: quickstart"));
-    ck_assert_ptr_nonnull(strstr(out, "| 1 | logreg"));
+    /* the whole product: every model with every sampler, all cells finished */
+    const char *models[] = {"logreg", "ridge", "knn", "svm", "bagging", "sgb", "dnn"};
+    const char *samplers[] = {"none", "smote", "undersample"};
+    for (size_t m = 0; m < 7; m++)
+        for (size_t s = 0; s < 3; s++) {
+            char row[64];
+            snprintf(row, sizeof row, "| %s | %s | 0.", models[m], samplers[s]);
+            ck_assert_msg(strstr(out, row), "no finished row '%s' in: %s", row, out);
+        }
+    ck_assert_ptr_null(strstr(out, "FAILED"));
     const char *files[] = {"leaderboard.md", "leaderboard.csv", "cells.csv", "folds.csv",
                            "predictions.csv", "run.json", "synthetic_train.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -671,7 +680,7 @@ START_TEST(validate_and_plugins_commands)
              LL_TEST_SOURCE_DIR, dir);
     char *out = NULL;
     ck_assert_int_eq(th_run_leadlab(args, &out, NULL), 0);
-    ck_assert_msg(strstr(out, "cells: 4 configs x 1 samplers x 1 repeats x 5 folds = 20"), "%s",
+    ck_assert_msg(strstr(out, "cells: 7 configs x 3 samplers x 1 repeats x 3 folds = 63"), "%s",
                   out);
     free(out);
     ck_assert_int_eq(th_run_leadlab("plugins", &out, NULL), 0);
