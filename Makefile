@@ -37,6 +37,7 @@ leaderboard: build
 	$(BUILD)/leadlab run experiments/leaderboard.yaml
 	cp results/leaderboard/leaderboard.md results/leaderboard.md
 	cp results/leaderboard/report.html results/leaderboard.html
+	cp results/leaderboard/importances.csv results/leaderboard-importances.csv
 
 install: build
 	cmake --install $(BUILD)
