@@ -292,14 +292,41 @@ static void describe_machine(char *buf, size_t len)
 
 /* "build/leadlab run SPEC --set a=b", as typed: the thread count is left out, as it cannot
  * change results. */
+/* Appends ' ' and `arg` quoted for a POSIX shell: as is when it holds only characters no shell
+ * treats specially, else in single quotes (a quote inside becomes '\''), so pasting the line
+ * into sh reruns the same thing. Returns the new length (>= len when truncated). */
+static size_t append_shell_word(char *buf, size_t len, size_t used, const char *arg)
+{
+    int plain = arg[0] != '\0';
+    for (const char *c = arg; *c; c++)
+        plain &= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                 (*c >= '0' && *c <= '9') || strchr("_@%+=:,./-", *c) != NULL;
+    if (used < len)
+        used += (size_t)snprintf(buf + used, len - used, plain ? " %s" : " '", plain ? arg : "");
+    for (const char *c = arg; !plain && *c && used < len; c++)
+        used += (size_t)snprintf(buf + used, len - used, *c == '\'' ? "'\\''" : "%c", *c);
+    if (!plain && used < len)
+        used += (size_t)snprintf(buf + used, len - used, "'");
+    return used;
+}
+
 static void describe_command(char *buf, size_t len, const char *exe, const char *verb,
                              const options *o)
 {
-    size_t used = (size_t)snprintf(buf, len, "%s %s %s", exe, verb, o->spec);
-    for (size_t i = 0; i < o->n_sets && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, " --set %s", o->sets[i]);
-    if (o->sort && used < len) /* it changes the ranking, so regenerating needs it */
-        snprintf(buf + used, len - used, " --sort %s", o->sort);
+    buf[0] = '\0';
+    size_t used = append_shell_word(buf, len, 0, exe);
+    used = append_shell_word(buf, len, used, verb);
+    used = append_shell_word(buf, len, used, o->spec);
+    for (size_t i = 0; i < o->n_sets && used < len; i++) {
+        used = append_shell_word(buf, len, used, "--set");
+        used = append_shell_word(buf, len, used, o->sets[i]);
+    }
+    if (o->sort && used < len) { /* it changes the ranking, so regenerating needs it */
+        used = append_shell_word(buf, len, used, "--sort");
+        append_shell_word(buf, len, used, o->sort);
+    }
+    if (buf[0] == ' ')
+        memmove(buf, buf + 1, strlen(buf));
 }
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -640,6 +641,52 @@ START_TEST(test_folds_are_never_resampled)
 }
 END_TEST
 
+/* The "Regenerate with" line is quoted for a shell: pasted into sh -c as it stands, it reruns
+ * the same run (the same leaderboard, byte for byte), even with --set values holding spaces,
+ * brackets, braces and quotes. */
+START_TEST(regenerate_line_pastes_into_a_shell)
+{
+    write_good_csv("train.csv");
+    char spec[512], args[2048], md_path[600];
+    th_write_file(dir, "spec.yaml", SPEC_HEAD SPEC_FEATURES SPEC_MODELS, spec, sizeof spec);
+    snprintf(args, sizeof args,
+             "run %s --set \"models=[{logreg: {C: [0.1, 1.0], class_weight: 'balanced'}}]\" "
+             "--set 'cv.seed=7'", spec);
+    ck_assert_int_eq(th_run_leadlab(args, NULL, NULL), 0);
+    snprintf(md_path, sizeof md_path, "%s/out/leaderboard.md", dir);
+    char *first = th_read_file(md_path);
+    ck_assert_ptr_nonnull(first);
+    char *start = strstr(first, "Regenerate with `");
+    ck_assert_ptr_nonnull(start);
+    start += strlen("Regenerate with `");
+    char *end = strchr(start, '`');
+    ck_assert_ptr_nonnull(end);
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)(end - start), start);
+    ck_assert_msg(strstr(line, "'models=[{logreg: {C: [0.1, 1.0], class_weight: '\\''balanced'"
+                               "\\''}}]'"), "%s", line);
+    remove(md_path);
+    /* the line goes to sh -c untouched, as a user pastes it, from the spec's folder */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (chdir(dir) != 0 || !freopen("/dev/null", "w", stdout))
+            _exit(126);
+        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the pasted line failed: %s",
+                  line);
+    char *second = th_read_file(md_path);
+    ck_assert_ptr_nonnull(second);
+    ck_assert_msg(strcmp(first, second) == 0, "the pasted line wrote another leaderboard");
+    free(first);
+    free(second);
+}
+END_TEST
+
 START_TEST(quickstart_runs)
 {
     char args[1024];
@@ -748,6 +795,7 @@ int main(void)
     tcase_add_test(tc, errors_point_at_their_cause);
     tcase_add_test(tc, identical_at_one_and_many_threads);
     tcase_add_test(tc, test_folds_are_never_resampled);
+    tcase_add_test(tc, regenerate_line_pastes_into_a_shell);
     tcase_add_test(tc, quickstart_runs);
     tcase_add_test(tc, validate_and_plugins_commands);
     suite_add_tcase(s, tc);
