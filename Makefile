@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 CMAKE_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEBIAN_DEPS := cmake make gcc pkg-config libyaml-dev check libsqlite3-dev libopenmpi-dev openmpi-bin \
-               chromium-headless-shell python3 fonts-dejavu-core
+               chromium-headless-shell python3 python3-jsonschema python3-yaml fonts-dejavu-core
 
 .PHONY: all deps configure build run test leaderboard install clean
 
@@ -26,8 +26,13 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
+# The full Markdown leaderboard is in results/quickstart/leaderboard.md; the terminal gets the
+# compact one (leadlab show), the report's path and what to try next.
 run: build
-	$(BUILD)/leadlab run experiments/quickstart.yaml
+	$(BUILD)/leadlab run experiments/quickstart.yaml >/dev/null
+	@$(BUILD)/leadlab show results/quickstart
+	@echo "Report: results/quickstart/report.html (open it in a browser)"
+	@echo "Next: $(BUILD)/leadlab init your.csv --target y --out your.yaml, then $(BUILD)/leadlab run your.yaml"
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
