@@ -24,6 +24,7 @@
 #include "params.h"
 #include "report.h"
 #include "runner.h"
+#include "schema.h"
 #include "session.h"
 #include "spec.h"
 #include "store.h"
@@ -74,6 +75,9 @@ static void usage(FILE *out)
           "        determinism, threads, save/load, edge cases, schema); exit 1 on a failure\n"
           "  plugins [--plugin-path DIR]\n"
           "        list every plugin found, its version and parameters\n"
+          "  schema [--plugin-path DIR]...\n"
+          "        print the JSON Schema (draft-07) of a spec with every plugin's parameters,\n"
+          "        for editors: # yaml-language-server: $schema=leadlab.schema.json\n"
           "  synth --out FILE.csv [--rows N] [--seed S]\n"
           "        write a synthetic lead-scoring table with train.csv's schema\n"
           "  --version, --help\n"
@@ -934,6 +938,31 @@ static int cmd_predict(int argc, char **argv)
     return rc;
 }
 
+/* The spec's JSON Schema on stdout, with the parameters of every plugin found. */
+static int cmd_schema(int argc, char **argv)
+{
+    const char *extra[16];
+    size_t n_extra = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--plugin-path") && i + 1 < argc && n_extra < 16)
+            extra[n_extra++] = argv[++i];
+        else
+            return bad_input("usage: leadlab schema [--plugin-path DIR]...");
+    }
+    ll_registry reg;
+    ll_error err;
+    if (ll_registry_init(&reg, extra, n_extra, &err) != 0)
+        return error_exit(&err);
+    ll_registry_load_all(&reg, ll_schema_report_refusal, stderr);
+    int rc = ll_schema_write(stdout, &reg);
+    ll_registry_free(&reg);
+    if (rc != 0) {
+        fprintf(stderr, "leadlab: schema: writing to stdout failed\n");
+        return EXIT_IO;
+    }
+    return 0;
+}
+
 static void print_refusal(const char *msg, void *ctx)
 {
     (void)ctx;
@@ -1103,6 +1132,8 @@ int main(int argc, char **argv)
         return cmd_fit(argc, argv);
     if (!strcmp(cmd, "predict"))
         return cmd_predict(argc, argv);
+    if (!strcmp(cmd, "schema"))
+        return cmd_schema(argc, argv);
     if (!strcmp(cmd, "plugins"))
         return cmd_plugins(argc, argv);
     if (!strcmp(cmd, "synth"))
