@@ -516,16 +516,10 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
     fputs("\n}\n", out);
 }
 
-/* One importances.csv row in the making: a feature's mean and sd over the cells of one kind. */
-typedef struct {
-    size_t feature, folds;
-    double mean, sd;
-} importance_row;
-
 /* Descending mean; the feature's column order breaks ties, so the order is total. */
 static int by_mean_desc(const void *a, const void *b)
 {
-    const importance_row *x = a, *y = b;
+    const ll_importance_stat *x = a, *y = b;
     if (x->mean != y->mean)
         return x->mean > y->mean ? -1 : 1;
     return x->feature < y->feature ? -1 : x->feature > y->feature;
@@ -538,66 +532,88 @@ static int has_importances(const ll_cell *c, size_t n_cols)
            c->importance_kind[0];
 }
 
+int ll_row_importances(const ll_run_result *run, size_t model, size_t sampler, size_t n_cols,
+                       ll_importance_fn fn, void *ctx)
+{
+    size_t p = n_cols, per = run->repeats * run->folds;
+    double *column = malloc((per ? per : 1) * sizeof *column);
+    ll_importance_stat *stats = malloc((p ? p : 1) * sizeof *stats);
+    const ll_cell **of_kind = malloc((per ? per : 1) * sizeof *of_kind);
+    if (!column || !stats || !of_kind) {
+        free(column);
+        free(stats);
+        free(of_kind);
+        return -1;
+    }
+    const ll_cell *first = &run->cells[ll_cell_index(run, model, sampler, 0, 0)];
+    /* Each kind once, in the order the row's cells first name it. */
+    for (size_t k = 0; k < per; k++) {
+        const ll_cell *lead = first + k;
+        if (!has_importances(lead, p))
+            continue;
+        int seen = 0;
+        for (size_t e = 0; e < k && !seen; e++)
+            seen = has_importances(first + e, p) &&
+                   !strcmp(first[e].importance_kind, lead->importance_kind);
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (size_t e = k; e < per; e++)
+            if (has_importances(first + e, p) &&
+                !strcmp(first[e].importance_kind, lead->importance_kind))
+                of_kind[n++] = first + e;
+        for (size_t j = 0; j < p; j++) {
+            for (size_t e = 0; e < n; e++)
+                column[e] = of_kind[e]->importances[j];
+            stats[j].feature = j;
+            stats[j].folds = ll_mean_sd(column, n, &stats[j].mean, &stats[j].sd);
+        }
+        qsort(stats, p, sizeof *stats, by_mean_desc);
+        fn(lead->importance_kind, stats, p, ctx);
+    }
+    free(column);
+    free(stats);
+    free(of_kind);
+    return 0;
+}
+
+typedef struct {
+    FILE *out;
+    const char *config, *sampler;
+    char *const *names;
+} csv_rows;
+
+static void write_importance_rows(const char *kind, const ll_importance_stat *stats, size_t n,
+                                  void *ctx)
+{
+    const csv_rows *c = ctx;
+    for (size_t j = 0; j < n; j++) {
+        ll_csv_field(c->out, c->config);
+        fputc(',', c->out);
+        ll_csv_field(c->out, c->sampler);
+        fputc(',', c->out);
+        ll_csv_field(c->out, c->names[stats[j].feature]);
+        fputc(',', c->out);
+        ll_csv_field(c->out, kind);
+        /* + 0.0 prints a mean of -0 as 0 */
+        fprintf(c->out, ",%.6f,%.6f,%zu\n", stats[j].mean + 0.0, stats[j].sd, stats[j].folds);
+    }
+}
+
 /* importances.csv: per config x sampler (plan order) and kind of importance, one row per
  * feature with its mean and sd (n - 1) over the cells that measured it, by descending mean.
  * A row's kinds are kept apart: a mean of gains and permutation drops would mean nothing. */
 static int write_importances_csv(FILE *out, const ll_spec *spec, const ll_dataset *data,
                                  const ll_run_result *run)
 {
-    size_t p = data->n_cols, per = run->repeats * run->folds;
-    double *column = malloc((per ? per : 1) * sizeof *column);
-    importance_row *rows = malloc((p ? p : 1) * sizeof *rows);
-    const ll_cell **of_kind = malloc((per ? per : 1) * sizeof *of_kind);
-    if (!column || !rows || !of_kind) {
-        free(column);
-        free(rows);
-        free(of_kind);
-        return -1;
-    }
     fputs("config,sampler,feature,kind,mean,sd,folds\n", out);
     for (size_t m = 0; m < run->n_models; m++)
         for (size_t s = 0; s < run->n_samplers; s++) {
-            const ll_cell *first = &run->cells[ll_cell_index(run, m, s, 0, 0)];
-            /* Each kind once, in the order the row's cells first name it. */
-            for (size_t k = 0; k < per; k++) {
-                const ll_cell *lead = first + k;
-                if (!has_importances(lead, p))
-                    continue;
-                int seen = 0;
-                for (size_t e = 0; e < k && !seen; e++)
-                    seen = has_importances(first + e, p) &&
-                           !strcmp(first[e].importance_kind, lead->importance_kind);
-                if (seen)
-                    continue;
-                size_t n = 0;
-                for (size_t e = k; e < per; e++)
-                    if (has_importances(first + e, p) &&
-                        !strcmp(first[e].importance_kind, lead->importance_kind))
-                        of_kind[n++] = first + e;
-                for (size_t j = 0; j < p; j++) {
-                    for (size_t e = 0; e < n; e++)
-                        column[e] = of_kind[e]->importances[j];
-                    rows[j].feature = j;
-                    rows[j].folds = ll_mean_sd(column, n, &rows[j].mean, &rows[j].sd);
-                }
-                qsort(rows, p, sizeof *rows, by_mean_desc);
-                for (size_t j = 0; j < p; j++) {
-                    ll_csv_field(out, spec->models[m].label);
-                    fputc(',', out);
-                    ll_csv_field(out, spec->samplers[s].label);
-                    fputc(',', out);
-                    ll_csv_field(out, data->col_names[rows[j].feature]);
-                    fputc(',', out);
-                    ll_csv_field(out, lead->importance_kind);
-                    /* + 0.0 prints a mean of -0 as 0 */
-                    fprintf(out, ",%.6f,%.6f,%zu\n", rows[j].mean + 0.0, rows[j].sd,
-                            rows[j].folds);
-                }
-            }
+            csv_rows rows = {out, spec->models[m].label, spec->samplers[s].label,
+                             data->col_names};
+            if (ll_row_importances(run, m, s, data->n_cols, write_importance_rows, &rows) != 0)
+                return -1;
         }
-    free(column);
-    free(rows);
-    free(of_kind);
     return 0;
 }
 

@@ -52,4 +52,19 @@ int ll_atomic_commit(ll_atomic_file *af, ll_error *err);
 /* Writes s as one CSV field (quoted when it holds a comma, quote or newline). */
 void ll_csv_field(FILE *out, const char *s);
 
+/* A feature's importance over the cells of one row that measured it. */
+typedef struct {
+    size_t feature, folds; /* the data's column; how many cells measured it */
+    double mean, sd;       /* sd with n - 1 */
+} ll_importance_stat;
+
+typedef void (*ll_importance_fn)(const char *kind, const ll_importance_stat *stats, size_t n,
+                                 void *ctx);
+
+/* The importances of one row (config x sampler): for each kind its cells measured (in the order
+ * they first name it; kinds are never averaged together), calls fn with the n_cols features
+ * sorted by descending mean (column order breaks ties). Returns 0, -1 out of memory. */
+int ll_row_importances(const ll_run_result *run, size_t model, size_t sampler, size_t n_cols,
+                       ll_importance_fn fn, void *ctx);
+
 #endif

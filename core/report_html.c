@@ -9,6 +9,7 @@
 #include "curves.h"
 #include "labels.h"
 #include "params.h"
+#include "report.h"
 #include "summary.h"
 #include "svg.h"
 
@@ -630,6 +631,111 @@ static void write_confusion(const page *p, const ll_summary_row *best)
 
 /* ---- samplers, timings, provenance ---- */
 
+/* ---- which features mattered ---- */
+
+enum { SHOWN_FEATURES = 15 };
+
+typedef struct {
+    const page *p;
+    const char *row_label;
+    size_t rank; /* 1-based place of the row on the leaderboard */
+    int drawn;   /* the row's first kind only: one chart */
+} importance_chart;
+
+static const char *kind_meaning(const char *kind)
+{
+    if (!strcmp(kind, "gain"))
+        return "share of the trees' total split gain";
+    if (!strcmp(kind, "abs_coef"))
+        return "|coefficient| on the features as the model saw them (z-scored when the spec "
+               "scales)";
+    if (!strcmp(kind, "permutation_ap"))
+        return "drop in average precision (PR-AUC) when the feature is shuffled among the "
+               "fold's test rows";
+    return "the model's own measure";
+}
+
+static void draw_importances(const char *kind, const ll_importance_stat *stats, size_t n,
+                             void *ctx)
+{
+    importance_chart *ic = ctx;
+    if (ic->drawn++)
+        return;
+    const page *p = ic->p;
+    FILE *out = p->out;
+    size_t shown = n < SHOWN_FEATURES ? n : SHOWN_FEATURES;
+    const char *names[SHOWN_FEATURES];
+    double x_max = 1e-12, x_min = 0, label_w = 0;
+    for (size_t i = 0; i < shown; i++) {
+        names[i] = p->data->col_names[stats[i].feature];
+        label_w = fmax(label_w, ll_text_width(names[i], 12));
+        x_max = fmax(x_max, stats[i].mean + (isnan(stats[i].sd) ? 0 : stats[i].sd));
+        x_min = fmin(x_min, stats[i].mean - (isnan(stats[i].sd) ? 0 : stats[i].sd));
+    }
+    fprintf(out, "<section id=\"importances\"><h2>Which features mattered</h2>\n<p class=\"caption\">"
+                 "The %zu most important of %zu features for %s, <b>", shown, n,
+            ic->rank == 1 ? "the best row" : "the best row that measured importances");
+    ll_xml_text(out, ic->row_label);
+    fprintf(out, "</b>: %s (<code>", kind_meaning(kind));
+    ll_xml_text(out, kind);
+    fputs("</code>), mean ± sd over the folds that measured it. Every row's values are in "
+          "<code>importances.csv</code>.</p>\n", out);
+    ll_chart_spec sp = {0};
+    sp.id = "chart-importances";
+    char title[64];
+    snprintf(title, sizeof title, "Feature importance of row %zu", ic->rank);
+    sp.title = title;
+    sp.left = fmin(320, fmax(120, label_w + 24));
+    sp.right = 40;
+    sp.top = 34;
+    sp.bottom = 52;
+    sp.width = 1200;
+    sp.height = sp.top + sp.bottom + 24.0 * (double)(shown ? shown : 1);
+    sp.x_label = kind;
+    sp.x_min = x_min;
+    sp.x_max = x_max * 1.05;
+    sp.x_ticks = 8;
+    sp.rows = names;
+    sp.n_rows = shown;
+    ll_chart ch;
+    ll_chart_begin(&ch, out, &sp);
+    for (size_t i = 0; i < shown; i++) {
+        const ll_importance_stat *st = &stats[i];
+        char tip[300];
+        snprintf(tip, sizeof tip, "%s: %.4g ± %.2g over %zu fold%s", names[i], st->mean,
+                 isnan(st->sd) ? 0.0 : st->sd, st->folds, st->folds == 1 ? "" : "s");
+        ll_style bar = {"#4e79a7", 0, NULL, 0.8};
+        ll_chart_rect(&ch, fmin(0, st->mean), (double)i + 0.18, fmax(0, st->mean),
+                      (double)i + 0.82, &bar, tip);
+        if (!isnan(st->sd)) {
+            ll_style whisker = {"#222", 1.5, NULL, 0};
+            ll_chart_error_bar(&ch, (double)i + 0.5, st->mean - st->sd, st->mean + st->sd, 9,
+                               &whisker);
+        }
+    }
+    ll_chart_end(&ch);
+    fputs("</section>\n", out);
+}
+
+/* The importances of the best row that measured any (rows without, such as an rbf svm under
+ * `importances: model`, are passed over), when the run measured any at all. */
+static int write_importances(const page *p)
+{
+    if (p->spec->importances == LL_IMPORTANCE_NONE)
+        return 0;
+    for (size_t i = 0; i < p->n_rows; i++) {
+        char label[600];
+        row_label(p, &p->rows[i], 1, label, sizeof label);
+        importance_chart ic = {p, label, i + 1, 0};
+        if (ll_row_importances(p->run, p->rows[i].model, p->rows[i].sampler, p->data->n_cols,
+                               draw_importances, &ic) != 0)
+            return -1;
+        if (ic.drawn)
+            return 0;
+    }
+    return 0;
+}
+
 static void write_samplers(const page *p)
 {
     FILE *out = p->out;
@@ -826,6 +932,8 @@ int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
         goto out;
     write_confusion(&p, best);
     fputs("</div>\n", out);
+    if (write_importances(&p) != 0)
+        goto out;
     write_samplers(&p);
     write_timings(&p);
     write_provenance(&p);

@@ -18,14 +18,16 @@ import zlib
 from html.parser import HTMLParser
 
 SECTIONS = ["summary", "leaderboard", "f1-bars", "pr-curves", "roc-curves", "threshold",
-            "confusion", "samplers", "timings", "provenance"]
+            "confusion", "importances", "samplers", "timings", "provenance"]
 # chart id -> (element, minimum count) it must draw
 CHARTS = {
     "chart-f1": [("rect", 3), ("circle", 3), ("text", 5)],
     "chart-pr": [("path", 4), ("text", 8)],
     "chart-roc": [("path", 4), ("text", 8)],
     "chart-threshold": [("path", 5), ("text", 8)],
+    "chart-importances": [("rect", 3), ("text", 5)],
 }
+BAR_CHARTS = {"chart-f1", "chart-importances"}  # bars, not curves
 
 
 class Dom(HTMLParser):
@@ -95,7 +97,7 @@ def check_page(report, dom_file, expect):
         for tag, minimum in needs:
             if counts.get(tag, 0) < minimum:
                 errors.append(f"{chart}: {counts.get(tag, 0)} <{tag}> (expected >= {minimum})")
-        if chart != "chart-f1" and counts["long_paths"] == 0:
+        if chart not in BAR_CHARTS and counts["long_paths"] == 0:
             errors.append(f"{chart}: no curve (a path of 10 points or more)")
     return errors
 
