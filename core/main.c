@@ -19,6 +19,7 @@
 #include "fit.h"
 #include "encoder_io.h"
 #include "hash.h"
+#include "init.h"
 #include "model_file.h"
 #include "mpi_link.h"
 #include "params.h"
@@ -78,6 +79,9 @@ static void usage(FILE *out)
           "  schema [--plugin-path DIR]...\n"
           "        print the JSON Schema (draft-07) of a spec with every plugin's parameters,\n"
           "        for editors: # yaml-language-server: $schema=leadlab.schema.json\n"
+          "  init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force]\n"
+          "        write a commented starter spec for a CSV (column roles guessed from the\n"
+          "        data, the seven models x three samplers) and validate it\n"
           "  synth --out FILE.csv [--rows N] [--seed S]\n"
           "        write a synthetic lead-scoring table with train.csv's schema\n"
           "  --version, --help\n"
@@ -963,6 +967,42 @@ static int cmd_schema(int argc, char **argv)
     return 0;
 }
 
+/* init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force] */
+static int cmd_init(int argc, char **argv)
+{
+    static const char usage_line[] =
+        "usage: leadlab init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force]";
+    ll_init_options o = {.out = "spec.yaml"};
+    for (int i = 2; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = !strcmp(argv[i], "--target") ? &o.target
+                          : !strcmp(argv[i], "--positive") ? &o.positive
+                          : !strcmp(argv[i], "--out") ? &o.out : NULL;
+        if (slot && next && next[0]) {
+            *slot = next;
+            i++;
+        } else if (!strcmp(argv[i], "--force")) {
+            o.force = 1;
+        } else if (argv[i][0] != '-' && !o.data) {
+            o.data = argv[i];
+        } else {
+            return bad_input(usage_line);
+        }
+    }
+    if (!o.data || !o.target)
+        return bad_input(usage_line);
+    ll_init_summary sum;
+    ll_error err;
+    if (ll_init_spec(&o, &sum, &err) != 0)
+        return error_exit(&err);
+    fprintf(stderr, "leadlab: wrote %s: %zu rows, %zu positive ('%s', %.1f %%), %zu feature "
+                    "columns, %zu dropped; %zu cells, about %s. Read its comments, then "
+                    "leadlab run %s\n", o.out, sum.rows, sum.positives, sum.positive,
+            100.0 * (double)sum.positives / (double)sum.rows, sum.features, sum.dropped,
+            sum.cells, sum.estimate, o.out);
+    return 0;
+}
+
 static void print_refusal(const char *msg, void *ctx)
 {
     (void)ctx;
@@ -1136,6 +1176,8 @@ int main(int argc, char **argv)
         return cmd_schema(argc, argv);
     if (!strcmp(cmd, "plugins"))
         return cmd_plugins(argc, argv);
+    if (!strcmp(cmd, "init"))
+        return cmd_init(argc, argv);
     if (!strcmp(cmd, "synth"))
         return cmd_synth(argc, argv);
     if (!strcmp(cmd, "check-plugin"))
