@@ -17,6 +17,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "registry.h"
+#include "runner.h"
 #include "spec.h"
 #include "text.h"
 
@@ -304,28 +305,26 @@ static void put_date(FILE *f, long days)
     fprintf(f, "%04d-%02d-%02d", y, m, d);
 }
 
-/* The default study, with the cost priors of core/plan.c (seconds of one cell per 10,000
- * training rows, and a sampler's factor, measured on experiments/leaderboard.yaml on 2
- * cores). plan.c keeps its table static, so this is a copy: keep the two in step. */
+/* The default study; its run time is estimated from the scheduler's cost priors
+ * (ll_plan_prior_cost in core/plan.c). */
 static const struct {
     const char *name, *params;
     size_t configs;
-    double cost;
 } study_models[] = {
-    {"logreg", "{C: [0.1, 1.0]}", 2, 0.02},
-    {"ridge", "{alpha: [1.0, 10.0]}", 2, 0.01},
-    {"knn", "{k: [5, 15]}", 2, 0.12},
-    {"svm", "{kernel: rbf, C: 1.0}", 1, 0.45},
-    {"bagging", "{n_estimators: 100, max_features: sqrt}", 1, 0.2},
+    {"logreg", "{C: [0.1, 1.0]}", 2},
+    {"ridge", "{alpha: [1.0, 10.0]}", 2},
+    {"knn", "{k: [5, 15]}", 2},
+    {"svm", "{kernel: rbf, C: 1.0}", 1},
+    {"bagging", "{n_estimators: 100, max_features: sqrt}", 1},
     {"sgb", "{n_estimators: [100, 300], learning_rate: 0.1, max_depth: [3, 5], subsample: 0.8}",
-     4, 0.14},
-    {"dnn", "{hidden: [64, 64], dropout: 0.2, epochs: 30}", 1, 1.4},
+     4},
+    {"dnn", "{hidden: [64, 64], dropout: 0.2, epochs: 30}", 1},
 };
 static const struct {
-    const char *item;
-    double cost;
+    const char *name, *item;
 } study_samplers[] = {
-    {"none", 1}, {"smote", 3}, {"undersample: {method: random, ratio: 1.0}", 0.2}};
+    {"none", "none"}, {"smote", "smote"},
+    {"undersample", "undersample: {method: random, ratio: 1.0}"}};
 
 typedef struct {
     const char *data_rel, *name, *target, *positive, *negative, *positive_why;
@@ -822,21 +821,20 @@ int ll_init_spec(const ll_init_options *opt, ll_init_summary *summary, ll_error 
     }
     /* The estimate: the cells' prior seconds shared among the cells that run at once. */
     p.slots = opt->threads > 0 ? opt->threads : omp_get_num_procs();
-    double per_fold = 0, sampler_cost = 0;
-    size_t configs = 0;
-    for (size_t m = 0; m < sizeof study_models / sizeof *study_models; m++) {
-        per_fold += (double)study_models[m].configs * study_models[m].cost;
+    size_t configs = 0, n_train = p.rows - p.rows / p.folds;
+    double per_fold = 0;
+    for (size_t m = 0; m < sizeof study_models / sizeof *study_models; m++)
         configs += study_models[m].configs;
+    for (size_t s = 0; s < sizeof study_samplers / sizeof *study_samplers; s++) {
+        if (!p.smote_k && !strcmp(study_samplers[s].name, "smote"))
+            continue;
+        p.n_samplers++;
+        for (size_t m = 0; m < sizeof study_models / sizeof *study_models; m++)
+            per_fold += (double)study_models[m].configs *
+                        ll_plan_prior_cost(study_models[m].name, study_samplers[s].name, n_train);
     }
-    for (size_t s = 0; s < sizeof study_samplers / sizeof *study_samplers; s++)
-        if (p.smote_k || strcmp(study_samplers[s].item, "smote")) {
-            sampler_cost += study_samplers[s].cost;
-            p.n_samplers++;
-        }
-    size_t n_train = p.rows - p.rows / p.folds;
     p.cells = configs * p.n_samplers * p.folds;
-    p.seconds = per_fold * sampler_cost * (double)n_train * 1e-4 * (double)p.folds /
-                (double)(p.slots > 0 ? p.slots : 1);
+    p.seconds = per_fold * (double)p.folds / (double)(p.slots > 0 ? p.slots : 1);
     /* data.train relative to the spec's folder, as in every spec */
     const char *slash = strrchr(opt->out, '/');
     dir = slash ? strndup(opt->out, (size_t)(slash - opt->out) + (slash == opt->out))

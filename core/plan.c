@@ -78,7 +78,7 @@ static void hash_config(ll_hash *h, const ll_config *c)
  * scheduler rescales it by what it measures. Seconds per 10,000 training rows without a
  * sampler, and the factor a sampler adds, as measured on experiments/leaderboard.yaml (2 cores,
  * tuned cut). Unknown plugins get a middle value. */
-static double prior_cost(const ll_config *model, const ll_config *sampler, size_t n_train)
+double ll_plan_prior_cost(const char *model, const char *sampler, size_t n_train)
 {
     static const struct {
         const char *name;
@@ -88,12 +88,17 @@ static double prior_cost(const ll_config *model, const ll_config *sampler, size_
       samplers[] = {{"none", 1}, {"smote", 3}, {"undersample", 0.2}};
     double m = 0.2, s = 1;
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
-        if (!strcmp(model->plugin->name, models[i].name))
+        if (!strcmp(model, models[i].name))
             m = models[i].cost;
     for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++)
-        if (!strcmp(sampler->plugin->name, samplers[i].name))
+        if (!strcmp(sampler, samplers[i].name))
             s = samplers[i].cost;
     return m * s * (double)n_train * 1e-4;
+}
+
+static double prior_cost(const ll_config *model, const ll_config *sampler, size_t n_train)
+{
+    return ll_plan_prior_cost(model->plugin->name, sampler->plugin->name, n_train);
 }
 
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,

@@ -44,6 +44,10 @@ static inline double *ll_oof_scores(const ll_run_result *r, size_t model, size_t
  * (of the data file's bytes) enters every cell key. Cells start pending. */
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
                   ll_run_result *out, ll_error *err);
+/* A cell's expected seconds before any is measured: per-plugin priors (seconds of one cell per
+ * 10,000 training rows, measured on experiments/leaderboard.yaml on 2 cores, times a sampler's
+ * factor); unknown plugins get a middling guess. What the scheduler and `init` start from. */
+double ll_plan_prior_cost(const char *model, const char *sampler, size_t n_train);
 /* The test rows of a cell in row order (n of them, *n_out); malloc'd, NULL when out of memory. */
 uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out);
 /* Counts ok / failed / pending cells and scatters their scores into run->oof. */
