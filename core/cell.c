@@ -80,6 +80,11 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
                  ll_cell *cell, int threads)
 {
     ll_cell_clear(cell);
+    char context[256]; /* the cell's name in its plugins' log lines, as cells.csv has it */
+    snprintf(context, sizeof context, "%s x %s, repeat %u, fold %u",
+             spec->models[cell->model].label, spec->samplers[cell->sampler].label, cell->repeat,
+             cell->fold);
+    ll_host_set_log_context(context);
     double start = ll_now_seconds();
     size_t n = data->n_rows, n_cols = data->n_cols, n_train = 0, n_test = 0;
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
@@ -149,4 +154,5 @@ out:
     free(y_train);
     free(x_test);
     free(y_test);
+    ll_host_set_log_context(NULL);
 }

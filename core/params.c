@@ -544,6 +544,13 @@ static int host_log_level = LL_LOG_WARN;
 
 void ll_host_set_log_level(int max_level) { host_log_level = max_level; }
 
+static _Thread_local char host_log_context[256];
+
+void ll_host_set_log_context(const char *context)
+{
+    snprintf(host_log_context, sizeof host_log_context, "%s", context ? context : "");
+}
+
 static void host_log(int level, const char *fmt, ...) LL_PRINTF(2, 3);
 
 /* The value of a declared key, or NULL after logging the plugin's mistake: a key its schema
@@ -639,8 +646,10 @@ static void host_log(int level, const char *fmt, ...)
     va_end(ap);
     static const char *names[] = {"error", "warning", "info", "debug"};
     /* One fputs per line keeps lines from concurrent cells whole. */
-    char full[600];
-    snprintf(full, sizeof full, "leadlab: %s: %s\n", names[level & 3], line);
+    char full[900];
+    snprintf(full, sizeof full, "leadlab: %s: %s%s%s%s\n", names[level & 3],
+             host_log_context[0] ? "[" : "", host_log_context, host_log_context[0] ? "] " : "",
+             line);
     fputs(full, stderr);
 }
 

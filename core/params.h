@@ -41,6 +41,10 @@ const ll_host *ll_host_default(void);
 /* Where plugin log lines go (default: stderr for ERROR and WARN only). Not thread-safe to
  * change while cells run. */
 void ll_host_set_log_level(int max_level);
+/* What this thread is running, named in the plugin log lines it prints ("knn(k=5) x smote,
+ * repeat 0, fold 2"); NULL or "" clears it. Per thread, so concurrent cells keep their own;
+ * threads a plugin starts itself log without one. */
+void ll_host_set_log_context(const char *context);
 
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t ll_edit_distance(const char *a, const char *b);
