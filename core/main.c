@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cli_options.h"
 #include "compare.h"
 #include "conformance.h"
 #include "dataset.h"
@@ -41,58 +42,6 @@ enum { EXIT_CELLS_FAILED = 1, EXIT_BAD_INPUT = 2, EXIT_IO = 3 };
 /* The world of this process: NULL, or the MPI job it belongs to (set once in main). */
 static ll_mpi *mpi_world;
 
-static void usage(FILE *out)
-{
-    fputs("usage: leadlab COMMAND [options]\n"
-          "\n"
-          "  run SPEC.yaml [-j N] [--set key.path=value]... [--fresh]\n"
-          "      [--isolation process|none] [--sort METRIC] [-v]\n"
-          "        cross-validate every model x sampler of the spec, write the leaderboard;\n"
-          "        cells already in the output folder's results.db are not run again\n"
-          "        (--fresh starts over). Ctrl-C stops handing out cells, waits for the\n"
-          "        running ones and writes what is done; a second Ctrl-C abandons them.\n"
-          "        Under mpirun/srun the cells spread over the ranks. Writes OUTDIR/report.html\n"
-          "        (charts) beside the tables; --sort ranks by another metric (pr_auc, mcc, ...).\n"
-          "  status OUTDIR\n"
-          "        done / failed / pending cells per row of the newest run in OUTDIR\n"
-          "  show OUTDIR [--sort METRIC] [--width N]\n"
-          "        the leaderboard of OUTDIR's newest run, fitted to the terminal's width\n"
-          "  compare DIR_A DIR_B [--html OUT.html]\n"
-          "        rows of two runs matched by label: F1 and the other metrics, B - A, with a\n"
-          "        paired test when both used the same folds; Markdown on stdout\n"
-          "  validate SPEC.yaml [--set key.path=value]...\n"
-          "        check the spec and its data, print the expanded cell grid\n"
-          "  fit SPEC.yaml (--config MODEL [--sampler SAMPLER] | --best) --out MODEL.llm\n"
-          "        fit one config on all training rows (the cut tuned when the spec tunes it)\n"
-          "        and save it with its whole feature pipeline; --best takes the top row of\n"
-          "        the spec's last run\n"
-          "  predict --model MODEL.llm --test FILE.csv --out FILE.csv [--proba]\n"
-          "  predict SPEC.yaml (--config MODEL [--sampler SAMPLER] | --best) --test FILE.csv\n"
-          "      --out FILE.csv [--proba]\n"
-          "        write id,TARGET (0/1 at the cut) for each test row, or id,p with --proba;\n"
-          "        from a saved model with nothing else, or refitting one config of a spec\n"
-          "  check-plugin PLUGIN.so [-j N]\n"
-          "        run a plugin on generated data and print pass/fail per property (range,\n"
-          "        determinism, threads, save/load, edge cases, schema); exit 1 on a failure\n"
-          "  plugins [--plugin-path DIR]\n"
-          "        list every plugin found, its version and parameters\n"
-          "  schema [--plugin-path DIR]...\n"
-          "        print the JSON Schema (draft-07) of a spec with every plugin's parameters,\n"
-          "        for editors: # yaml-language-server: $schema=leadlab.schema.json\n"
-          "  init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force]\n"
-          "        write a commented starter spec for a CSV (column roles guessed from the\n"
-          "        data, the seven models x three samplers) and validate it\n"
-          "  synth --out FILE.csv [--rows N] [--seed S]\n"
-          "        write a synthetic lead-scoring table with train.csv's schema\n"
-          "  --version, --help\n"
-          "\n"
-          "Plugins are searched in the spec's plugin_path, $LEADLAB_PLUGIN_PATH, then the\n"
-          "built-in folder. Exit codes: 0 ok, 1 some cells failed, 2 bad input, 3 a read\n"
-          "or write failed (disk full, I/O error), 130 / 143 interrupted by SIGINT /\n"
-          "SIGTERM (outputs hold what finished).\n",
-          out);
-}
-
 static int bad_input(const char *msg)
 {
     fprintf(stderr, "leadlab: %s\n", msg);
@@ -106,95 +55,87 @@ static int error_exit(const ll_error *err)
     return err->io ? EXIT_IO : EXIT_BAD_INPUT;
 }
 
-/* Options shared by run, validate and predict. */
+/* Options shared by run, validate, fit and predict; which of them a command takes is its
+ * table's business (cli_options.c), so an option here is never one the command refused. */
 typedef struct {
     const char *spec;
     const char *sets[64];
     size_t n_sets;
-    int threads, verbose, fresh;
+    int threads, fresh;
+    int verbose, quiet; /* -v counted: 1 info logs and progress, 2 debug logs too */
     const char *isolation; /* --isolation: overrides the spec's, like -j it changes no result */
     const char *sort;      /* --sort: overrides the spec's report.sort */
     const char *config, *sampler, *test, *out;
+    const char *model, *plugin_dir; /* predict --model, --plugin-path */
     int best, proba; /* fit/predict: --best, --proba */
 } options;
 
-static int parse_options(int argc, char **argv, options *o, int allow_predict)
+static int parse_options(const ll_cli_parsed *p, options *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+    for (size_t i = 0; i < p->n_items; i++) {
+        const ll_cli_item *it = &p->items[i];
+        const char *v = it->value;
+        if (ll_cli_is(it, "threads")) {
             char *end;
-            long v = next ? strtol(next, &end, 10) : 0;
-            if (!next || *end || v < 1 || v > 1024) {
-                fprintf(stderr, "leadlab: %s expects a thread count from 1 to 1024\n", a);
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > 1024) {
+                fprintf(stderr, "leadlab: -j/--threads '%s': expected N from 1 to 1024\n", v);
                 return -1;
             }
-            o->threads = (int)v;
-            i++;
-        } else if (!strncmp(a, "-j", 2) && a[2]) {
-            char *end;
-            long v = strtol(a + 2, &end, 10);
-            if (*end || v < 1 || v > 1024) {
-                fprintf(stderr, "leadlab: %s: expected -jN with N from 1 to 1024\n", a);
-                return -1;
-            }
-            o->threads = (int)v;
-        } else if (!strcmp(a, "--set")) {
-            if (!next) {
-                fprintf(stderr, "leadlab: --set expects key.path=value\n");
-                return -1;
-            }
+            o->threads = (int)n;
+        } else if (ll_cli_is(it, "set")) {
             if (o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
                 fprintf(stderr, "leadlab: at most %zu --set options (put more in the spec)\n",
                         sizeof o->sets / sizeof o->sets[0]);
                 return -1;
             }
-            o->sets[o->n_sets++] = next;
-            i++;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = 1;
-        } else if (!strcmp(a, "--fresh") && !allow_predict) {
+            o->sets[o->n_sets++] = v;
+        } else if (ll_cli_is(it, "verbose")) {
+            o->verbose++;
+        } else if (ll_cli_is(it, "quiet")) {
+            o->quiet = 1;
+        } else if (ll_cli_is(it, "fresh")) {
             o->fresh = 1;
-        } else if (!strcmp(a, "--isolation") && !allow_predict) {
-            if (!next || (strcmp(next, "process") && strcmp(next, "none"))) {
+        } else if (ll_cli_is(it, "isolation")) {
+            if (strcmp(v, "process") && strcmp(v, "none")) {
                 fprintf(stderr, "leadlab: --isolation expects process or none\n");
                 return -1;
             }
-            o->isolation = next;
-            i++;
-        } else if (!strcmp(a, "--sort") && !allow_predict) {
-            if (!next || ll_metric_index(next) < 0) {
+            o->isolation = v;
+        } else if (ll_cli_is(it, "sort")) {
+            if (ll_metric_index(v) < 0) {
                 fprintf(stderr, "leadlab: --sort expects a metric: f1, precision, recall, roc_auc, "
                                 "pr_auc, mcc or balanced_accuracy\n");
                 return -1;
             }
-            o->sort = next;
-            i++;
-        } else if (allow_predict && !strcmp(a, "--best")) {
+            o->sort = v;
+        } else if (ll_cli_is(it, "best")) {
             o->best = 1;
-        } else if (allow_predict && !strcmp(a, "--proba")) {
+        } else if (ll_cli_is(it, "proba")) {
             o->proba = 1;
-        } else if (allow_predict && next && (!strcmp(a, "--config") || !strcmp(a, "--sampler") ||
-                                             !strcmp(a, "--test") || !strcmp(a, "--out"))) {
-            const char **slot = !strcmp(a, "--config") ? &o->config
-                              : !strcmp(a, "--sampler") ? &o->sampler
-                              : !strcmp(a, "--test") ? &o->test : &o->out;
-            *slot = next;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "leadlab: unknown option '%s' (see leadlab --help)\n", a);
-            return -1;
-        } else if (!o->spec) {
-            o->spec = a;
         } else {
-            fprintf(stderr, "leadlab: unexpected argument '%s'\n", a);
-            return -1;
+            const char **slot = ll_cli_is(it, "config")  ? &o->config
+                              : ll_cli_is(it, "sampler") ? &o->sampler
+                              : ll_cli_is(it, "test")    ? &o->test
+                              : ll_cli_is(it, "out")     ? &o->out
+                              : ll_cli_is(it, "model")   ? &o->model
+                                                         : &o->plugin_dir;
+            *slot = v;
         }
     }
-    if (!o->spec) {
-        fprintf(stderr, "leadlab: %s needs a spec file (see leadlab --help)\n", argv[1]);
+    if (o->quiet && o->verbose) {
+        fprintf(stderr, "leadlab: -q and -v contradict each other; give one\n");
+        return -1;
+    }
+    if (p->n_args > 1) {
+        fprintf(stderr, "leadlab: unexpected argument '%s'\n", p->args[1]);
+        return -1;
+    }
+    o->spec = p->n_args ? p->args[0] : NULL;
+    if (!o->spec && !o->model) {
+        fprintf(stderr, "leadlab: %s needs a spec file (see leadlab help %s)\n", p->cmd->name,
+                p->cmd->name);
         return -1;
     }
     return 0;
@@ -225,10 +166,10 @@ static void close_experiment(experiment *ex)
 
 /* Parses the command line, loads the spec and its training data (generating synthetic data
  * when the spec asks). Returns 0, or the exit code after printing why. */
-static int open_experiment(int argc, char **argv, int allow_predict, experiment *ex)
+static int open_experiment(const ll_cli_parsed *args, experiment *ex)
 {
     memset(ex, 0, sizeof *ex);
-    if (parse_options(argc, argv, &ex->opt, allow_predict) != 0)
+    if (parse_options(args, &ex->opt) != 0)
         return EXIT_BAD_INPUT;
     ll_error err;
     const options *o = &ex->opt;
@@ -390,20 +331,22 @@ static void install_stop_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(const ll_cli_parsed *args, const char *exe)
 {
     experiment ex;
-    int rc = open_experiment(argc, argv, 0, &ex);
+    int rc = open_experiment(args, &ex);
     if (rc != 0)
         return rc;
     const options o = ex.opt;
     const ll_spec *spec = &ex.spec;
-    if (o.verbose)
-        ll_host_set_log_level(LL_LOG_INFO);
+    ll_host_set_log_level(o.quiet ? LL_LOG_ERROR
+                          : o.verbose > 1 ? LL_LOG_DEBUG
+                          : o.verbose ? LL_LOG_INFO : LL_LOG_WARN);
     int rank = ll_mpi_rank(mpi_world);
-    progress_state progress = {rank == 0 && isatty(STDERR_FILENO), rank == 0 && o.verbose, 0};
+    progress_state progress = {rank == 0 && !o.quiet && isatty(STDERR_FILENO),
+                               rank == 0 && o.verbose, 0};
     char command[2048], machine[512];
-    describe_command(command, sizeof command, argv[0], "run", &o);
+    describe_command(command, sizeof command, exe, "run", &o);
     describe_machine(machine, sizeof machine);
     install_stop_handlers();
     ll_session_options sopt = {resolve_threads(&o, spec), o.fresh,  &stop_requests,
@@ -449,15 +392,16 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
-static int cmd_status(int argc, char **argv)
+static int cmd_status(const ll_cli_parsed *args)
 {
-    if (argc != 3 || argv[2][0] == '-')
+    if (args->n_args != 1)
         return bad_input("usage: leadlab status OUTDIR");
+    const char *dir = args->args[0];
     ll_store_status st;
     ll_error err;
-    if (ll_store_read_status(argv[2], &st, &err) != 0)
+    if (ll_store_read_status(dir, &st, &err) != 0)
         return error_exit(&err);
-    printf("%s: run %lld, %s (started %s%s%s)\n", argv[2], (long long)st.run_id, st.status,
+    printf("%s: run %lld, %s (started %s%s%s)\n", dir, (long long)st.run_id, st.status,
            st.started_at, st.ended_at[0] ? ", ended " : "", st.ended_at);
     printf("data: %s\n", st.data_file);
     printf("cells: %zu done, %zu failed, %zu pending, of %zu\n\n", st.done, st.failed,
@@ -487,27 +431,26 @@ static size_t terminal_width(void)
     return v > 0 && v < 10000 ? (size_t)v : 80;
 }
 
-static int cmd_show(int argc, char **argv)
+static int cmd_show(const ll_cli_parsed *args)
 {
     static const char usage_line[] = "usage: leadlab show OUTDIR [--sort METRIC] [--width N]";
-    const char *dir = NULL;
     int metric = LL_SUM_F1;
     size_t width = terminal_width();
-    for (int i = 2; i < argc; i++) {
+    for (size_t i = 0; i < args->n_items; i++) {
+        const char *v = args->items[i].value;
         char *end;
-        long v;
-        if (!strcmp(argv[i], "--sort") && i + 1 < argc && ll_metric_index(argv[i + 1]) >= 0)
-            metric = ll_metric_index(argv[++i]);
-        else if (!strcmp(argv[i], "--width") && i + 1 < argc &&
-                 (v = strtol(argv[++i], &end, 10), !*end) && v >= 20 && v <= 10000)
-            width = (size_t)v;
-        else if (argv[i][0] != '-' && !dir)
-            dir = argv[i];
+        long n;
+        if (ll_cli_is(&args->items[i], "sort") && ll_metric_index(v) >= 0)
+            metric = ll_metric_index(v);
+        else if (ll_cli_is(&args->items[i], "width") && *v &&
+                 (n = strtol(v, &end, 10), !*end) && n >= 20 && n <= 10000)
+            width = (size_t)n;
         else
             return bad_input(usage_line);
     }
-    if (!dir)
+    if (args->n_args != 1)
         return bad_input(usage_line);
+    const char *dir = args->args[0];
     ll_stored_run run;
     ll_error err;
     if (ll_store_read_run(dir, &run, &err) != 0)
@@ -517,20 +460,18 @@ static int cmd_show(int argc, char **argv)
     return rc == 0 ? 0 : bad_input("out of memory");
 }
 
-static int cmd_compare(int argc, char **argv)
+static int cmd_compare(const ll_cli_parsed *args)
 {
     static const char usage_line[] = "usage: leadlab compare DIR_A DIR_B [--html OUT.html]";
-    const char *dirs[2] = {NULL, NULL}, *html = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--html") && i + 1 < argc && !html)
-            html = argv[++i];
-        else if (argv[i][0] != '-' && (!dirs[0] || !dirs[1]))
-            dirs[dirs[0] ? 1 : 0] = argv[i];
-        else
+    const char *html = NULL;
+    for (size_t i = 0; i < args->n_items; i++) {
+        if (html) /* --html is the only option: a second one is a mistake */
             return bad_input(usage_line);
+        html = args->items[i].value;
     }
-    if (!dirs[1])
+    if (args->n_args != 2)
         return bad_input(usage_line);
+    const char *dirs[2] = {args->args[0], args->args[1]};
     ll_stored_run a, b;
     ll_error err;
     if (ll_store_read_run(dirs[0], &a, &err) != 0)
@@ -568,10 +509,10 @@ static int cmd_compare(int argc, char **argv)
     return rc;
 }
 
-static int cmd_validate(int argc, char **argv)
+static int cmd_validate(const ll_cli_parsed *args)
 {
     experiment ex;
-    int rc = open_experiment(argc, argv, 0, &ex);
+    int rc = open_experiment(args, &ex);
     if (rc != 0)
         return rc;
     const ll_spec spec = ex.spec;
@@ -746,16 +687,16 @@ static char *params_json(const ll_params *params)
     return text;
 }
 
-static int cmd_fit(int argc, char **argv)
+static int cmd_fit(const ll_cli_parsed *args)
 {
     experiment ex;
-    int rc = open_experiment(argc, argv, 1, &ex);
+    int rc = open_experiment(args, &ex);
     if (rc != 0)
         return rc;
     const ll_config *model = NULL, *sampler = NULL;
     const char *inputs[] = {ex.spec.train_path, ex.spec.path};
-    if (!ex.opt.out || ex.opt.test || ex.opt.proba)
-        rc = bad_input("fit needs --out MODEL.llm (and takes no --test or --proba: see predict)");
+    if (!ex.opt.out)
+        rc = bad_input("fit needs --out MODEL.llm");
     else if (!out_is_input(ex.opt.out, inputs, 2))
         rc = choose_pair(&ex, &model, &sampler);
     else
@@ -822,30 +763,18 @@ static int write_predictions(const char *path, const char *id, const char *targe
 }
 
 /* predict --model M.llm --test X.csv --out Y.csv [--proba] [-j N] [--plugin-path DIR] */
-static int predict_from_model(int argc, char **argv)
+static int predict_from_model(const options *o)
 {
-    const char *model_path = NULL, *test_path = NULL, *out = NULL, *plugin_dir = NULL;
-    int proba = 0, threads = 1;
-    for (int i = 2; i < argc; i++) {
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = !strcmp(argv[i], "--model") ? &model_path
-                          : !strcmp(argv[i], "--test") ? &test_path
-                          : !strcmp(argv[i], "--out") ? &out
-                          : !strcmp(argv[i], "--plugin-path") ? &plugin_dir : NULL;
-        if (slot && next) {
-            *slot = next;
-            i++;
-        } else if (!strcmp(argv[i], "--proba")) {
-            proba = 1;
-        } else if (!strcmp(argv[i], "-j") && next && atoi(next) >= 1 && atoi(next) <= 1024) {
-            threads = atoi(next);
-            i++;
-        } else {
-            fprintf(stderr, "leadlab: predict --model: unexpected argument '%s' (a saved model "
-                            "takes --test, --out, --proba, -j and --plugin-path; the spec "
-                            "options go to fit)\n", argv[i]);
-            return EXIT_BAD_INPUT;
-        }
+    const char *model_path = o->model, *test_path = o->test, *out = o->out;
+    const char *plugin_dir = o->plugin_dir;
+    int proba = o->proba, threads = o->threads ? o->threads : 1;
+    const char *spec_only = o->spec ? o->spec : o->config ? "--config" : o->sampler ? "--sampler"
+                          : o->best ? "--best" : o->n_sets ? "--set" : NULL;
+    if (spec_only) {
+        fprintf(stderr, "leadlab: predict --model: unexpected argument '%s' (a saved model "
+                        "takes --test, --out, --proba, -j and --plugin-path; the spec "
+                        "options go to fit)\n", spec_only);
+        return EXIT_BAD_INPUT;
     }
     if (!model_path || !test_path || !out)
         return bad_input("predict --model MODEL.llm needs --test FILE.csv --out FILE.csv");
@@ -890,13 +819,17 @@ static int predict_from_model(int argc, char **argv)
     return rc;
 }
 
-static int cmd_predict(int argc, char **argv)
+static int cmd_predict(const ll_cli_parsed *args)
 {
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--model"))
-            return predict_from_model(argc, argv);
+    options o;
+    if (parse_options(args, &o) != 0)
+        return EXIT_BAD_INPUT;
+    if (o.model)
+        return predict_from_model(&o);
+    if (o.plugin_dir)
+        return bad_input("predict: --plugin-path goes with --model (a spec has plugin_path)");
     experiment ex;
-    int rc = open_experiment(argc, argv, 1, &ex);
+    int rc = open_experiment(args, &ex);
     if (rc != 0)
         return rc;
     const ll_config *model = NULL, *sampler = NULL;
@@ -1009,16 +942,14 @@ static void print_refusal(const char *msg, void *ctx)
     fprintf(stderr, "leadlab: %s\n", msg);
 }
 
-static int cmd_plugins(int argc, char **argv)
+static int cmd_plugins(const ll_cli_parsed *args)
 {
     const char *extra[16];
     size_t n_extra = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--plugin-path") && i + 1 < argc && n_extra < 16)
-            extra[n_extra++] = argv[++i];
-        else
-            return bad_input("usage: leadlab plugins [--plugin-path DIR]...");
-    }
+    if (args->n_args || args->n_items > 16)
+        return bad_input("usage: leadlab plugins [--plugin-path DIR]... (at most 16)");
+    for (size_t i = 0; i < args->n_items; i++)
+        extra[n_extra++] = args->items[i].value;
     ll_registry reg;
     ll_error err;
     if (ll_registry_init(&reg, extra, n_extra, &err) != 0)
@@ -1075,24 +1006,24 @@ static int parse_count(const char *text, unsigned long long min, unsigned long l
     return 0;
 }
 
-static int cmd_synth(int argc, char **argv)
+static int cmd_synth(const ll_cli_parsed *args)
 {
     static const char usage_line[] =
         "usage: leadlab synth --out FILE.csv [--rows N in 100..10000000] [--seed S in 0..2^64-1]";
     const char *out = NULL;
     unsigned long long rows = 20000, seed = 7;
-    for (int i = 2; i < argc; i++) {
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--out") && next)
-            out = argv[++i];
-        else if (!strcmp(argv[i], "--rows") && parse_count(next, 100, 10000000, &rows) == 0)
-            i++; /* the spec's data.synth.rows has the same bound */
-        else if (!strcmp(argv[i], "--seed") && parse_count(next, 0, ULLONG_MAX, &seed) == 0)
-            i++;
+    for (size_t i = 0; i < args->n_items; i++) {
+        const ll_cli_item *it = &args->items[i];
+        if (ll_cli_is(it, "out"))
+            out = it->value;
+        else if (ll_cli_is(it, "rows") && parse_count(it->value, 100, 10000000, &rows) == 0)
+            continue; /* the spec's data.synth.rows has the same bound */
+        else if (ll_cli_is(it, "seed") && parse_count(it->value, 0, ULLONG_MAX, &seed) == 0)
+            continue;
         else
             return bad_input(usage_line);
     }
-    if (!out)
+    if (!out || args->n_args)
         return bad_input(usage_line);
     ll_error err;
     if (ll_synth_write(out, (size_t)rows, (uint64_t)seed, &err) != 0)
@@ -1103,25 +1034,16 @@ static int cmd_synth(int argc, char **argv)
 
 /* check-plugin: one line per property, then a summary; exit 0 when nothing failed (skips
  * allowed), 1 when something did, 2 when the plugin cannot be loaded. */
-static int cmd_check_plugin(int argc, char **argv)
+static int cmd_check_plugin(const ll_cli_parsed *args)
 {
     static const char usage_line[] = "usage: leadlab check-plugin PLUGIN.so [-j N in 1..1024]";
-    const char *path = NULL;
     unsigned long long threads = 4;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-j") && parse_count(i + 1 < argc ? argv[i + 1] : NULL, 1, 1024,
-                                             &threads) == 0)
-            i++;
-        else if (!strncmp(a, "-j", 2) && a[2] && parse_count(a + 2, 1, 1024, &threads) == 0)
-            continue;
-        else if (a[0] != '-' && !path)
-            path = a;
-        else
+    for (size_t i = 0; i < args->n_items; i++)
+        if (parse_count(args->items[i].value, 1, 1024, &threads) != 0)
             return bad_input(usage_line);
-    }
-    if (!path)
+    if (args->n_args != 1)
         return bad_input(usage_line);
+    const char *path = args->args[0];
     ll_check_options opt = ll_check_defaults();
     opt.threads = (int)threads;
     ll_check_summary sum;
@@ -1133,56 +1055,124 @@ static int cmd_check_plugin(int argc, char **argv)
     return sum.failed ? EXIT_CELLS_FAILED : 0;
 }
 
+/* `leadlab help [COMMAND]`: the summary, or one command's help; 2 for a command that is none. */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 3) {
+        ll_cli_print_global_help(stdout);
+        return 0;
+    }
+    const ll_cli_command *c = ll_cli_find(argv[2]);
+    if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
+        c = ll_cli_find("help");
+    if (!c) {
+        ll_cli_unknown_command(argv[2]);
+        return EXIT_BAD_INPUT;
+    }
+    if (argc > 3)
+        return bad_input("usage: leadlab help [COMMAND]");
+    ll_cli_print_command_help(stdout, c);
+    return 0;
+}
+
+/* The command's own function. Most take the parsed options; those still reading argv get a
+ * canonical one (the command, then "--option value" or "--flag", then the operands), so
+ * --opt=value and -jN reach them as the separate words they expect. */
+static int dispatch(const char *cmd, const ll_cli_parsed *args, int argc, char **argv)
+{
+    if (!strcmp(cmd, "run"))
+        return cmd_run(args, argv[0]);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(args);
+    if (!strcmp(cmd, "show"))
+        return cmd_show(args);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(args);
+    if (!strcmp(cmd, "validate"))
+        return cmd_validate(args);
+    if (!strcmp(cmd, "fit"))
+        return cmd_fit(args);
+    if (!strcmp(cmd, "predict"))
+        return cmd_predict(args);
+    if (!strcmp(cmd, "schema"))
+        return cmd_schema(argc, argv);
+    if (!strcmp(cmd, "plugins"))
+        return cmd_plugins(args);
+    if (!strcmp(cmd, "init"))
+        return cmd_init(argc, argv);
+    if (!strcmp(cmd, "synth"))
+        return cmd_synth(args);
+    if (!strcmp(cmd, "check-plugin"))
+        return cmd_check_plugin(args);
+    return bad_input("no such command"); /* main looked it up in the same table */
+}
+
+static void free_canonical_argv(char **v, int argc)
+{
+    for (int k = 2; v && k < argc; k++)
+        free(v[k]);
+    free(v);
+}
+
+/* argv rebuilt from what was parsed (see dispatch); every word after the command is a copy,
+ * so all of them are freed alike. NULL when out of memory. */
+static char **canonical_argv(const ll_cli_parsed *args, char *exe, char *cmd, int *argc)
+{
+    char **v = calloc(2 * args->n_items + args->n_args + 3, sizeof *v);
+    if (!v)
+        return NULL;
+    int n = 2, ok = 1;
+    v[0] = exe;
+    v[1] = cmd;
+    for (size_t i = 0; i < args->n_items && ok; i++) {
+        ok = (v[n++] = ll_format("--%s", args->items[i].opt->name)) != NULL;
+        if (ok && args->items[i].value)
+            ok = (v[n++] = strdup(args->items[i].value)) != NULL;
+    }
+    for (size_t i = 0; i < args->n_args && ok; i++)
+        ok = (v[n++] = strdup(args->args[i])) != NULL;
+    if (!ok) {
+        free_canonical_argv(v, n);
+        return NULL;
+    }
+    *argc = n;
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        ll_cli_print_global_help(stderr);
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        usage(stdout);
-        return 0;
-    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+        return cmd_help(argc, argv);
     if (!strcmp(cmd, "--version")) {
         printf("leadlab %s (plugin ABI %u.%u)\n", LL_VERSION, LL_ABI_VERSION, LL_ABI_MINOR);
         return 0;
     }
-    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-        usage(stdout);
-        return 0;
+    const ll_cli_command *command = ll_cli_find(cmd);
+    if (!command) {
+        ll_cli_unknown_command(cmd);
+        return EXIT_BAD_INPUT;
     }
-    if (!strcmp(cmd, "run")) {
-        ll_error err;
-        if (ll_mpi_init(&argc, &argv, &mpi_world, &err) != 0)
-            return error_exit(&err);
-        int rc = cmd_run(argc, argv);
+    int is_run = !strcmp(cmd, "run");
+    ll_error err;
+    if (is_run && ll_mpi_init(&argc, &argv, &mpi_world, &err) != 0)
+        return error_exit(&err);
+    ll_cli_parsed args;
+    int rc = ll_cli_parse(command, argc, argv, 2, &args) != 0 ? EXIT_BAD_INPUT : 0;
+    if (rc == 0 && args.help) {
+        ll_cli_print_command_help(stdout, command);
+    } else if (rc == 0) {
+        int canon_argc = 0;
+        char **canon = canonical_argv(&args, argv[0], argv[1], &canon_argc);
+        rc = canon ? dispatch(cmd, &args, canon_argc, canon) : bad_input("out of memory");
+        free_canonical_argv(canon, canon_argc);
+    }
+    ll_cli_parsed_free(&args);
+    if (is_run)
         ll_mpi_finalize(mpi_world, rc == EXIT_BAD_INPUT);
-        return rc;
-    }
-    if (!strcmp(cmd, "status"))
-        return cmd_status(argc, argv);
-    if (!strcmp(cmd, "show"))
-        return cmd_show(argc, argv);
-    if (!strcmp(cmd, "compare"))
-        return cmd_compare(argc, argv);
-    if (!strcmp(cmd, "validate"))
-        return cmd_validate(argc, argv);
-    if (!strcmp(cmd, "fit"))
-        return cmd_fit(argc, argv);
-    if (!strcmp(cmd, "predict"))
-        return cmd_predict(argc, argv);
-    if (!strcmp(cmd, "schema"))
-        return cmd_schema(argc, argv);
-    if (!strcmp(cmd, "plugins"))
-        return cmd_plugins(argc, argv);
-    if (!strcmp(cmd, "init"))
-        return cmd_init(argc, argv);
-    if (!strcmp(cmd, "synth"))
-        return cmd_synth(argc, argv);
-    if (!strcmp(cmd, "check-plugin"))
-        return cmd_check_plugin(argc, argv);
-    fprintf(stderr, "leadlab: unknown command '%s'\n", cmd);
-    usage(stderr);
-    return EXIT_BAD_INPUT;
+    return rc;
 }
