@@ -876,16 +876,14 @@ static int cmd_predict(const ll_cli_parsed *args)
 }
 
 /* The spec's JSON Schema on stdout, with the parameters of every plugin found. */
-static int cmd_schema(int argc, char **argv)
+static int cmd_schema(const ll_cli_parsed *args)
 {
     const char *extra[16];
     size_t n_extra = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--plugin-path") && i + 1 < argc && n_extra < 16)
-            extra[n_extra++] = argv[++i];
-        else
-            return bad_input("usage: leadlab schema [--plugin-path DIR]...");
-    }
+    if (args->n_args || args->n_items > 16)
+        return bad_input("usage: leadlab schema [--plugin-path DIR]... (at most 16)");
+    for (size_t i = 0; i < args->n_items; i++)
+        extra[n_extra++] = args->items[i].value;
     ll_registry reg;
     ll_error err;
     if (ll_registry_init(&reg, extra, n_extra, &err) != 0)
@@ -901,29 +899,26 @@ static int cmd_schema(int argc, char **argv)
 }
 
 /* init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force] */
-static int cmd_init(int argc, char **argv)
+static int cmd_init(const ll_cli_parsed *args)
 {
     static const char usage_line[] =
         "usage: leadlab init DATA.csv --target COL [--positive V] [--out SPEC.yaml] [--force]";
     ll_init_options o = {.out = "spec.yaml"};
-    for (int i = 2; i < argc; i++) {
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = !strcmp(argv[i], "--target") ? &o.target
-                          : !strcmp(argv[i], "--positive") ? &o.positive
-                          : !strcmp(argv[i], "--out") ? &o.out : NULL;
-        if (slot && next && next[0]) {
-            *slot = next;
-            i++;
-        } else if (!strcmp(argv[i], "--force")) {
+    for (size_t i = 0; i < args->n_items; i++) {
+        const ll_cli_item *it = &args->items[i];
+        const char **slot = ll_cli_is(it, "target")     ? &o.target
+                          : ll_cli_is(it, "positive") ? &o.positive
+                          : ll_cli_is(it, "out")      ? &o.out : NULL;
+        if (slot && it->value && it->value[0])
+            *slot = it->value;
+        else if (ll_cli_is(it, "force"))
             o.force = 1;
-        } else if (argv[i][0] != '-' && !o.data) {
-            o.data = argv[i];
-        } else {
+        else
             return bad_input(usage_line);
-        }
     }
-    if (!o.data || !o.target)
+    if (args->n_args != 1 || !o.target)
         return bad_input(usage_line);
+    o.data = args->args[0];
     ll_init_summary sum;
     ll_error err;
     if (ll_init_spec(&o, &sum, &err) != 0)
@@ -1075,13 +1070,11 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
-/* The command's own function. Most take the parsed options; those still reading argv get a
- * canonical one (the command, then "--option value" or "--flag", then the operands), so
- * --opt=value and -jN reach them as the separate words they expect. */
-static int dispatch(const char *cmd, const ll_cli_parsed *args, int argc, char **argv)
+/* The command's own function, with the options and operands ll_cli_parse read. */
+static int dispatch(const char *cmd, const ll_cli_parsed *args, const char *exe)
 {
     if (!strcmp(cmd, "run"))
-        return cmd_run(args, argv[0]);
+        return cmd_run(args, exe);
     if (!strcmp(cmd, "status"))
         return cmd_status(args);
     if (!strcmp(cmd, "show"))
@@ -1095,48 +1088,16 @@ static int dispatch(const char *cmd, const ll_cli_parsed *args, int argc, char *
     if (!strcmp(cmd, "predict"))
         return cmd_predict(args);
     if (!strcmp(cmd, "schema"))
-        return cmd_schema(argc, argv);
+        return cmd_schema(args);
     if (!strcmp(cmd, "plugins"))
         return cmd_plugins(args);
     if (!strcmp(cmd, "init"))
-        return cmd_init(argc, argv);
+        return cmd_init(args);
     if (!strcmp(cmd, "synth"))
         return cmd_synth(args);
     if (!strcmp(cmd, "check-plugin"))
         return cmd_check_plugin(args);
     return bad_input("no such command"); /* main looked it up in the same table */
-}
-
-static void free_canonical_argv(char **v, int argc)
-{
-    for (int k = 2; v && k < argc; k++)
-        free(v[k]);
-    free(v);
-}
-
-/* argv rebuilt from what was parsed (see dispatch); every word after the command is a copy,
- * so all of them are freed alike. NULL when out of memory. */
-static char **canonical_argv(const ll_cli_parsed *args, char *exe, char *cmd, int *argc)
-{
-    char **v = calloc(2 * args->n_items + args->n_args + 3, sizeof *v);
-    if (!v)
-        return NULL;
-    int n = 2, ok = 1;
-    v[0] = exe;
-    v[1] = cmd;
-    for (size_t i = 0; i < args->n_items && ok; i++) {
-        ok = (v[n++] = ll_format("--%s", args->items[i].opt->name)) != NULL;
-        if (ok && args->items[i].value)
-            ok = (v[n++] = strdup(args->items[i].value)) != NULL;
-    }
-    for (size_t i = 0; i < args->n_args && ok; i++)
-        ok = (v[n++] = strdup(args->args[i])) != NULL;
-    if (!ok) {
-        free_canonical_argv(v, n);
-        return NULL;
-    }
-    *argc = n;
-    return v;
 }
 
 int main(int argc, char **argv)
@@ -1166,10 +1127,7 @@ int main(int argc, char **argv)
     if (rc == 0 && args.help) {
         ll_cli_print_command_help(stdout, command);
     } else if (rc == 0) {
-        int canon_argc = 0;
-        char **canon = canonical_argv(&args, argv[0], argv[1], &canon_argc);
-        rc = canon ? dispatch(cmd, &args, canon_argc, canon) : bad_input("out of memory");
-        free_canonical_argv(canon, canon_argc);
+        rc = dispatch(cmd, &args, argv[0]);
     }
     ll_cli_parsed_free(&args);
     if (is_run)

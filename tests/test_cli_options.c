@@ -84,6 +84,20 @@ START_TEST(double_dash_ends_the_options)
     /* after --, what looks like an option is an operand, here a second spec */
     snprintf(args, sizeof args, "validate %s -- --fresh", path);
     expect_refused(args, "unexpected argument '--fresh'");
+    /* init reads its data file the same way: a CSV named like an option, after -- */
+    char csv[4096] = "id,x,y\n";
+    for (int i = 1; i <= 40; i++)
+        snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,%d.5,%d\n", i, i % 7,
+                 i % 4 == 0);
+    th_write_file(dir, "-leads.csv", csv, path, sizeof path);
+    ck_assert_int_eq(chdir(dir), 0);
+    expect_refused("init -leads.csv --target y", "init: unknown option '-l'");
+    free(stdout_of("init --target=y --out=leads.yaml -- -leads.csv", 0));
+    ck_assert_int_eq(chdir(cwd), 0);
+    char *spec = read_in("leads.yaml");
+    ck_assert_msg(strstr(spec, "train: -leads.csv") || strstr(spec, "train: \"-leads.csv\"") ||
+                  strstr(spec, "train: '-leads.csv'"), "%s", spec);
+    free(spec);
 }
 END_TEST
 
