@@ -22,6 +22,16 @@ _leadlab_words()
     while IFS= read -r line; do COMPREPLY+=("$line"); done < <(compgen -W "$*" -- "$cur")
 }
 
+# The names of the plugins the leadlab being completed finds (leadlab plugins).
+_leadlab_plugins()
+{
+    local cur=$1 exe=$2 line
+    while IFS= read -r line; do COMPREPLY+=("$line"); done < <(
+        "$exe" plugins 2>/dev/null |
+            sed -n 's/^\([A-Za-z0-9_.-]*\) [^ ]* (\(model\|sampler\), .*/\1/p' |
+            grep -- "^$cur")
+}
+
 _leadlab()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev="" i
@@ -101,7 +111,9 @@ _leadlab()
     fi
     case $cmd in
         run | validate | fit | predict) _leadlab_files "$cur" yaml ;;
-        check-plugin) _leadlab_files "$cur" so ;;
+        check-plugin)
+            _leadlab_files "$cur" so
+            _leadlab_plugins "$cur" "${COMP_WORDS[0]}" ;;
         init) _leadlab_files "$cur" csv ;;
         status | show | compare)
             COMPREPLY=()

@@ -129,10 +129,12 @@ const ll_cli_command ll_cli_commands[] = {
      predict_opts, N_OF(predict_opts),
      "leadlab predict --model best.llm --test test.csv --out predictions.csv\n"
      "leadlab predict spec.yaml --best --test test.csv --out p.csv --proba"},
-    {"check-plugin", "PLUGIN.so [options]", "test a plugin's properties on generated data",
-     "Runs a plugin on generated data and prints pass/fail per property (range,\n"
-     "determinism, threads, save/load, edge cases, schema); exit 1 on a failure.",
+    {"check-plugin", "PLUGIN.so|NAME [options]", "test a plugin's properties on generated data",
+     "Runs a plugin (a .so file, or a plugin's name found on the search path) on\n"
+     "generated data and prints pass/fail per property (range, determinism, threads,\n"
+     "save/load, edge cases, schema); exit 1 on a failure.",
      check_opts, N_OF(check_opts),
+     "leadlab check-plugin knn\n"
      "leadlab check-plugin build/plugins/knn.so\n"
      "leadlab check-plugin ./myplugin.so -j 8"},
     {"plugins", "[options]", "list every plugin found, its version and parameters",

@@ -1031,7 +1031,8 @@ static int cmd_synth(const ll_cli_parsed *args)
  * allowed), 1 when something did, 2 when the plugin cannot be loaded. */
 static int cmd_check_plugin(const ll_cli_parsed *args)
 {
-    static const char usage_line[] = "usage: leadlab check-plugin PLUGIN.so [-j N in 1..1024]";
+    static const char usage_line[] =
+        "usage: leadlab check-plugin PLUGIN.so|NAME [-j N in 1..1024]";
     unsigned long long threads = 4;
     for (size_t i = 0; i < args->n_items; i++)
         if (parse_count(args->items[i].value, 1, 1024, &threads) != 0)
@@ -1039,11 +1040,36 @@ static int cmd_check_plugin(const ll_cli_parsed *args)
     if (args->n_args != 1)
         return bad_input(usage_line);
     const char *path = args->args[0];
+    char *found = NULL;
+    size_t len = strlen(path);
+    if (!strchr(path, '/') && !(len > 3 && !strcmp(path + len - 3, ".so"))) {
+        /* a plugin's name: its NAME.so on the search path, as a spec would find it */
+        ll_registry reg;
+        ll_error err;
+        if (ll_registry_init(&reg, NULL, 0, &err) != 0)
+            return error_exit(&err);
+        found = ll_registry_find(&reg, path);
+        if (!found) {
+            char *avail = ll_registry_available(&reg);
+            char sugg[64];
+            const char *s = avail ? ll_suggest(path, avail, sugg, sizeof sugg) : NULL;
+            fprintf(stderr, "leadlab: check-plugin: no plugin '%s' on the search path%s%s%s "
+                            "(available: %s)\n", path, s ? " (did you mean '" : "", s ? s : "",
+                    s ? "'?)" : "", avail && *avail ? avail : "none found");
+            free(avail);
+            ll_registry_free(&reg);
+            return EXIT_BAD_INPUT;
+        }
+        ll_registry_free(&reg);
+        path = found;
+    }
     ll_check_options opt = ll_check_defaults();
     opt.threads = (int)threads;
     ll_check_summary sum;
     ll_error err;
-    if (ll_check_plugin(path, &opt, ll_check_write_line, stdout, &sum, &err) != 0)
+    int rc = ll_check_plugin(path, &opt, ll_check_write_line, stdout, &sum, &err);
+    free(found);
+    if (rc != 0)
         return error_exit(&err);
     printf("%s %s (%s): %zu passed, %zu failed, %zu skipped\n", sum.name, sum.version,
            sum.is_model ? "model" : "sampler", sum.passed, sum.failed, sum.skipped);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "params.h"
+#include "text.h"
 
 /* The plugin folder relative to the folder of the installed executable (or absolute). */
 #ifndef LL_PLUGIN_INSTALL_REL
@@ -223,22 +224,32 @@ const ll_plugin *ll_registry_load_file(ll_registry *reg, const char *path, ll_er
     return &e->desc;
 }
 
+char *ll_registry_find(const ll_registry *reg, const char *name)
+{
+    int plain = name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+    for (size_t d = 0; plain && d < reg->n_dirs; d++) {
+        char *path = ll_format("%s/%s.so", reg->dirs[d], name);
+        if (!path || access(path, F_OK) == 0)
+            return path;
+        free(path);
+    }
+    return NULL;
+}
+
 const ll_plugin *ll_registry_get(ll_registry *reg, const char *name, ll_error *err)
 {
     for (size_t i = 0; i < reg->n_loaded; i++)
         if (strcmp(reg->loaded[i]->desc.name, name) == 0)
             return &reg->loaded[i]->desc;
-    int plain = name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
-    for (size_t d = 0; plain && d < reg->n_dirs; d++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s.so", reg->dirs[d], name);
-        if (access(path, F_OK) == 0) {
-            const ll_plugin *p = ll_registry_load_file(reg, path, err);
-            if (p && strcmp(p->name, name) != 0)
-                return ll_error_set(err, "%s: declares the name '%s', expected '%s'", path,
-                                    p->name, name), NULL;
-            return p;
+    char *path = ll_registry_find(reg, name);
+    if (path) {
+        const ll_plugin *p = ll_registry_load_file(reg, path, err);
+        if (p && strcmp(p->name, name) != 0) {
+            ll_error_set(err, "%s: declares the name '%s', expected '%s'", path, p->name, name);
+            p = NULL;
         }
+        free(path);
+        return p;
     }
     char *avail = ll_registry_available(reg);
     char sugg[64];

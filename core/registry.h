@@ -37,6 +37,9 @@ void ll_registry_free(ll_registry *reg);
 /* Loads (once) and returns the plugin called `name`; NULL with a message if it is not found
  * or is refused. */
 const ll_plugin *ll_registry_get(ll_registry *reg, const char *name, ll_error *err);
+/* The path of NAME.so in the first search-path folder holding one (malloc'd), or NULL when
+ * none does or `name` is not a plain file name. Loads nothing. */
+char *ll_registry_find(const ll_registry *reg, const char *name);
 /* Loads one .so file and validates it. */
 const ll_plugin *ll_registry_load_file(ll_registry *reg, const char *path, ll_error *err);
 /* Loads every *.so on the search path; refusals are reported through `on_refused`. */

@@ -48,7 +48,11 @@ expect "b.csv sub" leadlab predict --model m.llm --test ""
 expect "b.csv sub" leadlab init ""
 expect "a.yaml sub" leadlab init b.csv --out ""
 expect "m.llm sub" leadlab fit a.yaml --out ""
-expect "p.so sub" leadlab check-plugin ""
+expect "p.so sub" no-such-leadlab check-plugin ""
+# plugin names from the leadlab being completed, beside .so files
+expect "knn" "$leadlab" check-plugin kn
+expect "bagging dnn knn logreg none p.so ridge sgb smote sub svm undersample" \
+    "$leadlab" check-plugin ""
 expect "pr_auc precision" leadlab run a.yaml --sort p
 expect "pr_auc precision" leadlab run a.yaml --sort = p
 expect "none process" leadlab run a.yaml --isolation ""

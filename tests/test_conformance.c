@@ -172,6 +172,21 @@ START_TEST(unloadable_files_are_one_line_and_exit_2)
     expect_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/broken.so -j 0",
                    "usage: leadlab check-plugin");
     expect_refused("check-plugin a.so b.so", "usage: leadlab check-plugin");
+    expect_refused("check-plugin smoet", "no plugin 'smoet' on the search path (did you mean "
+                                         "'smote'?)");
+}
+END_TEST
+
+/* A plugin's name finds NAME.so on the search path, as a spec would. */
+START_TEST(a_plugin_name_is_found_on_the_search_path)
+{
+    char *out = NULL, *err = NULL;
+    int rc = check_plugin("none", "-j 2", &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
+    assert_summary(out, "none");
+    ck_assert_msg(lines_starting(out, "PASS  ") > 3, "%s", out);
+    free(out);
+    free(err);
 }
 END_TEST
 
@@ -298,6 +313,7 @@ int main(void)
     tcase_add_test(tc, broken_plugin_fails_and_its_crash_is_one_check);
     tcase_add_test(tc, abi_2_0_plugin_conforms);
     tcase_add_test(tc, unloadable_files_are_one_line_and_exit_2);
+    tcase_add_test(tc, a_plugin_name_is_found_on_the_search_path);
     tcase_add_test(tc, aborts_and_hangs_fail_their_checks);
     tcase_add_test(tc, one_thread_skips_only_the_thread_comparison);
     tcase_add_test(tc, bad_options_and_configurations_are_refused);
