@@ -125,9 +125,12 @@ void ll_saved_model_free(ll_saved_model *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Everything after the header; fills m up to the plugin bytes, which it returns as a span. */
-static int read_payload(ll_reader *r, ll_saved_model *m, ll_span *state, ll_error *err)
+/* Everything after the header; fills m up to the plugin bytes, which it returns as a span of
+ * the payload's last bytes. */
+static int read_payload(ll_span *payload, ll_saved_model *m, ll_span *state, ll_error *err)
 {
+    ll_reader reader = ll_span_reader(payload);
+    ll_reader *r = &reader;
     uint64_t tuned, scaled;
     size_t n_cols;
     int bad = read_text(r, &m->model_label) || read_text(r, &m->sampler_label) ||
@@ -171,8 +174,7 @@ static int read_payload(ll_reader *r, ll_saved_model *m, ll_span *state, ll_erro
     size_t n_state;
     if (ll_read_size(r, 1, SIZE_MAX, &n_state) != 0 || n_state != r->remaining(r->ctx))
         return ll_error_set(err, "its model bytes are truncated or corrupt");
-    const ll_span *whole = r->ctx;
-    *state = (ll_span){whole->data + whole->pos, n_state, 0};
+    *state = (ll_span){payload->data + payload->pos, n_state, 0};
     return 0;
 }
 
@@ -203,10 +205,9 @@ int ll_model_load_bytes(const char *name, const uint8_t *bytes, size_t n, ll_reg
     if (got.hi != want.hi || got.lo != want.lo)
         return ll_error_set(err, "%s: corrupt (checksum mismatch)", name);
     ll_span payload = {bytes + HEADER_BYTES, (size_t)length, 0};
-    ll_reader r = ll_span_reader(&payload);
     ll_span state;
     ll_error why;
-    if (read_payload(&r, out, &state, &why) != 0) {
+    if (read_payload(&payload, out, &state, &why) != 0) {
         ll_saved_model_free(out);
         return ll_error_set(err, "%s: corrupt: %s", name, why.msg);
     }
