@@ -333,19 +333,6 @@ START_TEST(run_json_is_valid_json)
 }
 END_TEST
 
-/* Runs `leadlab ARGS` (validate or run) and checks exit 2 and one line holding `needle`. */
-static void expect_error_from(const char *args, const char *needle)
-{
-    char *err = NULL;
-    int rc = th_run_leadlab(args, NULL, &err);
-    ck_assert_msg(rc == 2, "exit %d (expected 2) for %s: %s", rc, args, err ? err : "");
-    ck_assert_msg(err && strstr(err, needle), "expected '%s' in stderr: %s", needle,
-                  err ? err : "(none)");
-    char *nl = strchr(err, '\n');
-    ck_assert_msg(nl && nl[1] == '\0', "expected exactly one line on stderr: %s", err);
-    free(err);
-}
-
 /* Every error names the place the user must fix: the --set argument, the spec's line (not
  * the data file's), what a quoted or oversized number is, and the nearest valid name. */
 START_TEST(errors_point_at_their_cause)
@@ -354,22 +341,22 @@ START_TEST(errors_point_at_their_cause)
     char path[512], args[2048];
     th_write_file(dir, "spec.yaml", SPEC_HEAD SPEC_FEATURES SPEC_MODELS, path, sizeof path);
     snprintf(args, sizeof args, "validate %s --set models.logreg.C=abc", path);
-    expect_error_from(args, "--set models.logreg.C=abc: models.logreg.C: expected a number");
+    th_assert_refused(args, "--set models.logreg.C=abc: models.logreg.C: expected a number");
     snprintf(args, sizeof args, "validate %s --set 'cv.folds=\"5\"'", path);
-    expect_error_from(args, "got '5' (it is quoted, so it is text: write it without quotes)");
+    th_assert_refused(args, "got '5' (it is quoted, so it is text: write it without quotes)");
     snprintf(args, sizeof args, "validate %s --set cv.folds=99999999999999999999", path);
-    expect_error_from(args, "(too large for an integer)");
+    th_assert_refused(args, "(too large for an integer)");
     snprintf(args, sizeof args, "validate %s", dir);
-    expect_error_from(args, "is a folder, not a spec file");
+    th_assert_refused(args, "is a folder, not a spec file");
     snprintf(args, sizeof args, "run %s -j99999", path);
-    expect_error_from(args, "N from 1 to 1024");
+    th_assert_refused(args, "N from 1 to 1024");
     size_t len = (size_t)snprintf(args, sizeof args, "validate %s", path);
     for (int i = 0; i < 65; i++)
         len += (size_t)snprintf(args + len, sizeof args - len, " --set cv.seed=%d", i);
-    expect_error_from(args, "at most 64 --set options");
+    th_assert_refused(args, "at most 64 --set options");
     /* command-line paths are relative to the working folder, spec paths to the spec's */
     snprintf(args, sizeof args, "validate %s --set data.train=train.csv", path);
-    expect_error_from(args, "train.csv: cannot open");
+    th_assert_refused(args, "train.csv: cannot open");
     /* a bad byte or a NUL is reported at its line, not at 1:1 */
     expect_bad_input(SPEC_HEAD SPEC_MODELS "name: \"a\xff\"\n", "spec.yaml:5:");
     expect_bad_input("data:\n  train: train.csv\n target: buy\nmodels: [logreg]\n",

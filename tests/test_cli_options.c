@@ -15,19 +15,6 @@ static char dir[256];
 
 static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
 
-/* Runs leadlab, checks exit 2 and exactly one stderr line containing `needle`. */
-static void expect_refused(const char *args, const char *needle)
-{
-    char *err = NULL;
-    int rc = th_run_leadlab(args, NULL, &err);
-    ck_assert_msg(rc == 2, "leadlab %s: exit %d (expected 2): %s", args, rc, err ? err : "");
-    ck_assert_msg(err && strstr(err, needle), "leadlab %s: expected '%s' in: %s", args, needle,
-                  err ? err : "");
-    char *nl = strchr(err, '\n');
-    ck_assert_msg(nl && nl[1] == '\0', "leadlab %s: expected one line: %s", args, err);
-    free(err);
-}
-
 static char *stdout_of(const char *args, int expected_rc)
 {
     char *out = NULL, *err = NULL;
@@ -76,14 +63,14 @@ START_TEST(double_dash_ends_the_options)
     char cwd[4096];
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
     ck_assert_int_eq(chdir(dir), 0);
-    expect_refused("validate -x.yaml", "validate: unknown option '-x'");
+    th_assert_refused("validate -x.yaml", "validate: unknown option '-x'");
     char *out = stdout_of("validate --set cv.folds=3 -- -x.yaml", 0);
     ck_assert_msg(strstr(out, "-x.yaml: ok") && strstr(out, "x 3 folds"), "%s", out);
     free(out);
     ck_assert_int_eq(chdir(cwd), 0);
     /* after --, what looks like an option is an operand, here a second spec */
     snprintf(args, sizeof args, "validate %s -- --fresh", path);
-    expect_refused(args, "unexpected argument '--fresh'");
+    th_assert_refused(args, "unexpected argument '--fresh'");
     /* init reads its data file the same way: a CSV named like an option, after -- */
     char csv[4096] = "id,x,y\n";
     for (int i = 1; i <= 40; i++)
@@ -91,7 +78,7 @@ START_TEST(double_dash_ends_the_options)
                  i % 4 == 0);
     th_write_file(dir, "-leads.csv", csv, path, sizeof path);
     ck_assert_int_eq(chdir(dir), 0);
-    expect_refused("init -leads.csv --target y", "init: unknown option '-l'");
+    th_assert_refused("init -leads.csv --target y", "init: unknown option '-l'");
     free(stdout_of("init --target=y --out=leads.yaml -- -leads.csv", 0));
     ck_assert_int_eq(chdir(cwd), 0);
     char *spec = read_in("leads.yaml");
@@ -112,28 +99,28 @@ START_TEST(short_options_attached_apart_and_clustered)
     snprintf(args, sizeof args, "validate %s --threads=3", path);
     free(stdout_of(args, 0));
     snprintf(args, sizeof args, "run %s -j0", path);
-    expect_refused(args, "expected N from 1 to 1024");
+    th_assert_refused(args, "expected N from 1 to 1024");
     snprintf(args, sizeof args, "run %s -j", path);
-    expect_refused(args, "option '-j' needs a value (N)");
+    th_assert_refused(args, "option '-j' needs a value (N)");
     snprintf(args, sizeof args, "run %s -qv", path); /* a cluster is two flags */
-    expect_refused(args, "-q and -v contradict each other");
+    th_assert_refused(args, "-q and -v contradict each other");
 }
 END_TEST
 
 START_TEST(mistakes_are_one_line_with_a_suggestion)
 {
-    expect_refused("run spec.yaml --fersh", "run: unknown option '--fersh' (did you mean "
-                                            "'--fresh'?); see leadlab help run");
-    expect_refused("predict --modle m.llm", "(did you mean '--model'?)");
-    expect_refused("run spec.yaml --sort=auc", "--sort expects a metric");
-    expect_refused("run spec.yaml --fresh=yes", "option '--fresh' takes no value");
-    expect_refused("run spec.yaml --set", "option '--set' needs a value (KEY.PATH=VALUE)");
-    expect_refused("show out -x", "show: unknown option '-x'");
-    expect_refused("fit spec.yaml --test t.csv", "fit: unknown option '--test'");
-    expect_refused("rnu spec.yaml", "unknown command 'rnu' (did you mean 'run'?)");
-    expect_refused("help rnu", "unknown command 'rnu' (did you mean 'run'?)");
-    expect_refused("status", "usage: leadlab status OUTDIR");
-    expect_refused("synth --out x.csv --rows=99", "--rows N in 100..10000000");
+    th_assert_refused("run spec.yaml --fersh", "run: unknown option '--fersh' (did you mean "
+                                               "'--fresh'?); see leadlab help run");
+    th_assert_refused("predict --modle m.llm", "(did you mean '--model'?)");
+    th_assert_refused("run spec.yaml --sort=auc", "--sort expects a metric");
+    th_assert_refused("run spec.yaml --fresh=yes", "option '--fresh' takes no value");
+    th_assert_refused("run spec.yaml --set", "option '--set' needs a value (KEY.PATH=VALUE)");
+    th_assert_refused("show out -x", "show: unknown option '-x'");
+    th_assert_refused("fit spec.yaml --test t.csv", "fit: unknown option '--test'");
+    th_assert_refused("rnu spec.yaml", "unknown command 'rnu' (did you mean 'run'?)");
+    th_assert_refused("help rnu", "unknown command 'rnu' (did you mean 'run'?)");
+    th_assert_refused("status", "usage: leadlab status OUTDIR");
+    th_assert_refused("synth --out x.csv --rows=99", "--rows N in 100..10000000");
 }
 END_TEST
 

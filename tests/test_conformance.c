@@ -138,42 +138,28 @@ START_TEST(abi_2_0_plugin_conforms)
 }
 END_TEST
 
-/* Exit 2, nothing on stdout and exactly one line on stderr containing `needle`. */
-static void expect_refused(const char *args, const char *needle)
-{
-    char *out, *err;
-    int rc = th_run_leadlab(args, &out, &err);
-    ck_assert_msg(rc == 2, "%s: exit %d (expected 2)\n%s%s", args, rc, out, err);
-    ck_assert_msg(out && !*out, "%s: wrote to stdout: %s", args, out);
-    ck_assert_msg(err && strstr(err, needle), "%s: expected '%s' in: %s", args, needle, err);
-    char *nl = strchr(err, '\n');
-    ck_assert_msg(nl && !nl[1], "%s: expected one line: %s", args, err);
-    free(out);
-    free(err);
-}
-
 START_TEST(unloadable_files_are_one_line_and_exit_2)
 {
     char dir[256], path[512], args[1024];
     snprintf(dir, sizeof dir, "%s", th_tmpdir()); /* a static buffer the next run reuses */
-    expect_refused("check-plugin /nonexistent/x.so", "cannot load plugin");
+    th_assert_refused("check-plugin /nonexistent/x.so", "cannot load plugin");
     th_write_file(dir, "text.so", "not a shared object\n", path, sizeof path);
     snprintf(args, sizeof args, "check-plugin '%s'", path);
-    expect_refused(args, "cannot load plugin");
+    th_assert_refused(args, "cannot load plugin");
     remove(path);
     rmdir(dir);
-    expect_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/no_entry.so",
-                   "no 'leadlab_plugin' symbol");
-    expect_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/bad_schema_dup.so",
-                   "parameter 'ratio' is declared twice");
-    expect_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/abi_mismatch.so",
-                   "ABI version 1");
-    expect_refused("check-plugin", "usage: leadlab check-plugin");
-    expect_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/broken.so -j 0",
-                   "usage: leadlab check-plugin");
-    expect_refused("check-plugin a.so b.so", "usage: leadlab check-plugin");
-    expect_refused("check-plugin smoet", "no plugin 'smoet' on the search path (did you mean "
-                                         "'smote'?)");
+    th_assert_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/no_entry.so",
+                      "no 'leadlab_plugin' symbol");
+    th_assert_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/bad_schema_dup.so",
+                      "parameter 'ratio' is declared twice");
+    th_assert_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/abi_mismatch.so",
+                      "ABI version 1");
+    th_assert_refused("check-plugin", "usage: leadlab check-plugin");
+    th_assert_refused("check-plugin " LL_TEST_FIXTURE_PLUGIN_DIR "/broken.so -j 0",
+                      "usage: leadlab check-plugin");
+    th_assert_refused("check-plugin a.so b.so", "usage: leadlab check-plugin");
+    th_assert_refused("check-plugin smoet", "no plugin 'smoet' on the search path (did you mean "
+                                            "'smote'?)");
 }
 END_TEST
 

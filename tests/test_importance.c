@@ -374,6 +374,20 @@ static size_t parse_importances(const char *text, imp_line *out, size_t cap)
 #define SYNTH_FEATURES                                                                        \
     "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
 
+static int first_config_and_fold_1(const ll_cell *cell)
+{
+    return cell->model == 0 || cell->fold == 1;
+}
+
+static void permuted_ok(const ll_cell *cell, const ll_dataset *data)
+{
+    ck_assert_msg(cell->status == LL_CELL_OK, "%s", cell->error);
+    ck_assert_uint_eq(cell->n_importances, data->n_cols);
+    ck_assert_str_eq(cell->importance_kind, "permutation_ap");
+    ck_assert_msg(cell->importance_seconds > 0 && cell->importance_seconds <= cell->seconds,
+                  "%g of %g s", cell->importance_seconds, cell->seconds);
+}
+
 START_TEST(partial_run_renders_what_is_done)
 {
     char path[600], spec_path[600];
@@ -386,30 +400,12 @@ START_TEST(partial_run_renders_what_is_done)
                   "models:\n  - knn: {k: [5, 15]}\ncv: {folds: 3}\n"
                   "importances: {method: permutation, max_rows: 300}\noutput: {dir: out}\n",
                   spec_path, sizeof spec_path);
-    ll_registry reg;
-    ll_spec spec;
-    ck_assert_msg(ll_spec_load(spec_path, NULL, 0, &reg, &spec, &err) == 0, "%s", err.msg);
-    ll_encoder *enc = NULL;
-    ll_dataset data;
-    ck_assert_msg(ll_dataset_load_train(spec.train_path, &spec.features, &enc, &data, &err) == 0,
-                  "%s", err.msg);
-    ll_run_result run;
-    ck_assert_int_eq(ll_plan_build(&spec, &data, (ll_digest){1, 2}, &run, &err), 0);
-    run.threads = 1;
     /* every cell of k=5, one fold of k=15 */
-    for (size_t i = 0; i < run.n_cells; i++) {
-        ll_cell *cell = &run.cells[i];
-        if (cell->model == 0 || cell->fold == 1) {
-            ll_cell_run(&spec, &data, run.fold_of_row + (size_t)cell->repeat * run.n_rows, cell,
-                        1);
-            ck_assert_msg(cell->status == LL_CELL_OK, "%s", cell->error);
-            ck_assert_uint_eq(cell->n_importances, data.n_cols);
-            ck_assert_str_eq(cell->importance_kind, "permutation_ap");
-            ck_assert_msg(cell->importance_seconds > 0 && cell->importance_seconds <= cell->seconds,
-                          "%g of %g s", cell->importance_seconds, cell->seconds);
-        }
-    }
-    ck_assert_int_eq(ll_run_collect(&run, &err), 0);
+    th_held_run held;
+    th_held_run_cells(spec_path, first_config_and_fold_1, permuted_ok, &held);
+    const ll_spec spec = held.spec;
+    const ll_dataset data = held.data;
+    const ll_run_result run = held.run;
     ck_assert_uint_eq(run.n_pending, 2);
     ll_report_context ctx = {"leadlab run spec.yaml", "test machine", "0123abcd"};
     ck_assert_msg(ll_report_write(&spec, &data, &run, &ctx, &err) == 0, "%s", err.msg);
@@ -438,11 +434,7 @@ START_TEST(partial_run_renders_what_is_done)
         ck_assert_msg(seen == 1, "%s listed %zu times", data.col_names[j], seen);
     }
     free(text);
-    ll_run_result_free(&run);
-    ll_dataset_free(&data);
-    ll_encoder_free(enc);
-    ll_spec_free(&spec);
-    ll_registry_free(&reg);
+    th_held_run_free(&held);
 }
 END_TEST
 

@@ -44,18 +44,6 @@ static void run_ok(const char *args)
     free(err);
 }
 
-/* Runs leadlab and checks exit 2 with exactly one stderr line containing `needle`. */
-static void run_refused(const char *args, const char *needle)
-{
-    char *err = NULL;
-    int rc = th_run_leadlab(args, NULL, &err);
-    ck_assert_msg(rc == 2, "leadlab %s: exit %d (expected 2): %s", args, rc, err ? err : "");
-    ck_assert_msg(err && strstr(err, needle), "expected '%s' in: %s", needle, err ? err : "");
-    char *nl = strchr(err, '\n');
-    ck_assert_msg(nl && nl[1] == '\0', "expected one line: %s", err);
-    free(err);
-}
-
 static char *read_or_fail(const char *path)
 {
     char *text = th_read_file(path);
@@ -118,7 +106,7 @@ START_TEST(best_takes_the_top_row_of_the_last_run)
     write_inputs();
     char args[2048], path[512];
     snprintf(args, sizeof args, "fit %s/spec.yaml --best --out %s/best.llm", dir, dir);
-    run_refused(args, "run the spec first");
+    th_assert_refused(args, "run the spec first");
     snprintf(args, sizeof args, "run %s/spec.yaml", dir);
     run_ok(args);
     snprintf(path, sizeof path, "%s/out/leaderboard.csv", dir);
@@ -173,7 +161,7 @@ START_TEST(best_takes_the_top_row_of_the_last_run)
     free(b);
     snprintf(args, sizeof args, "fit %s/spec.yaml --best --config logreg --out %s/x.llm", dir,
              dir);
-    run_refused(args, "--best picks the config");
+    th_assert_refused(args, "--best picks the config");
 }
 END_TEST
 
@@ -240,21 +228,21 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
              dir);
 
     write_bytes(bad, good, n / 2);
-    run_refused(args, "truncated");
+    th_assert_refused(args, "truncated");
     write_bytes(bad, good, 20);
-    run_refused(args, "truncated");
+    th_assert_refused(args, "truncated");
     memcpy(b, good, n);
     b[n - 3] ^= 0x40;
     write_bytes(bad, b, n);
-    run_refused(args, "corrupt (checksum mismatch)");
+    th_assert_refused(args, "corrupt (checksum mismatch)");
     memcpy(b, good, n);
     b[0] = 'X';
     write_bytes(bad, b, n);
-    run_refused(args, "not a leadlab model file");
+    th_assert_refused(args, "not a leadlab model file");
     memcpy(b, good, n);
     b[16] = 9; /* format version 9 */
     write_bytes(bad, b, n);
-    run_refused(args, "model file format 9, this leadlab reads format 1");
+    th_assert_refused(args, "model file format 9, this leadlab reads format 1");
     /* Behind a valid checksum: a plugin nobody has, and a wrong column count. */
     memcpy(b, good, n);
     /* the plugin's name, a text of 6 bytes behind its u64 length (the labels come first) */
@@ -262,7 +250,7 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
     memcpy(b + at, "nolreg", 6);
     reseal(b, n);
     write_bytes(bad, b, n);
-    run_refused(args, "needs model plugin 'nolreg'");
+    th_assert_refused(args, "needs model plugin 'nolreg'");
     /* every truncation of the plugin's own bytes is caught by a length check or the plugin */
     memcpy(b, good, n);
     b[n - 9] ^= 0x01;
@@ -275,11 +263,11 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
     /* a test file without a column the pipeline needs */
     th_write_file(dir, "short.csv", "id,created_at\n1,2022-01-01\n", bad, sizeof bad);
     snprintf(args, sizeof args, "predict --model %s --test %s --out %s/p.csv", path, bad, dir);
-    run_refused(args, "short.csv");
+    th_assert_refused(args, "short.csv");
     /* --out may not overwrite an input */
     snprintf(args, sizeof args, "predict --model %s --test %s/test.csv --out %s", path, dir,
              path);
-    run_refused(args, "is one of the inputs");
+    th_assert_refused(args, "is one of the inputs");
     free(b);
     free(good);
 }

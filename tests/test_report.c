@@ -295,6 +295,11 @@ END_TEST
     "data: {train: train.csv, target: buy, id: id}\n"                                         \
     "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
 
+static int first_config_and_fold_0(const ll_cell *cell)
+{
+    return cell->model == 0 || cell->fold == 0;
+}
+
 START_TEST(partial_run_page_says_so)
 {
     char path[600], spec_path[600];
@@ -306,24 +311,12 @@ START_TEST(partial_run_page_says_so)
                              "models:\n  - logreg: {C: [0.1, 1]}\ncv: {folds: 3}\n"
                              "threshold: {tune: f1, folds: 2, fixed: 0.5}\noutput: {dir: out}\n",
                   spec_path, sizeof spec_path);
-    ll_registry reg;
-    ll_spec spec;
-    ck_assert_msg(ll_spec_load(spec_path, NULL, 0, &reg, &spec, &err) == 0, "%s", err.msg);
-    ll_encoder *enc = NULL;
-    ll_dataset data;
-    ck_assert_msg(ll_dataset_load_train(spec.train_path, &spec.features, &enc, &data, &err) == 0,
-                  "%s", err.msg);
-    ll_run_result run;
-    ck_assert_int_eq(ll_plan_build(&spec, &data, (ll_digest){1, 2}, &run, &err), 0);
-    run.threads = 1;
     /* every cell of C=0.1, the first fold of C=1: 4 of 6 cells, one row partial */
-    for (size_t i = 0; i < run.n_cells; i++) {
-        ll_cell *cell = &run.cells[i];
-        if (cell->model == 0 || cell->fold == 0)
-            ll_cell_run(&spec, &data, run.fold_of_row + (size_t)cell->repeat * run.n_rows, cell,
-                        1);
-    }
-    ck_assert_int_eq(ll_run_collect(&run, &err), 0);
+    th_held_run held;
+    th_held_run_cells(spec_path, first_config_and_fold_0, NULL, &held);
+    const ll_spec spec = held.spec;
+    const ll_dataset data = held.data;
+    const ll_run_result run = held.run;
     ck_assert_uint_eq(run.n_pending, 2);
     char *html = NULL, *md = NULL;
     size_t len;
@@ -345,11 +338,7 @@ START_TEST(partial_run_page_says_so)
     ck_assert_msg(strstr(md, "(incomplete: 4 of 6 cells)"), "%s", md);
     free(html);
     free(md);
-    ll_run_result_free(&run);
-    ll_dataset_free(&data);
-    ll_encoder_free(enc);
-    ll_spec_free(&spec);
-    ll_registry_free(&reg);
+    th_held_run_free(&held);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cell.h"
 #include "fixtures.h"
 #include "leadlab/rng.h"
 #include "params.h"
@@ -521,4 +522,51 @@ int th_run_leadlab(const char *args, char **out, char **err)
     remove(err_path);
     rmdir(dir);
     return WEXITSTATUS(status);
+}
+
+void th_held_run_cells(const char *spec_path, int (*keep)(const ll_cell *),
+                       void (*check)(const ll_cell *, const ll_dataset *), th_held_run *out)
+{
+    ll_error err;
+    memset(out, 0, sizeof *out);
+    ck_assert_msg(ll_spec_load(spec_path, NULL, 0, &out->reg, &out->spec, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_msg(ll_dataset_load_train(out->spec.train_path, &out->spec.features, &out->enc,
+                                        &out->data, &err) == 0, "%s", err.msg);
+    ll_run_result *run = &out->run;
+    ck_assert_int_eq(ll_plan_build(&out->spec, &out->data, (ll_digest){1, 2}, run, &err), 0);
+    run->threads = 1;
+    for (size_t i = 0; i < run->n_cells; i++) {
+        ll_cell *cell = &run->cells[i];
+        if (!keep(cell))
+            continue;
+        ll_cell_run(&out->spec, &out->data, run->fold_of_row + (size_t)cell->repeat * run->n_rows,
+                    cell, 1);
+        if (check)
+            check(cell, &out->data);
+    }
+    ck_assert_int_eq(ll_run_collect(run, &err), 0);
+}
+
+void th_held_run_free(th_held_run *r)
+{
+    ll_run_result_free(&r->run);
+    ll_dataset_free(&r->data);
+    ll_encoder_free(r->enc);
+    ll_spec_free(&r->spec);
+    ll_registry_free(&r->reg);
+}
+
+void th_assert_refused(const char *args, const char *needle)
+{
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 2, "leadlab %s: exit %d (expected 2): %s", args, rc, err ? err : "");
+    ck_assert_msg(out && !*out, "leadlab %s: wrote to stdout: %s", args, out ? out : "");
+    ck_assert_msg(err && strstr(err, needle), "leadlab %s: expected '%s' in: %s", args, needle,
+                  err ? err : "(none)");
+    char *nl = strchr(err, '\n');
+    ck_assert_msg(nl && nl[1] == '\0', "leadlab %s: expected one line on stderr: %s", args, err);
+    free(out);
+    free(err);
 }

@@ -8,6 +8,10 @@
 #include <stdint.h>
 
 #include "blob.h"
+#include "dataset.h"
+#include "registry.h"
+#include "runner.h"
+#include "spec.h"
 #include "leadlab/plugin.h"
 
 /* A suite's whole main: runs it (CK_NORMAL), frees the runner, and returns EXIT_FAILURE when
@@ -147,7 +151,27 @@ const char *th_write_file(const char *dir, const char *name, const char *text, c
  * stderr into malloc'd strings the caller frees (either pointer may be NULL). Returns the
  * exit status. */
 int th_run_leadlab(const char *args, char **out, char **err);
+/* Runs the leadlab executable with `args` and fails the test unless it is refused as bad
+ * input: exit 2, nothing on stdout, and exactly one line on stderr containing `needle`. */
+void th_assert_refused(const char *args, const char *needle);
 /* The whole file as a malloc'd string, or NULL. */
 char *th_read_file(const char *path);
+
+/* A run held in process: a spec with its data and plan, for tests that run some of its cells
+ * themselves (a partial run) and then render or inspect the outputs. */
+typedef struct {
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset data;
+    ll_run_result run;
+} th_held_run;
+
+/* Loads spec_path with its training data and plan (1 thread), runs in process every cell
+ * `keep` accepts, calling `check` (may be NULL) on each right after it ran, and collects the
+ * run. Fails the test on any error. Free with th_held_run_free. */
+void th_held_run_cells(const char *spec_path, int (*keep)(const ll_cell *),
+                       void (*check)(const ll_cell *, const ll_dataset *), th_held_run *out);
+void th_held_run_free(th_held_run *r);
 
 #endif
