@@ -30,6 +30,9 @@ typedef struct {
     double threshold;                      /* the cut applied: fixed, or tuned on inner folds */
     ll_metrics metrics;                    /* at `threshold` */
     double f1_fixed;                       /* F1 at the spec's fixed cut */
+    /* brier, log_loss, ece, then the run's top-k slots (run->at): computed from the scores
+     * and labels by ll_run_collect, so they are never stored and always the spec's own. */
+    double score_metrics[3 + LL_MAX_AT];
     double seconds;                        /* wall time of the whole cell, tuning included */
     double *scores;                        /* n_test out-of-fold scores, test rows in row order;
                                               owned by the cell (ll_cell_clear frees them) */

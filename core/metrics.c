@@ -319,3 +319,101 @@ double ll_corrected_ttest_p(const double *a, const double *b, size_t n, double t
         *t_out = t;
     return p;
 }
+
+/* ---- the top k of a fold ----------------------------------------------------------------- */
+
+size_t ll_top_count(size_t n, double k)
+{
+    if (n == 0)
+        return 0;
+    double m = floor(k * (double)n + 0.5); /* k n >= 0: half away from zero */
+    if (!(m >= 1.0))
+        return 1;
+    return m >= (double)n ? n : (size_t)m;
+}
+
+int ll_metrics_at(const uint8_t *y, const double *score, size_t n, double k, ll_at_k *out)
+{
+    out->precision = out->recall = out->lift = NAN;
+    if (n == 0)
+        return 0;
+    scored_row *ranked = rank_by_score(score, n);
+    if (!ranked)
+        return -1;
+    size_t m = ll_top_count(n, k), hits = 0, n_pos = count_positive(y, n);
+    for (size_t i = 0; i < m; i++)
+        hits += y[ranked[i].row] != 0;
+    free(ranked);
+    out->precision = (double)hits / (double)m;
+    if (n_pos) {
+        out->recall = (double)hits / (double)n_pos;
+        out->lift = out->precision / ((double)n_pos / (double)n);
+    }
+    return 0;
+}
+
+/* ---- probabilities ----------------------------------------------------------------------- */
+
+double ll_brier(const uint8_t *y, const double *p, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = p[i] - (y[i] ? 1.0 : 0.0);
+        sum += d * d;
+    }
+    return sum / (double)n;
+}
+
+double ll_log_loss(const uint8_t *y, const double *p, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    const double eps = 1e-15;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double q = fmin(fmax(p[i], eps), 1.0 - eps);
+        sum -= y[i] ? log(q) : log1p(-q);
+    }
+    return sum / (double)n;
+}
+
+double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *failed)
+{
+    if (failed)
+        *failed = 0;
+    if (n == 0 || bins == 0)
+        return NAN;
+    /* rank_by_score sorts descending with ties by row; walking it backwards gives ascending
+     * scores, but ties by descending row. Negated scores keep ties by row order ascending. */
+    double *neg = malloc(n * sizeof *neg);
+    scored_row *ranked = NULL;
+    if (neg) {
+        for (size_t i = 0; i < n; i++)
+            neg[i] = -p[i];
+        ranked = rank_by_score(neg, n);
+    }
+    free(neg);
+    if (!ranked) {
+        if (failed)
+            *failed = 1;
+        return -1.0;
+    }
+    if (bins > n)
+        bins = n;
+    double ece = 0.0;
+    size_t start = 0, base = n / bins, extra = n % bins;
+    for (size_t b = 0; b < bins; b++) {
+        size_t size = base + (b < extra), end = start + size;
+        double sum_y = 0.0, sum_p = 0.0;
+        for (size_t i = start; i < end; i++) {
+            sum_y += y[ranked[i].row] != 0;
+            sum_p += p[ranked[i].row];
+        }
+        ece += fabs(sum_y - sum_p) / (double)n; /* (size / n) |mean y - mean p| */
+        start = end;
+    }
+    free(ranked);
+    return ece;
+}

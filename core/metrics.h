@@ -67,4 +67,43 @@ double ll_welch_ttest_p(const double *a, size_t n_a, const double *b, size_t n_b
 /* P(T > t) for Student's t with df > 0 degrees of freedom (exposed for tests). */
 double ll_student_t_sf(double t, double df);
 
+/* ---- ranking a call list: the top k of a fold ---------------------------------------------
+ * k is a fraction of the rows: the top count is round(k n), half away from zero, at least 1
+ * (k in (0, 1]; callers validate it). Rows are ranked by descending score; ties in score are
+ * broken by row order (the earlier row is called first), NaN scores rank last. */
+
+/* A top-k metric the spec asks for: what it measures and its k. */
+enum { LL_AT_RECALL, LL_AT_PRECISION, LL_AT_LIFT };
+typedef struct {
+    int kind;  /* LL_AT_* */
+    double k;  /* fraction of the fold's rows, in (0, 1] */
+} ll_at_metric;
+#define LL_MAX_AT 12 /* top-k metrics one spec may ask for */
+
+/* round(k n) half away from zero, at least 1 (0 when n = 0). */
+size_t ll_top_count(size_t n, double k);
+
+typedef struct {
+    double precision; /* buyers among the top rows / top rows */
+    double recall;    /* buyers among the top rows / all buyers (NaN with no buyer) */
+    double lift;      /* precision / base rate (NaN with no buyer) */
+} ll_at_k;
+
+/* The top-k metrics of scores against labels; NaN everywhere when n = 0. Returns 0, or -1 on
+ * allocation failure. */
+int ll_metrics_at(const uint8_t *y, const double *score, size_t n, double k, ll_at_k *out);
+
+/* ---- probabilities ------------------------------------------------------------------------
+ * Metrics of `p` read as P(y = 1); NaN when n = 0. */
+
+/* Mean squared error of p against y (= brier_score_loss). */
+double ll_brier(const uint8_t *y, const double *p, size_t n);
+/* Mean negative log-likelihood with p clipped to [1e-15, 1 - 1e-15] (= log_loss). */
+double ll_log_loss(const uint8_t *y, const double *p, size_t n);
+/* Expected calibration error over `bins` equal-count bins of the rows sorted by p (ascending,
+ * ties by row order; the first n % bins bins hold one row more, as numpy's array_split):
+ * sum over bins of (rows in bin / n) * |mean(y) - mean(p)| in the bin. Returns NaN when
+ * n = 0, or -1 on allocation failure through *failed (may be NULL). */
+double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *failed);
+
 #endif

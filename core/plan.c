@@ -1,5 +1,6 @@
 /* leadlab plan (see runner.h): the folds and every cell's identity, key and seed, and the
  * out-of-fold matrix assembled from finished cells. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ void ll_run_result_free(ll_run_result *r)
         for (size_t c = 0; c < r->n_cells; c++)
             ll_cell_clear(&r->cells[c]);
     free(r->fold_of_row);
+    free(r->y);
     free(r->cells);
     free(r->oof);
     memset(r, 0, sizeof *r);
@@ -116,10 +118,14 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
         return ll_error_set(err, "the spec plans no cells");
     r->fold_of_row = malloc(r->repeats * (r->n_rows ? r->n_rows : 1) * sizeof *r->fold_of_row);
     r->cells = calloc(r->n_cells, sizeof *r->cells);
-    if (!r->fold_of_row || !r->cells) {
+    r->y = malloc(r->n_rows ? r->n_rows : 1);
+    if (!r->fold_of_row || !r->cells || !r->y) {
         ll_run_result_free(r);
         return ll_error_set(err, "out of memory for %zu cells", r->n_cells);
     }
+    memcpy(r->y, data->y, r->n_rows);
+    memcpy(r->at, spec->at, sizeof r->at);
+    r->n_at = spec->n_at;
     for (size_t rep = 0; rep < r->repeats; rep++)
         if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
                                    ll_cv_repeat_seed(spec->seed, rep),
@@ -172,6 +178,26 @@ uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_
     return rows;
 }
 
+/* The metrics of a cell's scores against its test labels: brier, log_loss, ece, then the
+ * run's top-k slots (see cell.h). -1 when memory runs out. */
+static int score_metrics(const ll_run_result *r, ll_cell *cell, const uint8_t *y_test, size_t n)
+{
+    int failed = 0;
+    double *v = cell->score_metrics;
+    v[0] = ll_brier(y_test, cell->scores, n);
+    v[1] = ll_log_loss(y_test, cell->scores, n);
+    v[2] = ll_ece(y_test, cell->scores, n, 10, &failed);
+    for (size_t i = 0; i < r->n_at && !failed; i++) {
+        ll_at_k at;
+        if (ll_metrics_at(y_test, cell->scores, n, r->at[i].k, &at) != 0)
+            return -1;
+        v[3 + i] = r->at[i].kind == LL_AT_RECALL      ? at.recall
+                   : r->at[i].kind == LL_AT_PRECISION ? at.precision
+                                                      : at.lift;
+    }
+    return failed ? -1 : 0;
+}
+
 int ll_run_collect(ll_run_result *r, ll_error *err)
 {
     size_t n_series = r->n_models * r->n_samplers * r->repeats;
@@ -182,8 +208,13 @@ int ll_run_collect(ll_run_result *r, ll_error *err)
     for (size_t i = 0; i < n_series * r->n_rows; i++)
         r->oof[i] = -1.0; /* stays negative only where a cell failed or is pending */
     r->n_ok = r->n_failed = r->n_pending = 0;
+    uint8_t *y_test = malloc(r->n_rows ? r->n_rows : 1);
+    if (!y_test)
+        return ll_error_set(err, "out of memory");
     for (size_t c = 0; c < r->n_cells; c++) {
         const ll_cell *cell = &r->cells[c];
+        for (size_t j = 0; j < sizeof cell->score_metrics / sizeof cell->score_metrics[0]; j++)
+            r->cells[c].score_metrics[j] = NAN;
         if (cell->status == LL_CELL_FAILED)
             r->n_failed++;
         if (cell->status != LL_CELL_OK) {
@@ -195,8 +226,15 @@ int ll_run_collect(ll_run_result *r, ll_error *err)
         const uint32_t *fold_of = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
         size_t k = 0;
         for (size_t i = 0; i < r->n_rows && k < cell->n_test; i++)
-            if (fold_of[i] == cell->fold)
+            if (fold_of[i] == cell->fold) {
+                y_test[k] = r->y[i];
                 oof[i] = cell->scores[k++];
+            }
+        if (score_metrics(r, &r->cells[c], y_test, k) != 0) {
+            free(y_test);
+            return ll_error_set(err, "out of memory");
+        }
     }
+    free(y_test);
     return 0;
 }

@@ -19,6 +19,10 @@ typedef struct {
     size_t n_rows;
     size_t n_models, n_samplers, repeats, folds;
     uint32_t *fold_of_row; /* repeats x n_rows */
+    ll_at_metric at[LL_MAX_AT]; /* the spec's top-k metrics: what LL_SUM_AT + i measures */
+    size_t n_at;
+    uint8_t *y;            /* n_rows labels (0/1), owned: what the score metrics and the
+                              report's charts are computed against */
     ll_cell *cells;        /* n_cells, indexed by ll_cell_index */
     size_t n_cells;
     double *oof;           /* (model, sampler, repeat) x n_rows scores, built by

@@ -2,6 +2,7 @@
  * error with a suggestion rather than a silently ignored setting. */
 #include "spec.h"
 #include "json.h"
+#include "summary.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -545,35 +546,83 @@ static int read_threshold(reader *r, const ll_ynode *node, ll_spec *spec)
     return 0;
 }
 
+/* The slot of a top-k metric in spec->at, added when new; -1 (err set) when they are full. */
+static int at_slot(reader *r, const ll_ynode *node, const char *where, ll_spec *spec,
+                   ll_at_metric m)
+{
+    for (size_t i = 0; i < spec->n_at; i++)
+        if (spec->at[i].kind == m.kind && spec->at[i].k == m.k)
+            return (int)i;
+    if (spec->n_at == LL_MAX_AT)
+        return fail_at(r, node, where, "at most %d top-k metrics", LL_MAX_AT);
+    spec->at[spec->n_at] = m;
+    return (int)spec->n_at++;
+}
+
+/* {recall_at: 0.1} or {recall_at: [0.05, 0.1]} (and precision_at, lift_at). */
+static int read_at_metrics(reader *r, const ll_ynode *item, ll_spec *spec)
+{
+    static const char *const kinds[] = {"recall_at", "precision_at", "lift_at"};
+    if (item->n != 1)
+        return fail_at(r, item, "metrics",
+                       "each item is one metric: a name or {recall_at|precision_at|lift_at: k}");
+    const ll_ynode *key = item->keys[0], *value = item->items[0];
+    int kind = -1;
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(key->text, kinds[k]))
+            kind = k;
+    char where[64];
+    snprintf(where, sizeof where, "metrics.%s", key->text);
+    if (kind < 0)
+        return fail_at(r, key, "metrics", "unknown top-k metric '%s' (expected one of: "
+                       "recall_at|precision_at|lift_at)", key->text);
+    size_t n = value->kind == LL_Y_SEQ ? value->n : 1;
+    if (n == 0)
+        return fail_at(r, value, where, "the list of k is empty");
+    for (size_t i = 0; i < n; i++) {
+        const ll_ynode *v = value->kind == LL_Y_SEQ ? value->items[i] : value;
+        double k;
+        if (read_double(r, v, where, &k) != 0)
+            return -1;
+        if (!(k > 0.0 && k <= 1.0))
+            return fail_at(r, v, where, "k is the fraction of a fold's rows called, in (0, 1]; "
+                           "got %s", v->text);
+        if (at_slot(r, v, where, spec, (ll_at_metric){kind, k}) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* metrics: [f1, brier, {recall_at: [0.05, 0.1]}, ...]: the leaderboard's columns. */
 static int read_metrics(reader *r, const ll_ynode *node, ll_spec *spec)
 {
-    static const char *const names[] = {"f1", "precision", "recall", "roc_auc",
-                                        "pr_auc", "mcc", "balanced_accuracy"};
-    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy";
-    char **list = NULL;
-    size_t n = 0;
-    if (read_string_list(r, node, "metrics", &list, &n) != 0)
-        return -1;
-    int rc = 0;
+    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|log_loss|"
+                      "ece|{recall_at: k}|{precision_at: k}|{lift_at: k}";
+    if (node->kind == LL_Y_MAP)
+        return read_at_metrics(r, node, spec);
+    size_t n = node->kind == LL_Y_SEQ ? node->n : 1;
     spec->metrics = LL_METRIC_F1; /* the leaderboard is sorted by F1: always shown */
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        unsigned bit = 0;
-        for (unsigned k = 0; k < 7; k++)
-            if (strcmp(list[i], names[k]) == 0)
-                bit = 1u << k;
-        if (!bit) {
-            char sugg[64];
-            const char *s = ll_suggest(list[i], all, sugg, sizeof sugg);
-            rc = fail_at(r, node->kind == LL_Y_SEQ ? node->items[i] : node, "metrics",
-                         "unknown metric '%s'%s%s%s (expected one of: %s)", list[i],
-                         s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
+    for (size_t i = 0; i < n; i++) {
+        const ll_ynode *item = node->kind == LL_Y_SEQ ? node->items[i] : node;
+        if (item->kind == LL_Y_MAP) {
+            if (read_at_metrics(r, item, spec) != 0)
+                return -1;
+            continue;
         }
-        spec->metrics |= bit;
+        if (expect_kind(r, item, LL_Y_SCALAR, "metrics") != 0)
+            return -1;
+        /* Only keys: labels such as "PR-AUC" are for --sort. */
+        int k = ll_metric_index(item->text);
+        if (k < 0 || strcmp(item->text, ll_metric_key(k)) != 0) {
+            char sugg[64];
+            const char *s = ll_suggest(item->text, all, sugg, sizeof sugg);
+            return fail_at(r, item, "metrics", "unknown metric '%s'%s%s%s (expected one of: %s)",
+                           item->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "",
+                           all);
+        }
+        spec->metrics |= 1u << k;
     }
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-    return rc;
+    return 0;
 }
 
 static int read_output(reader *r, const ll_ynode *node, ll_spec *spec)
@@ -658,12 +707,12 @@ static int read_execution(reader *r, const ll_ynode *root, ll_spec *spec)
     return 0;
 }
 
-/* report: {sort: METRIC}: the metric the leaderboards rank by (default f1). */
+/* report: {sort: METRIC}: the metric the leaderboards rank by (default f1); a top-k metric
+ * not among `metrics` is added to them. */
 static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
 {
-    static const char *const names[] = {"f1",     "precision", "recall",           "roc_auc",
-                                        "pr_auc", "mcc",       "balanced_accuracy"};
-    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy";
+    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|log_loss|"
+                      "ece|recall_at_K|precision_at_K|lift_at_K";
     if (expect_kind(r, node, LL_Y_MAP, "report") != 0 ||
         check_keys(r, node, "report", "sort") != 0)
         return -1;
@@ -672,15 +721,47 @@ static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
         return 0;
     if (expect_kind(r, v, LL_Y_SCALAR, "report.sort") != 0)
         return -1;
-    for (int k = 0; k < 7; k++)
-        if (!strcmp(v->text, names[k])) {
-            spec->sort_metric = k;
-            return 0;
-        }
+    ll_at_metric at;
+    int k = ll_metric_parse(v->text, &at);
+    if (k == LL_SUM_AT) {
+        int slot = at_slot(r, v, "report.sort", spec, at);
+        if (slot < 0)
+            return -1;
+        spec->sort_metric = LL_SUM_AT + slot;
+        return 0;
+    }
+    if (k >= 0) {
+        spec->sort_metric = k;
+        return 0;
+    }
     char sugg[64];
     const char *s = ll_suggest(v->text, all, sugg, sizeof sugg);
-    return fail_at(r, v, "report.sort", "unknown metric '%s'%s%s%s (expected one of: %s)",
-                   v->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "", all);
+    return fail_at(r, v, "report.sort", "unknown metric '%s'%s%s%s (expected one of: %s, "
+                   "K a fraction in (0, 1])", v->text, s ? " (did you mean '" : "", s ? s : "",
+                   s ? "'?)" : "", all);
+}
+
+int ll_spec_sort_by(ll_spec *spec, const char *name, ll_error *err)
+{
+    ll_at_metric at;
+    int k = ll_metric_parse(name, &at);
+    if (k < 0)
+        return ll_error_set(err, "--sort: unknown metric '%s' (expected f1, precision, recall, "
+                            "roc_auc, pr_auc, mcc, balanced_accuracy, brier, log_loss, ece, or "
+                            "recall_at_K, precision_at_K, lift_at_K with K in (0, 1])", name);
+    if (k == LL_SUM_AT) {
+        size_t i = 0;
+        while (i < spec->n_at && !(spec->at[i].kind == at.kind && spec->at[i].k == at.k))
+            i++;
+        if (i == LL_MAX_AT)
+            return ll_error_set(err, "--sort %s: the spec already has %d top-k metrics", name,
+                                LL_MAX_AT);
+        if (i == spec->n_at)
+            spec->at[spec->n_at++] = at;
+        k = LL_SUM_AT + (int)i;
+    }
+    spec->sort_metric = k;
+    return 0;
 }
 
 /* importances: METHOD, or {method: METHOD, repeats: N, max_rows: N}. */

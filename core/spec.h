@@ -9,6 +9,7 @@
 #include "dataset.h"
 #include "error.h"
 #include "json.h"
+#include "metrics.h"
 #include "params.h"
 #include "registry.h"
 #include "yaml_tree.h"
@@ -19,6 +20,8 @@ typedef struct {
     ll_params *params;
     char *label; /* "knn(k=5)", or the plain plugin name when every parameter is a default */
     const ll_ynode *item; /* the spec's list item it came from (for messages) */
+    int calibration;      /* models: LL_CALIBRATE_* (calibrate.h) applied to its scores; the
+                             label ends in " [isotonic]" / " [sigmoid]" unless it is none */
 } ll_config;
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
@@ -40,7 +43,11 @@ enum {
     LL_METRIC_PR_AUC = 1u << 4,
     LL_METRIC_MCC = 1u << 5,
     LL_METRIC_BALANCED_ACCURACY = 1u << 6,
-    LL_METRIC_ALL = (1u << 7) - 1
+    LL_METRIC_ALL = (1u << 7) - 1, /* the default: the classic metrics */
+    /* bits 7-8 stay free: they are LL_SUM_F1_FIXED and LL_SUM_THRESHOLD's positions */
+    LL_METRIC_BRIER = 1u << 9,
+    LL_METRIC_LOG_LOSS = 1u << 10,
+    LL_METRIC_ECE = 1u << 11
 };
 
 typedef struct {
@@ -58,10 +65,13 @@ typedef struct {
     size_t n_samplers;
     ll_config *models;
     size_t n_models;
-    unsigned metrics;   /* LL_METRIC_* shown in the leaderboard */
+    unsigned metrics;   /* LL_METRIC_* shown in the leaderboard: bit k is LL_SUM_* column k */
+    ll_at_metric at[LL_MAX_AT]; /* the top-k metrics asked for (metrics: {recall_at: ...}) */
+    size_t n_at;
     double threshold;   /* fixed cut */
     int tune_threshold; /* threshold: {tune: f1}: nested inner CV picks the cut per fold */
     size_t tune_folds;
+    size_t calibrate_folds; /* calibrate.folds: inner folds the calibrators are fitted on */
     char *out_dir;      /* resolved */
     unsigned formats;   /* LL_OUT_* */
     int write_predictions;
@@ -84,6 +94,10 @@ typedef struct {
 int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_registry *reg,
                  ll_spec *spec, ll_error *err);
 void ll_spec_free(ll_spec *spec);
+
+/* Ranks the leaderboards by the metric `name` names (as --sort and report.sort take it),
+ * adding a top-k metric to spec->at when it is not there yet. */
+int ll_spec_sort_by(ll_spec *spec, const char *name, ll_error *err);
 
 /* Applies one "a.b.c=value" override to a parsed spec tree (exposed for tests). A segment
  * that names a plugin selects that item of a samplers/models list. */

@@ -884,6 +884,10 @@ static int read_run_cells(ll_store *s, ll_stored_run *out, ll_error *err)
                 cell->repeat = (uint32_t)(c / run->folds % run->repeats);
                 cell->sampler = (uint32_t)(c / (run->folds * run->repeats) % run->n_samplers);
                 cell->model = (uint32_t)(c / (run->folds * run->repeats * run->n_samplers));
+                /* A stored run has no labels to score with: these columns are unknown. */
+                for (size_t j = 0; j < sizeof cell->score_metrics / sizeof *cell->score_metrics;
+                     j++)
+                    cell->score_metrics[j] = NAN;
             }
         }
     }

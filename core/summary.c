@@ -3,23 +3,109 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static const char *const metric_keys[LL_SUM_N] = {"f1", "precision", "recall", "roc_auc",
-                                                   "pr_auc", "mcc", "balanced_accuracy",
-                                                   "f1_fixed", "threshold"};
-static const char *const metric_labels[LL_SUM_N] = {"F1", "precision", "recall", "ROC-AUC",
-                                                     "PR-AUC", "MCC", "bal. acc.", "F1 @fixed",
-                                                     "cut"};
+#include "text.h"
+
+static const char *const metric_keys[LL_SUM_AT] = {
+    "f1",        "precision", "recall", "roc_auc", "pr_auc",   "mcc",
+    "balanced_accuracy", "f1_fixed", "threshold", "brier", "log_loss", "ece"};
+static const char *const metric_labels[LL_SUM_AT] = {
+    "F1",  "precision", "recall", "ROC-AUC", "PR-AUC",   "MCC",
+    "bal. acc.", "F1 @fixed", "cut", "Brier", "log loss", "ECE"};
+static const char *const at_keys[] = {"recall_at", "precision_at", "lift_at"};
+static const char *const at_labels[] = {"recall", "precision", "lift"};
 
 const char *ll_metric_key(int which) { return metric_keys[which]; }
 const char *ll_metric_label(int which) { return metric_labels[which]; }
 
+int ll_metric_higher_is_better(int which)
+{
+    return which != LL_SUM_BRIER && which != LL_SUM_LOG_LOSS && which != LL_SUM_ECE;
+}
+
+const char *ll_metric_key_at(int which, const ll_at_metric *at, char *buf, size_t len)
+{
+    if (which < LL_SUM_AT) {
+        snprintf(buf, len, "%s", metric_keys[which]);
+        return buf;
+    }
+    const ll_at_metric *m = &at[which - LL_SUM_AT];
+    char k[32];
+    ll_shortest_number(k, sizeof k, m->k);
+    snprintf(buf, len, "%s_%s", at_keys[m->kind], k);
+    return buf;
+}
+
+const char *ll_metric_label_at(int which, const ll_at_metric *at, char *buf, size_t len)
+{
+    if (which < LL_SUM_AT) {
+        snprintf(buf, len, "%s", metric_labels[which]);
+        return buf;
+    }
+    const ll_at_metric *m = &at[which - LL_SUM_AT];
+    char k[32];
+    ll_shortest_number(k, sizeof k, m->k * 100.0);
+    snprintf(buf, len, "%s@%s%%", at_labels[m->kind], k);
+    return buf;
+}
+
+/* "recall_at_0.1" or "recall@10%" (any case): LL_SUM_AT with *at, or -1. */
+static int parse_at_metric(const char *name, ll_at_metric *at)
+{
+    for (int kind = 0; kind < 3; kind++) {
+        size_t lk = strlen(at_keys[kind]), ll = strlen(at_labels[kind]);
+        const char *num = NULL;
+        int percent = 0;
+        if (!strncasecmp(name, at_keys[kind], lk) && name[lk] == '_')
+            num = name + lk + 1;
+        else if (!strncasecmp(name, at_labels[kind], ll) && name[ll] == '@') {
+            num = name + ll + 1;
+            percent = 1;
+        }
+        if (!num || !*num)
+            continue;
+        char *end;
+        double k = strtod(num, &end);
+        if (percent && *end == '%')
+            end++, k /= 100.0;
+        if (*end || !(k > 0.0 && k <= 1.0))
+            return -1;
+        at->kind = kind;
+        at->k = k;
+        return LL_SUM_AT;
+    }
+    return -1;
+}
+
+int ll_metric_parse(const char *name, ll_at_metric *at)
+{
+    int k = ll_metric_index(name);
+    return k >= 0 ? k : parse_at_metric(name, at);
+}
+
+size_t ll_shown_metrics(const ll_spec *spec, int *cols)
+{
+    size_t n = 0;
+    for (int k = 1; k < LL_SUM_AT; k++) {
+        if (k == LL_SUM_F1_FIXED || k == LL_SUM_THRESHOLD)
+            continue;
+        if (spec->metrics & (1u << k) || k == spec->sort_metric)
+            cols[n++] = k;
+    }
+    for (size_t i = 0; i < spec->n_at; i++)
+        cols[n++] = LL_SUM_AT + (int)i;
+    return n;
+}
+
 int ll_metric_index(const char *name)
 {
-    for (int k = 0; k <= LL_SUM_BALANCED_ACCURACY; k++) {
+    for (int k = 0; k < LL_SUM_AT; k++) {
+        if (k == LL_SUM_F1_FIXED || k == LL_SUM_THRESHOLD)
+            continue; /* columns, not ranking metrics */
         if (!strcasecmp(name, metric_keys[k]) || !strcasecmp(name, metric_labels[k]))
             return k;
         /* "PR-AUC" and "pr-auc" for pr_auc, "balanced-accuracy" for balanced_accuracy */
@@ -44,7 +130,8 @@ static double cell_value(const ll_cell *c, int which)
     case LL_SUM_MCC: return c->metrics.mcc;
     case LL_SUM_BALANCED_ACCURACY: return c->metrics.balanced_accuracy;
     case LL_SUM_F1_FIXED: return c->f1_fixed;
-    default: return c->threshold;
+    case LL_SUM_THRESHOLD: return c->threshold;
+    default: return c->score_metrics[which - LL_SUM_BRIER];
     }
 }
 
@@ -70,7 +157,7 @@ static int better_row(const void *a, const void *b)
         return row_class(x) - row_class(y);
     double fx = x->mean[metric], fy = y->mean[metric];
     if (!isnan(fx) && !isnan(fy) && fx != fy)
-        return fx > fy ? -1 : 1;
+        return (fx > fy) == ll_metric_higher_is_better(metric) ? -1 : 1;
     if (isnan(fx) != isnan(fy))
         return isnan(fx) ? 1 : -1;
     size_t ox = x->model * 100000 + x->sampler, oy = y->model * 100000 + y->sampler;
@@ -159,8 +246,9 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
         /* each test fold holds 1/k of the rows, its training part (k-1)/k */
         double ratio = 1.0 / (double)(r->folds - 1);
         rows[i].p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row, ratio, &t);
+        double gap = rows[0].mean[metric] - rows[i].mean[metric];
         rows[i].worse_than_best = rows[i].p_vs_best < 0.05 &&
-                                  rows[i].mean[metric] < rows[0].mean[metric];
+                                  (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
     }
     free(values);
     free(best_v);

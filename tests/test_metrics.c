@@ -271,6 +271,82 @@ START_TEST(test_corrected_ttest_degenerate)
 }
 END_TEST
 
+/* Top-k by hand. Scores descending with ties by row: rows 0 (0.9, buyer), 1 (0.8), 2 (0.8,
+ * buyer), 3 (0.7), 4 (0.6), 5 (0.6, buyer), ... 4 buyers in 12 rows, base rate 1/3.
+ *   k = 0.25: round(3) = 3 rows {0, 1, 2}: 2 buyers -> precision 2/3, recall 2/4, lift 2.
+ *   k = 0.2: round(2.4) = 2 rows {0, 1} (row 1 before tied row 2): 1 buyer -> 1/2, 1/4, 1.5.
+ *   k = 0.01: round(0.12) = 0, at least 1: row 0 -> 1, 1/4, 3.
+ *   k = 1: every row -> precision 1/3, recall 1, lift 1. */
+START_TEST(test_metrics_at_by_hand)
+{
+    const uint8_t y[] = {1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+    const double s[] = {0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05};
+    const struct {
+        double k, precision, recall, lift;
+    } want[] = {{0.25, 2.0 / 3, 0.5, 2.0},
+                {0.2, 0.5, 0.25, 1.5},
+                {0.01, 1.0, 0.25, 3.0},
+                {1.0, 1.0 / 3, 1.0, 1.0}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ll_at_k at;
+        ck_assert_int_eq(ll_metrics_at(y, s, 12, want[i].k, &at), 0);
+        ck_assert_double_eq_tol(at.precision, want[i].precision, 1e-15);
+        ck_assert_double_eq_tol(at.recall, want[i].recall, 1e-15);
+        ck_assert_double_eq_tol(at.lift, want[i].lift, 1e-15);
+    }
+    /* The tie rule: with rows 1 and 2 swapped the buyer comes first at k = 0.2. */
+    const uint8_t y2[] = {1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+    ll_at_k at;
+    ck_assert_int_eq(ll_metrics_at(y2, s, 12, 0.2, &at), 0);
+    ck_assert_double_eq_tol(at.precision, 1.0, 1e-15);
+    /* No buyer: recall and lift are undefined, precision is 0. */
+    const uint8_t none[] = {0, 0, 0, 0};
+    ck_assert_int_eq(ll_metrics_at(none, s, 4, 0.5, &at), 0);
+    ck_assert(at.precision == 0.0 && isnan(at.recall) && isnan(at.lift));
+}
+END_TEST
+
+/* round(k n) half away from zero: 0.25 * 10 = 2.5 exactly gives 3 (banker's rounding would
+ * give 2), 0.15 * 10 = 1.5 gives 2; never 0 rows, never more than n. */
+START_TEST(test_top_count_rounding)
+{
+    ck_assert_uint_eq(ll_top_count(10, 0.25), 3);
+    ck_assert_uint_eq(ll_top_count(10, 0.35), 4); /* the product rounds to 3.5 in doubles */
+    ck_assert_uint_eq(ll_top_count(10, 0.24), 2);
+    ck_assert_uint_eq(ll_top_count(10, 0.01), 1);
+    ck_assert_uint_eq(ll_top_count(10, 1.0), 10);
+    ck_assert_uint_eq(ll_top_count(9000, 0.1), 900);
+    ck_assert_uint_eq(ll_top_count(0, 0.5), 0);
+}
+END_TEST
+
+/* Against tests/reference/probability_metrics_reference.py (scikit-learn 1.2.1's
+ * brier_score_loss and log_loss; ECE with numpy 1.24.2, 10 np.array_split bins of the rows
+ * sorted by p). The vector has ties (0.8, 0.07), p = 0 and p = 1. */
+START_TEST(test_probability_metrics_match_sklearn)
+{
+    const uint8_t y[] = {1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+    const double p[] = {0.9,  0.8,  0.8,  0.7,  0.6,  0.6,  0.5, 0.4,  0.3,  0.2,  0.1, 0.05,
+                        0.0,  1.0,  0.33, 0.12, 0.07, 0.07, 0.01, 0.45, 0.22, 0.18, 0.02};
+    ck_assert_double_eq_tol(ll_brier(y, p, 23), 0.15519130434782613, 1e-15);
+    ck_assert_double_eq_tol(ll_log_loss(y, p, 23), 0.463296790761761, 1e-14);
+    int failed = 1;
+    ck_assert_double_eq_tol(ll_ece(y, p, 23, 10, &failed), 0.17913043478260868, 1e-15);
+    ck_assert_int_eq(failed, 0);
+    /* Clipping: p = 0 for a buyer costs -log(1e-15), not infinity. */
+    const uint8_t one[] = {1};
+    const double zero[] = {0.0};
+    ck_assert_double_eq_tol(ll_log_loss(one, zero, 1), -log(1e-15), 1e-12);
+    /* A perfectly calibrated constant: every bin's mean p equals its rate. */
+    const uint8_t half[] = {1, 0, 1, 0};
+    const double flat[] = {0.5, 0.5, 0.5, 0.5};
+    ck_assert_double_eq_tol(ll_ece(half, flat, 4, 1, NULL), 0.0, 1e-15);
+    ck_assert_double_eq_tol(ll_brier(half, flat, 4), 0.25, 1e-15);
+    ck_assert(isnan(ll_brier(half, flat, 0)) && isnan(ll_log_loss(half, flat, 0)) &&
+              isnan(ll_ece(half, flat, 0, 10, NULL)));
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -286,6 +362,9 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_student_t_sf_matches_scipy);
     tcase_add_test(tc, test_corrected_ttest_matches_scipy);
     tcase_add_test(tc, test_corrected_ttest_degenerate);
+    tcase_add_test(tc, test_metrics_at_by_hand);
+    tcase_add_test(tc, test_top_count_rounding);
+    tcase_add_test(tc, test_probability_metrics_match_sklearn);
     suite_add_tcase(s, tc);
     return s;
 }

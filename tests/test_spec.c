@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "spec.h"
+#include "summary.h"
 
 static char dir[256];
 
@@ -262,6 +263,48 @@ START_TEST(report_sort_is_read)
 }
 END_TEST
 
+/* metrics: names and {recall_at|precision_at|lift_at: k or [k...]}; each top-k metric gets a
+ * slot once, and report.sort may name one the list does not (it is added). */
+START_TEST(top_k_and_probability_metrics_are_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err = {{0}, 0};
+    ck_assert_msg(load(BASE "models: [logreg]\nmetrics: [f1, brier, ece, {recall_at: [0.05, 0.1]},"
+                            " {precision_at: 0.1}, {lift_at: 0.1}, {recall_at: 0.1}]\n"
+                            "report: {sort: lift@5%}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert(spec.metrics & LL_METRIC_BRIER && spec.metrics & LL_METRIC_ECE);
+    ck_assert(!(spec.metrics & LL_METRIC_LOG_LOSS) && !(spec.metrics & LL_METRIC_PR_AUC));
+    ck_assert_uint_eq(spec.n_at, 5); /* recall 0.05, 0.1, precision 0.1, lift 0.1, lift 0.05 */
+    ck_assert_int_eq(spec.at[1].kind, LL_AT_RECALL);
+    ck_assert(spec.at[1].k == 0.1);
+    ck_assert_int_eq(spec.at[4].kind, LL_AT_LIFT);
+    ck_assert_int_eq(spec.sort_metric, LL_SUM_AT + 4);
+    char buf[64];
+    ck_assert_str_eq(ll_metric_key_at(LL_SUM_AT + 1, spec.at, buf, sizeof buf), "recall_at_0.1");
+    ck_assert_str_eq(ll_metric_label_at(LL_SUM_AT + 0, spec.at, buf, sizeof buf), "recall@5%");
+    int cols[LL_SUM_N];
+    size_t n = ll_shown_metrics(&spec, cols);
+    ck_assert_uint_eq(n, 2 + 5);
+    ck_assert_int_eq(cols[0], LL_SUM_BRIER);
+    ck_assert_int_eq(cols[1], LL_SUM_ECE);
+    ck_assert_int_eq(cols[2], LL_SUM_AT);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    expect_error(BASE "models: [logreg]\nmetrics: [{recall_at: 0}]\n",
+                 "metrics.recall_at: k is the fraction of a fold's rows called, in (0, 1]; got 0");
+    expect_error(BASE "models: [logreg]\nmetrics: [{precision_at: 1.5}]\n",
+                 "metrics.precision_at: k is the fraction");
+    expect_error(BASE "models: [logreg]\nmetrics: [{lift_at: [0.1, -2]}]\n", "got -2");
+    expect_error(BASE "models: [logreg]\nmetrics: [{recal_at: 0.1}]\n",
+                 "unknown top-k metric 'recal_at'");
+    expect_error(BASE "models: [logreg]\nmetrics: [brire]\n", "(did you mean 'brier'?)");
+    expect_error(BASE "models: [logreg]\nreport: {sort: recall_at_0}\n",
+                 "report.sort: unknown metric 'recall_at_0'");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("spec");
@@ -279,6 +322,7 @@ int main(void)
     tcase_add_test(tc, new_date_parts_and_derived_kinds_are_read);
     tcase_add_test(tc, edit_distance_and_suggestions);
     tcase_add_test(tc, report_sort_is_read);
+    tcase_add_test(tc, top_k_and_probability_metrics_are_read);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
