@@ -69,7 +69,9 @@ static void measure_importances(const ll_spec *spec, const ll_dataset *data,
     } else {
         free(values);
         err.msg[sizeof err.msg - 1] = '\0';
-        snprintf(cell->importance_note, sizeof cell->importance_note, "%s",
+        /* The note is shorter than a message: cut it, on purpose. */
+        snprintf(cell->importance_note, sizeof cell->importance_note, "%.*s",
+                 (int)sizeof cell->importance_note - 1,
                  err.msg[0] ? err.msg : "importances failed");
         one_line(cell->importance_note);
     }
@@ -117,12 +119,9 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
                           spec->scale_zscore, n_cols, data->col_binary, cell->seed, threads,
                           (const char *const *)data->col_names};
     ll_rows train = {x_train, y_train, n_train}, test = {x_test, NULL, n_test};
-    cell->threshold = spec->threshold;
-    if (spec->tune_threshold)
-        st = ll_tune_threshold(&setup, spec->tune_folds, train, &cell->threshold, &err);
-    /* What ll_fit_predict does, with the fitted model kept for the importances. */
-    if (st == LL_OK)
-        st = ll_fit_model(&setup, train, &fitted, &cell->fit, &err);
+    ll_nested_setup nested = {spec->tune_threshold, spec->threshold, spec->tune_folds};
+    /* The fitted model is kept for the importances. */
+    st = ll_fit_nested(&setup, &nested, train, &fitted, &cell->threshold, &cell->fit, &err);
     if (st == LL_OK) {
         double t1 = ll_now_seconds();
         st = ll_fitted_predict(&fitted, test, threads, cell->scores, &err);

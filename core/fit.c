@@ -110,6 +110,7 @@ void ll_fitted_free(ll_fitted *fitted)
     if (fitted->model && fitted->state)
         fitted->model->plugin->model->destroy(fitted->state);
     ll_scaler_free(&fitted->scaler);
+    ll_calibrator_free(&fitted->calibrator);
     memset(fitted, 0, sizeof *fitted);
 }
 
@@ -191,6 +192,7 @@ ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, 
         if (!(scores[i] >= 0.0 && scores[i] <= 1.0))
             return ll_fail(err, LL_ENUMERIC, "%s returned score %g for test row %zu (expected a "
                            "probability in [0, 1])", fitted->model->label, scores[i], i);
+    ll_calibrator_apply(&fitted->calibrator, scores, scores, rows.n);
     return LL_OK;
 }
 
@@ -208,63 +210,3 @@ ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train_rows, ll_rows 
     return st;
 }
 
-ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,
-                            double *threshold, ll_err *err)
-{
-    const double *x_train = train.x;
-    const uint8_t *y_train = train.y;
-    size_t n_train = train.n, n_cols = setup->n_cols;
-    uint64_t seed = setup->seed;
-    uint32_t *fold_of = malloc((n_train ? n_train : 1) * sizeof *fold_of);
-    size_t *rows = malloc((n_train ? n_train : 1) * sizeof *rows);
-    double *oof = malloc((n_train ? n_train : 1) * sizeof *oof);
-    ll_status st = LL_OK;
-    if (!fold_of || !rows || !oof) {
-        st = ll_fail(err, LL_ENOMEM, "out of memory");
-        goto out;
-    }
-    ll_error cv_err;
-    if (ll_cv_stratified_folds(y_train, n_train, folds, ll_seed_mix(seed, 3), fold_of,
-                               &cv_err) != 0) {
-        st = ll_fail(err, LL_EINVAL, "threshold tuning: %s", cv_err.msg);
-        goto out;
-    }
-    for (uint32_t f = 0; f < folds && st == LL_OK; f++) {
-        size_t n_in = 0, n_out = 0;
-        for (size_t i = 0; i < n_train; i++)
-            if (fold_of[i] != f)
-                rows[n_in++] = i;
-        for (size_t i = 0; i < n_train; i++)
-            if (fold_of[i] == f)
-                rows[n_in + n_out++] = i;
-        double *xi = NULL, *xo = NULL, *so = NULL;
-        uint8_t *yi = NULL;
-        if (ll_gather_rows(x_train, y_train, n_cols, rows, n_in, &xi, &yi) != 0 ||
-            ll_gather_rows(x_train, NULL, n_cols, rows + n_in, n_out, &xo, NULL) != 0 ||
-            !(so = malloc((n_out ? n_out : 1) * sizeof *so))) {
-            st = ll_fail(err, LL_ENOMEM, "out of memory");
-        } else {
-            ll_fit_stats stats;
-            ll_fit_setup inner = *setup;
-            inner.seed = ll_seed_mix(seed, 100 + f);
-            st = ll_fit_predict(&inner, (ll_rows){xi, yi, n_in}, (ll_rows){xo, NULL, n_out}, so,
-                                &stats, err);
-            for (size_t j = 0; st == LL_OK && j < n_out; j++)
-                oof[rows[n_in + j]] = so[j];
-        }
-        free(xi);
-        free(yi);
-        free(xo);
-        free(so);
-    }
-    if (st == LL_OK) {
-        double f1;
-        if (ll_best_f1_threshold(y_train, oof, n_train, threshold, &f1) != 0)
-            st = ll_fail(err, LL_ENOMEM, "out of memory");
-    }
-out:
-    free(fold_of);
-    free(rows);
-    free(oof);
-    return st;
-}

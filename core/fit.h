@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calibrate.h"
 #include "scaler.h"
 #include "spec.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     const ll_config *model;
     void *state;
     ll_scaler scaler; /* mean == NULL: no scaling */
+    ll_calibrator calibrator; /* applied to the model's scores; method NONE: as they are */
     size_t n_cols;
     const uint8_t *col_binary;
     const char *const *col_names;
@@ -50,7 +52,7 @@ typedef struct {
 ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train, ll_fitted *fitted,
                        ll_fit_stats *stats, ll_err *err);
 /* Scales rows.x in place with the fitted statistics and writes P(y = 1) for each row, checked
- * to be a probability. */
+ * to be a probability, then calibrated when the fitted model carries a calibrator. */
 ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, double *scores,
                             ll_err *err);
 void ll_fitted_free(ll_fitted *fitted); /* NULL-safe */
@@ -62,10 +64,27 @@ void ll_fitted_free(ll_fitted *fitted); /* NULL-safe */
 ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train, ll_rows test, double *scores,
                          ll_fit_stats *stats, ll_err *err);
 
-/* The cut maximising F1 on inner out-of-fold scores: `folds`-fold stratified CV inside the
- * given training rows only (train.x is not modified). */
-ll_status ll_tune_threshold(const ll_fit_setup *setup, size_t folds, ll_rows train,
-                            double *threshold, ll_err *err);
+/* Scores of every training row from `folds`-fold stratified CV inside the given training rows
+ * only (each row scored by a model fitted on the other inner folds; train.x is not modified),
+ * into oof (train.n values). */
+ll_status ll_inner_oof_scores(const ll_fit_setup *setup, size_t folds, ll_rows train,
+                              double *oof, ll_err *err);
+
+/* What happens inside one training set before its final fit, and the fit itself. */
+typedef struct {
+    int tune;         /* choose the cut maximising F1 on inner out-of-fold scores */
+    double fixed_cut; /* the cut when it is not tuned */
+    size_t folds;     /* inner folds, when tuning or calibrating */
+} ll_nested_setup;
+
+/* Fits setup's pair on train as ll_fit_model does (train.x scaled in place). When the model
+ * config calibrates (setup->model->calibration) or nested->tune is set, first runs
+ * nested->folds-fold inner CV on train: the calibrator is fitted on the inner out-of-fold
+ * scores against train's own labels (never the resampled ones) and kept in fitted; the cut
+ * is the F1-best one on those scores, calibrated. *cut is the fixed cut otherwise. On LL_OK
+ * the caller frees *fitted with ll_fitted_free. */
+ll_status ll_fit_nested(const ll_fit_setup *setup, const ll_nested_setup *nested, ll_rows train,
+                        ll_fitted *fitted, double *cut, ll_fit_stats *stats, ll_err *err);
 
 /* ---- a sampler's output ----
  * A sampler is a plugin: what it returns is checked before anything reads it, here before a

@@ -13,6 +13,7 @@
 typedef struct {
     char *buf;
     const char *name;
+    const char *suffix; /* " [isotonic]" of a calibrated config, kept as is; "" when none */
     const char **keys, **values;
     size_t n;
 } parsed_label;
@@ -40,6 +41,15 @@ static int parse_label(const char *label, parsed_label *p)
         return -1;
     }
     p->name = p->buf;
+    p->suffix = "";
+    /* "knn(k=5) [isotonic]": the calibration follows the parameters (spec.c) */
+    char *tag = strrchr(p->buf, '[');
+    if (len > 3 && p->buf[len - 1] == ']' && tag && tag > p->buf && tag[-1] == ' ' &&
+        !strchr(tag, ')')) {
+        p->suffix = label + (tag - 1 - p->buf);
+        tag[-1] = '\0';
+        len = strlen(p->buf);
+    }
     char *open = strchr(p->buf, '(');
     if (!open || len < 2 || p->buf[len - 1] != ')')
         return 0;
@@ -100,7 +110,7 @@ static int varies(const parsed_label *all, size_t n, const char *name, const cha
 
 static char *short_label(const parsed_label *all, size_t n, const parsed_label *p)
 {
-    size_t cap = strlen(p->name) + 3;
+    size_t cap = strlen(p->name) + strlen(p->suffix) + 3;
     for (size_t k = 0; k < p->n; k++)
         cap += strlen(p->keys[k]) + strlen(p->values[k]) + 2;
     char *s = malloc(cap);
@@ -113,7 +123,8 @@ static char *short_label(const parsed_label *all, size_t n, const parsed_label *
             len += (size_t)snprintf(s + len, cap - len, "%s%s=%s", kept++ ? "," : "(",
                                     p->keys[k], p->values[k]);
     if (kept)
-        snprintf(s + len, cap - len, ")");
+        len += (size_t)snprintf(s + len, cap - len, ")");
+    snprintf(s + len, cap - len, "%s", p->suffix);
     return s;
 }
 

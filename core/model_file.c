@@ -1,7 +1,8 @@
 /* leadlab model files (see model_file.h). Layout, all integers u64 little-endian:
  *   "LEADLAB-MODEL\0\0\0" (16 bytes), format version, payload length, payload digest (2 x u64),
  *   payload: texts (labels, plugin, parameters, provenance), counts, the cut, the encoder
- *   (encoder_io.c), the column layout, the scaler, and the plugin's own bytes.
+ *   (encoder_io.c), the column layout, the scaler, the calibrator (format 2 on; calibrate.c),
+ *   and the plugin's own bytes.
  * The digest covers the payload, so any flipped byte is caught before a plugin parses it. */
 #include "model_file.h"
 
@@ -67,6 +68,8 @@ int ll_model_save(const char *path, const ll_saved_model *info, const ll_encoder
               ll_write_u64(&w, sc->mean ? 1u : 0u) ||
               (sc->mean && (ll_write_f64s(&w, sc->mean, sc->n_cols) ||
                             ll_write_f64s(&w, sc->scale, sc->n_cols)));
+    ll_err cerr = {{0}};
+    bad = bad || ll_calibrator_save(&fitted->calibrator, &w, &cerr) != LL_OK;
     /* The plugin's bytes go last, behind their length, so they can be handed over alone. */
     ll_blob state = {0};
     ll_writer sw = ll_blob_writer(&state);
@@ -127,7 +130,8 @@ void ll_saved_model_free(ll_saved_model *m)
 
 /* Everything after the header; fills m up to the plugin bytes, which it returns as a span of
  * the payload's last bytes. */
-static int read_payload(ll_span *payload, ll_saved_model *m, ll_span *state, ll_error *err)
+static int read_payload(ll_span *payload, uint64_t format, ll_saved_model *m, ll_span *state,
+                        ll_error *err)
 {
     ll_reader reader = ll_span_reader(payload);
     ll_reader *r = &reader;
@@ -171,6 +175,9 @@ static int read_payload(ll_span *payload, ll_saved_model *m, ll_span *state, ll_
             if (!isfinite(sc->mean[j]) || !(sc->scale[j] > 0.0) || !isfinite(sc->scale[j]))
                 return ll_error_set(err, "its scaler is corrupt");
     }
+    ll_err cerr = {{0}};
+    if (format >= 2 && ll_calibrator_load(r, &m->fitted.calibrator, &cerr) != LL_OK)
+        return ll_error_set(err, "its calibrator: %s", cerr.msg);
     size_t n_state;
     if (ll_read_size(r, 1, SIZE_MAX, &n_state) != 0 || n_state != r->remaining(r->ctx))
         return ll_error_set(err, "its model bytes are truncated or corrupt");
@@ -190,9 +197,10 @@ int ll_model_load_bytes(const char *name, const uint8_t *bytes, size_t n, ll_reg
     ll_digest want;
     if (ll_read_u64(&hr, &format) != 0)
         return ll_error_set(err, "%s: truncated (%zu bytes)", name, n);
-    if (format != LL_MODEL_FORMAT)
-        return ll_error_set(err, "%s: model file format %llu, this leadlab reads format %u%s",
-                            name, (unsigned long long)format, LL_MODEL_FORMAT,
+    /* Format 1 is format 2 without a calibrator: still read. */
+    if (format < 1 || format > LL_MODEL_FORMAT)
+        return ll_error_set(err, "%s: model file format %llu, this leadlab reads formats 1 to "
+                            "%u%s", name, (unsigned long long)format, LL_MODEL_FORMAT,
                             format > LL_MODEL_FORMAT ? " (saved by a newer leadlab)" : "");
     if (ll_read_u64(&hr, &length) != 0 || ll_read_u64(&hr, &want.hi) != 0 ||
         ll_read_u64(&hr, &want.lo) != 0)
@@ -207,7 +215,7 @@ int ll_model_load_bytes(const char *name, const uint8_t *bytes, size_t n, ll_reg
     ll_span payload = {bytes + HEADER_BYTES, (size_t)length, 0};
     ll_span state;
     ll_error why;
-    if (read_payload(&payload, out, &state, &why) != 0) {
+    if (read_payload(&payload, format, out, &state, &why) != 0) {
         ll_saved_model_free(out);
         return ll_error_set(err, "%s: corrupt: %s", name, why.msg);
     }
@@ -241,6 +249,7 @@ int ll_model_load_bytes(const char *name, const uint8_t *bytes, size_t n, ll_reg
     }
     out->model_config.plugin = plugin;
     out->model_config.label = out->model_label;
+    out->model_config.calibration = out->fitted.calibrator.method;
     out->fitted.model = &out->model_config;
     out->fitted.state = st;
     return 0;

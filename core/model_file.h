@@ -12,8 +12,8 @@
 #include "fit.h"
 #include "registry.h"
 
-/* The file format version this leadlab writes and reads. */
-#define LL_MODEL_FORMAT 1u
+/* The file format version this leadlab writes; it reads 1 (no calibrator) up to it. */
+#define LL_MODEL_FORMAT 2u
 
 /* A model file in memory. ll_model_save reads the described fields; ll_model_load fills them
  * all and owns them (free with ll_saved_model_free). */

@@ -1,9 +1,11 @@
 /* leadlab plan (see runner.h): the folds and every cell's identity, key and seed, and the
  * out-of-fold matrix assembled from finished cells. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calibrate.h"
 #include "cv.h"
 #include "params.h"
 #include "runner.h"
@@ -69,11 +71,16 @@ static void hash_run_context(ll_hash *h, const ll_spec *spec, const ll_dataset *
     }
 }
 
-static void hash_config(ll_hash *h, const ll_config *c)
+static void hash_config(ll_hash *h, const ll_config *c, size_t calibrate_folds)
 {
     ll_hash_str(h, c->plugin->name);
     ll_hash_str(h, c->plugin->version);
     ll_params_hash_into(c->params, h);
+    /* Only a calibrating config hashes its calibration, so other cells keep their keys. */
+    if (c->calibration != LL_CALIBRATE_NONE) {
+        ll_hash_u64(h, (uint64_t)c->calibration);
+        ll_hash_u64(h, calibrate_folds);
+    }
 }
 
 /* A rough cost per plugin, for the order of cells and the ETA before any has finished; the
@@ -101,6 +108,35 @@ double ll_plan_prior_cost(const char *model, const char *sampler, size_t n_train
 static double prior_cost(const ll_config *model, const ll_config *sampler, size_t n_train)
 {
     return ll_plan_prior_cost(model->plugin->name, sampler->plugin->name, n_train);
+}
+
+/* Inner CV (the cut, calibrators) splits each training fold in its turn: refused before any
+ * cell runs when a training fold has fewer rows of a class than there are inner folds. */
+static int check_inner_folds(const ll_spec *spec, const ll_dataset *data,
+                             const ll_run_result *r, ll_error *err)
+{
+    int calibrates = 0;
+    for (size_t m = 0; m < spec->n_models; m++)
+        calibrates |= spec->models[m].calibration != LL_CALIBRATE_NONE;
+    if (!calibrates && !spec->tune_threshold)
+        return 0;
+    size_t fewest = SIZE_MAX;
+    for (size_t rep = 0; rep < r->repeats; rep++)
+        for (size_t f = 0; f < r->folds; f++) {
+            size_t pos = 0, neg = 0;
+            const uint32_t *fold_of = r->fold_of_row + rep * r->n_rows;
+            for (size_t i = 0; i < r->n_rows; i++)
+                if (fold_of[i] != f)
+                    data->y[i] ? pos++ : neg++;
+            fewest = pos < fewest ? pos : fewest;
+            fewest = neg < fewest ? neg : fewest;
+        }
+    if (fewest >= spec->tune_folds)
+        return 0;
+    return ll_error_set(err, "%s: %s: %zu inner folds need %zu rows of each class in every "
+                        "training fold; the smallest training fold has %zu of one class",
+                        spec->path, calibrates ? "calibrate.folds" : "threshold.folds",
+                        spec->tune_folds, spec->tune_folds, fewest);
 }
 
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
@@ -133,6 +169,10 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
             ll_run_result_free(r);
             return -1;
         }
+    if (check_inner_folds(spec, data, r, err) != 0) {
+        ll_run_result_free(r);
+        return -1;
+    }
     ll_hash context;
     ll_hash_init(&context);
     hash_run_context(&context, spec, data, data_hash);
@@ -140,8 +180,8 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     for (size_t m = 0; m < r->n_models; m++)
         for (size_t s = 0; s < r->n_samplers; s++) {
             ll_hash pair = context;
-            hash_config(&pair, &spec->samplers[s]);
-            hash_config(&pair, &spec->models[m]);
+            hash_config(&pair, &spec->samplers[s], spec->calibrate_folds);
+            hash_config(&pair, &spec->models[m], spec->calibrate_folds);
             double prior = prior_cost(&spec->models[m], &spec->samplers[s], n_train);
             for (size_t rep = 0; rep < r->repeats; rep++)
                 for (size_t f = 0; f < r->folds; f++) {

@@ -475,8 +475,20 @@ static void definitions(writer *w, const ll_registry *reg)
 
     key(w, "metric");
     w_open(w, '{');
-    kv_words(w, "enum", "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy");
+    kv_words(w, "enum", "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|"
+             "log_loss|ece");
     w_close(w, '}');
+    /* {recall_at: k} or {recall_at: [k, ...]}, k a fraction of the fold's rows in (0, 1]. */
+    key(w, "fraction");
+    raw(w, "{\"anyOf\": [{\"type\": \"number\", \"exclusiveMinimum\": 0, \"maximum\": 1}, "
+           "{\"type\": \"string\", \"pattern\": \"" DECIMAL_PATTERN "\"}]}");
+    key(w, "top_k");
+    raw(w, "{\"description\": \"a top-k metric: k is the fraction of each fold's rows "
+           "called, best first\", \"type\": \"object\", \"minProperties\": 1, "
+           "\"maxProperties\": 1, \"additionalProperties\": false, \"patternProperties\": "
+           "{\"^(recall|precision|lift)_at$\": {\"anyOf\": [{\"$ref\": "
+           "\"#/definitions/fraction\"}, {\"type\": \"array\", \"minItems\": 1, \"items\": "
+           "{\"$ref\": \"#/definitions/fraction\"}}]}}}");
 
     key(w, "date_part");
     w_open(w, '{');
@@ -641,8 +653,18 @@ static void properties(writer *w)
 
     key(w, "metrics");
     raw(w, "{\"description\": \"metrics to report (f1 always)\", \"anyOf\": [{\"$ref\": "
-           "\"#/definitions/metric\"}, {\"type\": \"array\", \"items\": {\"$ref\": "
-           "\"#/definitions/metric\"}}]}");
+           "\"#/definitions/metric\"}, {\"$ref\": \"#/definitions/top_k\"}, {\"type\": "
+           "\"array\", \"items\": {\"anyOf\": [{\"$ref\": \"#/definitions/metric\"}, "
+           "{\"$ref\": \"#/definitions/top_k\"}]}}]}");
+    key(w, "calibrate");
+    raw(w, "{\"description\": \"calibrate each model's scores on inner out-of-fold scores of "
+           "its training fold; a list of methods is a grid\", \"type\": \"object\", "
+           "\"additionalProperties\": false, \"required\": [\"method\"], \"properties\": "
+           "{\"method\": {\"anyOf\": [{\"enum\": [\"none\", \"isotonic\", \"sigmoid\"]}, "
+           "{\"type\": \"array\", \"minItems\": 1, \"maxItems\": 3, \"uniqueItems\": true, "
+           "\"items\": {\"enum\": [\"none\", \"isotonic\", \"sigmoid\"]}}]}, \"folds\": "
+           "{\"description\": \"inner folds (default: threshold.folds, 3)\", \"type\": "
+           "\"integer\", \"minimum\": 2, \"maximum\": 20}}}");
     prop_ref(w, "threshold", "threshold", "the cut on P(positive) (default 0.5)");
 
     key(w, "output");
@@ -672,7 +694,9 @@ static void properties(writer *w)
 
     key(w, "report");
     open_object(w, NULL);
-    prop_ref(w, "sort", "metric", "the metric the leaderboards rank by (default f1)");
+    kv_raw(w, "sort", "{\"description\": \"the metric the leaderboards rank by (default "
+           "f1)\", \"anyOf\": [{\"$ref\": \"#/definitions/metric\"}, {\"type\": "
+           "\"string\", \"pattern\": \"^(recall|precision|lift)(_at_[0-9.]+|@[0-9.]+%)$\"}]}");
     close_object(w);
 
     key(w, "importances");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mpi_link.h"
 #include "params.h"
@@ -72,8 +73,10 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     char hash_hex[33];
     ll_digest_hex(data_hash, hash_hex);
-    if (ll_plan_build(spec, data, data_hash, &result->run, err) != 0)
+    if (ll_plan_build(spec, data, data_hash, &result->run, err) != 0) {
+        result->bad_input = 1; /* folds the data cannot fill (or, rarely, no memory) */
         return -1;
+    }
     ll_run_options ropt = {opt->threads, spec->isolation, spec->cell_seconds,
                            spec->cell_memory_mb, opt->stop, NULL, NULL, opt->on_progress,
                            opt->ctx, opt->mpi};
@@ -147,5 +150,31 @@ out:
     free(spec_json);
     free(plugins_json);
     ll_store_close(store);
+    return rc;
+}
+
+int ll_session_load(const ll_spec *spec, const ll_dataset *data, ll_run_result *run,
+                    ll_error *err)
+{
+    memset(run, 0, sizeof *run);
+    char db[4096];
+    snprintf(db, sizeof db, "%s/results.db", spec->out_dir);
+    if (access(db, F_OK) != 0) /* opening would create an empty store */
+        return ll_error_set(err, "%s: no results.db yet (run the spec first)", spec->out_dir);
+    ll_digest data_hash;
+    if (ll_hash_file(spec->train_path, &data_hash, err) != 0)
+        return -1;
+    char hash_hex[33];
+    ll_digest_hex(data_hash, hash_hex);
+    if (ll_plan_build(spec, data, data_hash, run, err) != 0)
+        return -1;
+    ll_store *store = NULL;
+    int rc = -1;
+    if (ll_store_open(spec->out_dir, hash_hex, spec->train_path, 0, &store, err) == 0 &&
+        ll_store_load_cells(store, run, 0, err) == 0 && ll_run_collect(run, err) == 0)
+        rc = 0;
+    ll_store_close(store);
+    if (rc != 0)
+        ll_run_result_free(run);
     return rc;
 }

@@ -40,4 +40,10 @@ typedef struct {
 int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session_options *opt,
                    ll_session_result *result, ll_error *err);
 
+/* The spec's plan with every cell its output folder's store holds (the rest pending), scores
+ * collected: what a finished run's reports are rendered from, without running anything. The
+ * caller frees run with ll_run_result_free. */
+int ll_session_load(const ll_spec *spec, const ll_dataset *data, ll_run_result *run,
+                    ll_error *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* leadlab experiment spec (see spec.h): every section is checked key by key, so a typo is an
  * error with a suggestion rather than a silently ignored setting. */
 #include "spec.h"
+#include "calibrate.h"
 #include "json.h"
 #include "summary.h"
 #include "text.h"
@@ -472,6 +473,7 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
         *out = grown;
         for (size_t s = 0; s < n_sets; s++) {
             ll_config *c = &grown[(*n_out)++];
+            memset(c, 0, sizeof *c); /* uncalibrated, owning its params */
             c->plugin = plugin;
             c->params = sets[s];
             c->label = config_label(plugin->name, ll_params_label(sets[s]));
@@ -486,6 +488,82 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
         free(sets);
     }
     return refuse_repeated_configs(r, section, *out, *n_out);
+}
+
+/* calibrate: {method: M or [M, ...], folds: N}: every model config once per method, in
+ * that order, labelled "logreg [isotonic]" (none keeps the plain label). The calibrator is
+ * fitted inside each training fold on inner out-of-fold scores; the cut, when tuned, is
+ * chosen on those scores calibrated, so both use the same inner folds. */
+static int read_calibrate(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    const char *all = "none|isotonic|sigmoid";
+    if (expect_kind(r, node, LL_Y_MAP, "calibrate") != 0 ||
+        check_keys(r, node, "calibrate", "method|folds") != 0)
+        return -1;
+    const ll_ynode *v = ll_ymap_get(node, "folds");
+    long folds = (long)spec->tune_folds;
+    if (v && read_long(r, v, "calibrate.folds", 2, 20, &folds) != 0)
+        return -1;
+    const ll_ynode *th = ll_ymap_get(spec->tree, "threshold");
+    const ll_ynode *t = th && th->kind == LL_Y_MAP ? ll_ymap_get(th, "folds") : NULL;
+    if (v && t && spec->tune_threshold && (size_t)folds != spec->tune_folds)
+        return fail_at(r, v, "calibrate.folds", "%ld, but threshold.folds is %zu: the cut is "
+                       "chosen on the calibrated inner scores, so both use the same folds",
+                       folds, spec->tune_folds);
+    spec->calibrate_folds = (size_t)folds;
+    spec->tune_folds = (size_t)folds;
+    if (!(v = ll_ymap_get(node, "method")))
+        return fail_at(r, node, "calibrate", "'method' is required (%s, or a list of them)", all);
+    size_t n = v->kind == LL_Y_SEQ ? v->n : 1;
+    int methods[3];
+    if (n == 0 || n > 3)
+        return fail_at(r, v, "calibrate.method", "expected 1 to 3 of %s", all);
+    for (size_t i = 0; i < n; i++) {
+        const ll_ynode *m = v->kind == LL_Y_SEQ ? v->items[i] : v;
+        if (expect_kind(r, m, LL_Y_SCALAR, "calibrate.method") != 0)
+            return -1;
+        methods[i] = ll_calibration_parse(m->text);
+        if (methods[i] < 0) {
+            char sugg[64];
+            const char *s = ll_suggest(m->text, all, sugg, sizeof sugg);
+            return fail_at(r, m, "calibrate.method", "unknown method '%s'%s%s%s (expected one "
+                           "of: %s)", m->text, s ? " (did you mean '" : "", s ? s : "",
+                           s ? "'?)" : "", all);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (methods[j] == methods[i])
+                return fail_at(r, m, "calibrate.method", "'%s' appears twice", m->text);
+    }
+    size_t n_models = spec->n_models;
+    ll_config *grown = calloc(n_models * n, sizeof *grown);
+    if (!grown)
+        return ll_error_set(r->err, "out of memory");
+    for (size_t c = 0; c < n_models; c++)
+        for (size_t i = 0; i < n; i++) {
+            ll_config *to = &grown[c * n + i];
+            *to = spec->models[c];
+            to->calibration = methods[i];
+            to->params_borrowed = i > 0;
+            to->label = methods[i] == LL_CALIBRATE_NONE
+                            ? strdup(spec->models[c].label)
+                            : ll_format("%s [%s]", spec->models[c].label,
+                                        ll_calibration_name(methods[i]));
+        }
+    int ok = 1;
+    for (size_t c = 0; c < n_models * n; c++)
+        ok &= grown[c].label != NULL;
+    if (!ok) {
+        for (size_t c = 0; c < n_models * n; c++)
+            free(grown[c].label);
+        free(grown);
+        return ll_error_set(r->err, "out of memory");
+    }
+    for (size_t c = 0; c < n_models; c++)
+        free(spec->models[c].label);
+    free(spec->models);
+    spec->models = grown;
+    spec->n_models = n_models * n;
+    return 0;
 }
 
 /* ---- the rest ---- */
@@ -954,6 +1032,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     spec->seed = 42;
     spec->threshold = 0.5;
     spec->tune_folds = 3;
+    spec->calibrate_folds = 3;
     spec->metrics = LL_METRIC_ALL;
     spec->formats = LL_OUT_MD | LL_OUT_CSV | LL_OUT_JSON;
     spec->write_predictions = 1;
@@ -977,7 +1056,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path|isolation|limits|report|importances") != 0)
+                   "threads|plugin_path|isolation|limits|report|importances|calibrate") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -1090,6 +1169,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     }
     if (read_plugin_list(&r, v, "models", 1, reg, &spec->models, &spec->n_models) != 0)
         goto out;
+    if ((v = ll_ymap_get(root, "calibrate")) && read_calibrate(&r, v, spec) != 0)
+        goto out;
     rc = 0;
 out:
     for (size_t i = 0; i < n_plugin_dirs; i++)
@@ -1106,7 +1187,8 @@ out:
 static void free_configs(ll_config *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        ll_params_free(c[i].params);
+        if (!c[i].params_borrowed)
+            ll_params_free(c[i].params);
         free(c[i].label);
     }
     free(c);

@@ -22,6 +22,8 @@ typedef struct {
     const ll_ynode *item; /* the spec's list item it came from (for messages) */
     int calibration;      /* models: LL_CALIBRATE_* (calibrate.h) applied to its scores; the
                              label ends in " [isotonic]" / " [sigmoid]" unless it is none */
+    int params_borrowed;  /* params belong to an earlier config of the list (the same model
+                             under another calibration): not freed with this one */
 } ll_config;
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
@@ -71,7 +73,8 @@ typedef struct {
     double threshold;   /* fixed cut */
     int tune_threshold; /* threshold: {tune: f1}: nested inner CV picks the cut per fold */
     size_t tune_folds;
-    size_t calibrate_folds; /* calibrate.folds: inner folds the calibrators are fitted on */
+    size_t calibrate_folds; /* calibrate.folds: inner folds the calibrators are fitted on
+                               (the cut, when tuned, is chosen on the same, calibrated) */
     char *out_dir;      /* resolved */
     unsigned formats;   /* LL_OUT_* */
     int write_predictions;

@@ -99,7 +99,7 @@ START_TEST(planted_column_ranks_first)
     ck_assert(x && before);
     planted(x, y, 0.0, 1);
     memcpy(before, x, P_ROWS * P_COLS * sizeof *x);
-    ll_config logreg = {th_plugin("logreg"), NULL, "logreg", NULL, 0};
+    ll_config logreg = {.plugin = th_plugin("logreg"), .label = "logreg"};
     logreg.params = th_params(logreg.plugin, NULL);
     ll_fitted fitted = fit_planted(&logreg, x, y);
     size_t *rows = test_rows();
@@ -213,7 +213,7 @@ START_TEST(rows_are_scaled_exactly_once)
     uint8_t y[P_ROWS];
     ck_assert_ptr_nonnull(x);
     planted(x, y, 100.0, 2);
-    ll_config probe = {&probe_plugin, NULL, "probe", NULL, 0};
+    ll_config probe = {.plugin = &probe_plugin, .label = "probe"};
     ll_fitted fitted = fit_planted(&probe, x, y);
     size_t *rows = test_rows();
     double v[P_COLS];
@@ -236,7 +236,7 @@ START_TEST(sample_keeps_both_classes)
     uint8_t y[P_ROWS];
     ck_assert_ptr_nonnull(x);
     planted(x, y, 100.0, 3);
-    ll_config probe = {&probe_plugin, NULL, "probe", NULL, 0};
+    ll_config probe = {.plugin = &probe_plugin, .label = "probe"};
     ll_fitted fitted = fit_planted(&probe, x, y);
     size_t *rows = test_rows(), n_pos = 0;
     for (size_t i = P_TRAIN; i < P_ROWS; i++)
@@ -267,7 +267,7 @@ static ll_status compute(int method, const ll_plugin *plugin, double *v, const c
     uint8_t y[P_ROWS];
     ck_assert_ptr_nonnull(x);
     planted(x, y, 100.0, 4);
-    ll_config config = {plugin, NULL, (char *)plugin->name, NULL, 0};
+    ll_config config = {.plugin = plugin, .label = (char *)plugin->name};
     ll_fitted fitted = fit_planted(&config, x, y);
     size_t *rows = test_rows();
     ll_permutation_setup s = {1, 0, 5, 1};

@@ -4,6 +4,7 @@
  * threshold tuning) must finish every cell and reach each model's F1 floor, and `predict`
  * must write a well-formed submission for test.csv. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 /* The reduction, applied to the committed spec so the two never drift apart. */
 #define REDUCED                                                                              \
     "--set models.bagging.n_estimators=30 --set models.sgb.n_estimators=60 "                 \
-    "--set models.dnn.epochs=6 --set threshold.folds=2"
+    "--set models.dnn.epochs=6 --set threshold.folds=2 --set calibrate.method=none"
 
 static char dir[256];
 
@@ -147,6 +148,93 @@ START_TEST(predict_writes_a_submission)
 }
 END_TEST
 
+/* Calibration on the real data: SMOTE trains logreg on a 50 % positive world, so its raw
+ * scores overstate P(buy) (Brier about 0.095 measured on experiments/leaderboard.yaml).
+ * Isotonic calibration, fitted inside each training fold on inner out-of-fold scores against
+ * the true labels, must bring the Brier score to at most 0.03 and the mean calibrated P(buy)
+ * of the test folds to within 0.01 of the base rate; the same model uncalibrated must not
+ * (else the test would not test anything). */
+START_TEST(isotonic_calibration_restores_the_base_rate)
+{
+    const char *train = th_require_real_data("train.csv");
+    if (!train)
+        return;
+    char spec_path[600], args[8192];
+    char spec[2048];
+    snprintf(spec, sizeof spec,
+             "name: calibrated\n"
+             "data: {train: %s, target: buy, positive: \"1\", id: id}\n"
+             "features: {drop: [created_at, signup_date], columns: {products_purchased: "
+             "{fill: 0}}}\n"
+             "cv: {folds: 5, seed: 42}\n"
+             "samplers: [{smote: {k: 5, ratio: 1.0}}]\n"
+             "models: [{logreg: {C: 1.0}}]\n"
+             "calibrate: {method: [none, isotonic], folds: 3}\n"
+             "metrics: [f1, brier, ece, {recall_at: 0.1}]\n"
+             "importances: none\n", train);
+    th_write_file(dir, "calibrated.yaml", spec, spec_path, sizeof spec_path);
+    snprintf(args, sizeof args, "run %s -j 2 --set output.dir=%s/cal", spec_path, dir);
+    char *out = NULL, *err = NULL;
+    int rc = th_run_leadlab(args, &out, &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    char path[700];
+    snprintf(path, sizeof path, "%s/cal/leaderboard.csv", dir);
+    char *csv = th_read_file(path);
+    ck_assert_ptr_nonnull(csv);
+    double brier[2] = {NAN, NAN}; /* uncalibrated, isotonic */
+    int col = -1;
+    {
+        char name[64];
+        for (int k = 0; k < 200 && col < 0; k++) {
+            csv_field(csv, k, name, sizeof name);
+            if (!strcmp(name, "brier_mean"))
+                col = k;
+        }
+    }
+    ck_assert_int_ge(col, 0);
+    for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char config[128], v[32];
+        csv_field(line + 1, 1, config, sizeof config);
+        csv_field(line + 1, col, v, sizeof v);
+        brier[strstr(config, "[isotonic]") != NULL] = strtod(v, NULL);
+    }
+    free(csv);
+    ck_assert_msg(brier[1] <= 0.03, "isotonic Brier %.4f above 0.03", brier[1]);
+    ck_assert_msg(brier[0] > 0.05, "uncalibrated Brier %.4f: SMOTE should distort it", brier[0]);
+    /* The mean calibrated P(buy) over every out-of-fold prediction against the base rate. */
+    snprintf(path, sizeof path, "%s/cal/predictions.csv", dir);
+    char *pred = th_read_file(path);
+    ck_assert_ptr_nonnull(pred);
+    int p_col = -1;
+    {
+        char name[128];
+        for (int k = 0; k < 20 && p_col < 0; k++) {
+            csv_field(pred, k, name, sizeof name);
+            if (strstr(name, "[isotonic]"))
+                p_col = k;
+        }
+    }
+    ck_assert_int_ge(p_col, 0);
+    double sum_p = 0.0, sum_y = 0.0;
+    size_t n = 0;
+    for (char *line = strchr(pred, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char y[8], p[32];
+        csv_field(line + 1, 2, y, sizeof y);
+        csv_field(line + 1, p_col, p, sizeof p);
+        sum_y += strtod(y, NULL);
+        sum_p += strtod(p, NULL);
+        n++;
+    }
+    free(pred);
+    ck_assert_uint_gt(n, 30000);
+    double base = sum_y / (double)n, mean_p = sum_p / (double)n;
+    ck_assert_msg(fabs(mean_p - base) <= 0.01, "mean calibrated P %.4f, base rate %.4f", mean_p,
+                  base);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("leaderboard");
@@ -157,5 +245,11 @@ int main(void)
     tcase_add_test(tc, reduced_leaderboard_reaches_floors);
     tcase_add_test(tc, predict_writes_a_submission);
     suite_add_tcase(s, tc);
+    TCase *cal = tcase_create("calibration");
+    tcase_set_tags(cal, "real_data");
+    tcase_set_timeout(cal, 0);
+    tcase_add_checked_fixture(cal, setup, NULL);
+    tcase_add_test(cal, isotonic_calibration_restores_the_base_rate);
+    suite_add_tcase(s, cal);
     return th_run_suite(s);
 }
