@@ -60,8 +60,8 @@ _leadlab()
         compare) opts="--html" ;;
         validate) opts="--set -j --threads --isolation --sort" ;;
         fit) opts="--config --sampler --best --out --set -j --threads" ;;
-        predict) opts="--model --test --out --proba --config --sampler --best --set --plugin-path
-                       -j --threads" ;;
+        predict) opts="--model --test --out --proba --rank --top --config --sampler --best --set
+                       --plugin-path -j --threads" ;;
         check-plugin) opts="-j --threads" ;;
         plugins | schema) opts="--plugin-path" ;;
         init) opts="--target --positive --out --force" ;;
@@ -100,7 +100,7 @@ _leadlab()
                 compopt -o filenames 2>/dev/null
                 return ;;
             -j | --threads | --set | --config | --sampler | --rows | --seed | --width | \
-                --target | --positive)
+                --target | --positive | --top)
                 COMPREPLY=() # a value only the user knows
                 return ;;
         esac

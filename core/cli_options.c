@@ -41,6 +41,8 @@ static const ll_cli_option predict_opts[] = {
     {"test", 0, "FILE.csv", "the rows to score, with the training file's columns"},
     {"out", 0, "FILE.csv", "where to write id,TARGET (id,p_TARGET with --proba)"},
     {"proba", 0, NULL, "write the probability instead of 0/1 at the cut"},
+    {"rank", 0, NULL, "a call list: id,p_TARGET,rank,decile, best first"},
+    {"top", 0, "X", "best X rows (500) or share (0.1); implies --rank"},
     {"config", 0, "MODEL", "with a spec: the model config to refit"},
     {"sampler", 0, "SAMPLER", "with a spec: the sampler, when it has several"},
     {"best", 0, NULL, "with a spec: refit the top row of its last run"},
@@ -125,10 +127,16 @@ const ll_cli_command ll_cli_commands[] = {
      "score a CSV with a saved model, or with one config of a spec refitted",
      "Writes id,TARGET (0/1 at the cut) for each test row, or id,p_TARGET with\n"
      "--proba: from a saved model with nothing else, or refitting one config of a\n"
-     "spec.",
+     "spec. --rank writes a call list instead: id,p_TARGET,rank,decile sorted by\n"
+     "descending probability (ties in input order), rank 1..n, decile\n"
+     "1 + floor((rank-1)*10/n) so decile 1 is the best tenth (with n < 10 some\n"
+     "deciles are empty). --top X keeps the best rows only: X with a '.' or below 1\n"
+     "is a share of the rows in (0, 1], round(X*n) half away from zero, at least 1;\n"
+     "otherwise a count from 1 to n. Deciles stay those of all n rows.",
      predict_opts, N_OF(predict_opts),
      "leadlab predict --model best.llm --test test.csv --out predictions.csv\n"
-     "leadlab predict spec.yaml --best --test test.csv --out p.csv --proba"},
+     "leadlab predict spec.yaml --best --test test.csv --out p.csv --proba\n"
+     "leadlab predict --model best.llm --test leads.csv --out calls.csv --top 0.1"},
     {"check-plugin", "PLUGIN.so|NAME [options]", "test a plugin's properties on generated data",
      "Runs a plugin (a .so file, or a plugin's name found on the search path) on\n"
      "generated data and prints pass/fail per property (range, determinism, threads,\n"

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "call_list.h"
 #include "cli_options.h"
 #include "compare.h"
 #include "conformance.h"
@@ -68,6 +69,9 @@ typedef struct {
     const char *config, *sampler, *test, *out;
     const char *model, *plugin_dir; /* predict --model, --plugin-path */
     int best, proba; /* fit/predict: --best, --proba */
+    int rank;        /* predict: --rank, or implied by --top */
+    int top_given;   /* predict: --top, read into top (its row count is checked later) */
+    ll_top_request top;
 } options;
 
 static int parse_options(const ll_cli_parsed *p, options *o)
@@ -104,9 +108,11 @@ static int parse_options(const ll_cli_parsed *p, options *o)
             }
             o->isolation = v;
         } else if (ll_cli_is(it, "sort")) {
-            if (ll_metric_index(v) < 0) {
+            ll_at_metric at;
+            if (ll_metric_parse(v, &at) < 0) {
                 fprintf(stderr, "leadlab: --sort expects a metric: f1, precision, recall, roc_auc, "
-                                "pr_auc, mcc or balanced_accuracy\n");
+                                "pr_auc, mcc, balanced_accuracy, brier, log_loss, ece, or "
+                                "recall_at_K, precision_at_K, lift_at_K (K in (0, 1])\n");
                 return -1;
             }
             o->sort = v;
@@ -114,6 +120,17 @@ static int parse_options(const ll_cli_parsed *p, options *o)
             o->best = 1;
         } else if (ll_cli_is(it, "proba")) {
             o->proba = 1;
+        } else if (ll_cli_is(it, "rank")) {
+            o->rank = 1;
+        } else if (ll_cli_is(it, "top")) {
+            /* Refused here, before a spec is read or a model fitted; only the row count waits
+             * for the test file. */
+            ll_error err;
+            if (ll_call_list_parse_top(v, &o->top, &err) != 0) {
+                fprintf(stderr, "leadlab: %s\n", err.msg);
+                return -1;
+            }
+            o->rank = o->top_given = 1;
         } else {
             const char **slot = ll_cli_is(it, "config")  ? &o->config
                               : ll_cli_is(it, "sampler") ? &o->sampler
@@ -186,8 +203,10 @@ static int open_experiment(const ll_cli_parsed *args, experiment *ex)
             return bad_input("--isolation none: the spec's limits need isolation: process");
         }
     }
-    if (o->sort)
-        spec->sort_metric = ll_metric_index(o->sort);
+    if (o->sort && ll_spec_sort_by(spec, o->sort, &err) != 0) {
+        close_experiment(ex);
+        return error_exit(&err);
+    }
     if (spec->synth) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s", spec->train_path);
@@ -440,8 +459,14 @@ static int cmd_show(const ll_cli_parsed *args)
         const char *v = args->items[i].value;
         char *end;
         long n;
-        if (ll_cli_is(&args->items[i], "sort") && ll_metric_index(v) >= 0)
-            metric = ll_metric_index(v);
+        ll_at_metric at;
+        int sort = ll_cli_is(&args->items[i], "sort") ? ll_metric_parse(v, &at) : -1;
+        if (sort >= LL_SUM_BRIER)
+            return bad_input("show --sort: results.db keeps per cell the metrics at the cut; "
+                             "brier, log_loss, ece and top-k metrics come from the scores: rank "
+                             "by them with `leadlab run --sort` (leaderboard.md)");
+        if (sort >= 0)
+            metric = sort;
         else if (ll_cli_is(&args->items[i], "width") && *v &&
                  (n = strtol(v, &end, 10), !*end) && n >= 20 && n <= 10000)
             width = (size_t)n;
@@ -589,7 +614,30 @@ static int choose_pair(const experiment *ex, const ll_config **model, const ll_c
     char model_label[1024] = "", sampler_label[1024] = "";
     if (o->best && (o->config || o->sampler))
         return bad_input("--best picks the config and the sampler; drop --config/--sampler");
-    if (o->best) {
+    if (o->best && spec->sort_metric >= LL_SUM_BRIER) {
+        /* Ranked by what the scores give: the store's cells of this spec, scores collected. */
+        ll_run_result run;
+        ll_error err;
+        if (ll_session_load(spec, &ex->data, &run, &err) != 0) {
+            fprintf(stderr, "leadlab: --best: %s\n", err.msg);
+            return EXIT_BAD_INPUT;
+        }
+        size_t n_rows = 0;
+        ll_summary_row *rows = ll_summarise_by(&run, spec->sort_metric, &n_rows);
+        int found = rows && n_rows && rows[0].cells > rows[0].failed + rows[0].pending;
+        if (found) {
+            snprintf(model_label, sizeof model_label, "%s", spec->models[rows[0].model].label);
+            snprintf(sampler_label, sizeof sampler_label, "%s",
+                     spec->samplers[rows[0].sampler].label);
+        }
+        free(rows);
+        ll_run_result_free(&run);
+        if (!found) {
+            fprintf(stderr, "leadlab: --best: %s holds no finished cell of this spec (run it "
+                            "first)\n", spec->out_dir);
+            return EXIT_BAD_INPUT;
+        }
+    } else if (o->best) {
         ll_stored_run stored;
         ll_error err;
         if (ll_store_read_run(spec->out_dir, &stored, &err) != 0) {
@@ -637,7 +685,8 @@ static int choose_pair(const experiment *ex, const ll_config **model, const ll_c
     return EXIT_BAD_INPUT;
 }
 
-/* Fits the pair on all training rows, with the cut tuned by inner CV when the spec tunes it.
+/* Fits the pair on all training rows, with the calibrator and the cut learned by inner CV
+ * when the config calibrates or the spec tunes the cut.
  * On 0 the caller frees *fitted; otherwise the message is printed and the exit code returned. */
 static int fit_pair(const experiment *ex, const ll_config *model, const ll_config *sampler,
                     ll_fitted *fitted, double *cut)
@@ -650,19 +699,15 @@ static int fit_pair(const experiment *ex, const ll_config *model, const ll_confi
     ll_fit_setup setup = {sampler, model, spec->scale_zscore, train->n_cols, train->col_binary,
                           seed, threads, (const char *const *)train->col_names};
     ll_err perr = {{0}};
-    ll_status st = LL_OK;
-    *cut = spec->threshold;
-    if (spec->tune_threshold)
-        st = ll_tune_threshold(&setup, spec->tune_folds,
-                               (ll_rows){train->x, train->y, train->n_rows}, cut, &perr);
     size_t cells = train->n_rows * train->n_cols;
     double *x = malloc((cells ? cells : 1) * sizeof *x);
     if (!x)
         return bad_input("out of memory");
     memcpy(x, train->x, cells * sizeof *x);
     ll_fit_stats stats;
-    if (st == LL_OK)
-        st = ll_fit_model(&setup, (ll_rows){x, train->y, train->n_rows}, fitted, &stats, &perr);
+    ll_nested_setup nested = {spec->tune_threshold, spec->threshold, spec->tune_folds};
+    ll_status st = ll_fit_nested(&setup, &nested, (ll_rows){x, train->y, train->n_rows}, fitted,
+                                 cut, &stats, &perr);
     free(x);
     if (st != LL_OK) {
         fprintf(stderr, "leadlab: %s + %s failed: %s\n", model->label, sampler->label, perr.msg);
@@ -733,36 +778,89 @@ static int cmd_fit(const ll_cli_parsed *args)
     return rc;
 }
 
-/* id,TARGET (0/1 at the cut) or id,p_TARGET per test row, in the test file's order; rows are
- * named by their line number when the pipeline has no id column. */
+/* How many rows a call list keeps of the test file's n: all with --rank, the --top share or
+ * count with --top (0 when there is no call list). Run once the test file is read and before
+ * anything is fitted or written; prints why and returns EXIT_BAD_INPUT when --top asks for
+ * more rows than the file has. */
+static int call_list_rows(const options *o, size_t n_rows, size_t *listed)
+{
+    *listed = o->rank ? n_rows : 0;
+    ll_error err;
+    if (o->top_given && ll_call_list_top_rows(&o->top, n_rows, listed, &err) != 0)
+        return error_exit(&err);
+    return 0;
+}
+
+/* What the summary line adds for a call list ("" without one). Static buffer. */
+static const char *call_list_note(int rank, size_t listed)
+{
+    static char note[64];
+    note[0] = '\0';
+    if (rank)
+        snprintf(note, sizeof note, "; call list of the best %zu", listed);
+    return note;
+}
+
+/* The row's id, or its line number when the pipeline has no id column. */
+static void write_row_id(FILE *f, const ll_dataset *test, size_t i)
+{
+    if (test->ids)
+        ll_csv_field(f, test->ids[i]);
+    else
+        fprintf(f, "%zu", i + 1);
+}
+
+/* id,TARGET (0/1 at the cut) or id,p_TARGET per test row, in the test file's order; or, with
+ * rank, the call list id,p_TARGET,rank,decile: the best `listed` rows by descending score
+ * (ties in input order), deciles over all rows. *n_positive counts every row at the cut. */
 static int write_predictions(const char *path, const char *id, const char *target,
                              const ll_dataset *test, const double *scores, double cut,
-                             int proba, size_t *n_positive)
+                             int proba, int rank, size_t listed, size_t *n_positive)
 {
     ll_error err;
-    ll_atomic_file af;
-    if (ll_atomic_open(&af, path, &err) != 0)
-        return error_exit(&err);
-    ll_csv_field(af.f, id ? id : "row");
-    fputs(proba ? ",p_" : ",", af.f);
-    ll_csv_field(af.f, target);
-    fputc('\n', af.f);
-    *n_positive = 0;
-    for (size_t i = 0; i < test->n_rows; i++) {
-        if (test->ids)
-            ll_csv_field(af.f, test->ids[i]);
-        else
-            fprintf(af.f, "%zu", i + 1);
-        *n_positive += scores[i] >= cut;
-        if (proba)
-            fprintf(af.f, ",%.17g\n", scores[i]);
-        else
-            fprintf(af.f, ",%d\n", scores[i] >= cut);
+    size_t n = test->n_rows, *order = NULL;
+    /* Ranked before the file is opened, so running out of memory leaves nothing behind. */
+    if (rank) {
+        if (!(order = malloc((n ? n : 1) * sizeof *order)))
+            return bad_input("out of memory");
+        if (ll_call_list_order(scores, n, order, &err) != 0) {
+            free(order);
+            return error_exit(&err);
+        }
     }
+    ll_atomic_file af;
+    if (ll_atomic_open(&af, path, &err) != 0) {
+        free(order);
+        return error_exit(&err);
+    }
+    ll_csv_field(af.f, id ? id : "row");
+    fputs(proba || rank ? ",p_" : ",", af.f);
+    ll_csv_field(af.f, target);
+    fputs(rank ? ",rank,decile\n" : "\n", af.f);
+    *n_positive = 0;
+    for (size_t i = 0; i < n; i++)
+        *n_positive += scores[i] >= cut;
+    if (rank) {
+        for (size_t r = 0; r < listed; r++) {
+            write_row_id(af.f, test, order[r]);
+            fprintf(af.f, ",%.17g,%zu,%zu\n", scores[order[r]], r + 1,
+                    ll_call_list_decile(r + 1, n));
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            write_row_id(af.f, test, i);
+            if (proba)
+                fprintf(af.f, ",%.17g\n", scores[i]);
+            else
+                fprintf(af.f, ",%d\n", scores[i] >= cut);
+        }
+    }
+    free(order);
     return ll_atomic_commit(&af, &err) != 0 ? error_exit(&err) : 0;
 }
 
-/* predict --model M.llm --test X.csv --out Y.csv [--proba] [-j N] [--plugin-path DIR] */
+/* predict --model M.llm --test X.csv --out Y.csv [--proba] [--rank] [--top X] [-j N]
+ * [--plugin-path DIR] */
 static int predict_from_model(const options *o)
 {
     const char *model_path = o->model, *test_path = o->test, *out = o->out;
@@ -772,8 +870,8 @@ static int predict_from_model(const options *o)
                           : o->best ? "--best" : o->n_sets ? "--set" : NULL;
     if (spec_only) {
         fprintf(stderr, "leadlab: predict --model: unexpected argument '%s' (a saved model "
-                        "takes --test, --out, --proba, -j and --plugin-path; the spec "
-                        "options go to fit)\n", spec_only);
+                        "takes --test, --out, --proba, --rank, --top, -j and --plugin-path; "
+                        "the spec options go to fit)\n", spec_only);
         return EXIT_BAD_INPUT;
     }
     if (!model_path || !test_path || !out)
@@ -790,8 +888,11 @@ static int predict_from_model(const options *o)
     int rc = ll_model_load(model_path, &reg, &m, &err) != 0 ? error_exit(&err) : 0;
     ll_dataset test = {0};
     double *scores = NULL;
+    size_t listed = 0;
     if (rc == 0 && ll_dataset_load_apply(test_path, m.encoder, &test, &err) != 0)
         rc = error_exit(&err);
+    if (rc == 0)
+        rc = call_list_rows(o, test.n_rows, &listed);
     if (rc == 0 && !(scores = malloc((test.n_rows ? test.n_rows : 1) * sizeof *scores)))
         rc = bad_input("out of memory");
     if (rc == 0) {
@@ -806,11 +907,11 @@ static int predict_from_model(const options *o)
     size_t n_pos = 0;
     if (rc == 0)
         rc = write_predictions(out, ll_encoder_id(m.encoder), ll_encoder_target(m.encoder), &test,
-                               scores, m.cut, proba, &n_pos);
+                               scores, m.cut, proba, o->rank, listed, &n_pos);
     if (rc == 0)
         fprintf(stderr, "leadlab: %s + %s (saved model), cut %.4f: %zu of %zu rows predicted "
-                        "positive -> %s\n", m.model_label, m.sampler_label, m.cut, n_pos,
-                test.n_rows, out);
+                        "positive%s -> %s\n", m.model_label, m.sampler_label, m.cut, n_pos,
+                test.n_rows, call_list_note(o->rank, listed), out);
     free(scores);
     ll_dataset_free(&test);
     if (m.encoder)
@@ -843,8 +944,11 @@ static int cmd_predict(const ll_cli_parsed *args)
         rc = choose_pair(&ex, &model, &sampler);
     ll_dataset test = {0};
     ll_error err;
+    size_t listed = 0;
     if (rc == 0 && ll_dataset_load_apply(ex.opt.test, ex.enc, &test, &err) != 0)
         rc = error_exit(&err);
+    if (rc == 0)
+        rc = call_list_rows(&ex.opt, test.n_rows, &listed);
     ll_fitted fitted;
     double cut = 0.5, *scores = NULL;
     int fitted_ok = rc == 0 && (rc = fit_pair(&ex, model, sampler, &fitted, &cut)) == 0;
@@ -862,11 +966,11 @@ static int cmd_predict(const ll_cli_parsed *args)
     size_t n_pos = 0;
     if (rc == 0)
         rc = write_predictions(ex.opt.out, ex.spec.features.id, ex.spec.features.target, &test,
-                               scores, cut, ex.opt.proba, &n_pos);
+                               scores, cut, ex.opt.proba, ex.opt.rank, listed, &n_pos);
     if (rc == 0)
-        fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive "
+        fprintf(stderr, "leadlab: %s + %s, cut %.4f: %zu of %zu test rows predicted positive%s "
                         "-> %s\n", model->label, sampler->label, cut, n_pos, test.n_rows,
-                ex.opt.out);
+                call_list_note(ex.opt.rank, listed), ex.opt.out);
     if (fitted_ok)
         ll_fitted_free(&fitted);
     free(scores);

@@ -60,6 +60,8 @@ expect "--fresh" leadlab run a.yaml --fr
 expect "a.yaml sub" leadlab run -- ""
 expect "" leadlab run -- -
 expect "" leadlab run -j ""
+expect "--rank" leadlab predict --model m.llm --ra
+expect "" leadlab predict --model m.llm --top ""
 expect "sub" leadlab status ""
 expect "synth" leadlab help sy
 

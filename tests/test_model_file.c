@@ -1,10 +1,13 @@
 /* Saved models end to end: `leadlab fit` then `predict --model` scores a new file exactly as
- * refitting from the spec does, `--best` takes the last run's top row, and a model file that is
- * truncated, corrupt, of another format or missing its plugin is refused with one line. */
+ * refitting from the spec does, `--best` takes the last run's top row, `--rank`/`--top` write
+ * the call list, and a model file that is truncated, corrupt, of another format or missing its
+ * plugin is refused with one line. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "hash.h"
@@ -165,6 +168,235 @@ START_TEST(best_takes_the_top_row_of_the_last_run)
 }
 END_TEST
 
+/* ---- the call list: predict --rank / --top ------------------------------------------------ */
+
+/* dir/name, in one of four rotating buffers: a few paths may be in use at once. */
+static const char *at(const char *name)
+{
+    static char paths[4][512];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+    return p;
+}
+
+/* One data row of a predictions file, its fields as written. */
+typedef struct {
+    char id[32], p[40];
+    long rank, decile; /* call lists only */
+} pred_row;
+
+/* Reads a predictions file with header `header` and `fields` (2: id,p; 4: id,p,rank,decile)
+ * comma-separated fields per row; fails the test on anything else. Caller frees. */
+static pred_row *read_rows(const char *path, const char *header, int fields, size_t *n)
+{
+    char *text = read_or_fail(path);
+    size_t len = strlen(header);
+    ck_assert_msg(!strncmp(text, header, len) && text[len] == '\n', "%s: header %.40s", path,
+                  text);
+    size_t cap = 1;
+    for (const char *c = text; *c; c++)
+        cap += *c == '\n';
+    pred_row *rows = calloc(cap, sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    *n = 0;
+    for (char *line = text + len + 1; *line;) {
+        char *nl = strchr(line, '\n');
+        ck_assert_msg(nl != NULL, "%s: last line unterminated", path);
+        *nl = '\0';
+        pred_row *r = &rows[(*n)++];
+        int got = 0;
+        if (fields == 2)
+            got = sscanf(line, "%31[^,],%39[^,]", r->id, r->p);
+        else
+            got = sscanf(line, "%31[^,],%39[^,],%ld,%ld", r->id, r->p, &r->rank, &r->decile);
+        ck_assert_msg(got == fields, "%s: bad row '%s'", path, line);
+        line = nl + 1;
+    }
+    free(text);
+    return rows;
+}
+
+/* The rows of a --proba file by descending p, ties in file order: an insertion sort (stable
+ * by construction), independent of core/call_list.c's qsort. Caller frees. */
+static size_t *expected_order(const pred_row *rows, size_t n)
+{
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    ck_assert_ptr_nonnull(order);
+    for (size_t i = 0; i < n; i++) {
+        double p = strtod(rows[i].p, NULL);
+        size_t j = i;
+        while (j > 0 && strtod(rows[order[j - 1]].p, NULL) < p) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    return order;
+}
+
+/* Fails unless the call list at `path` is the first `m` rows of the --proba rows in the
+ * expected order, with their ids and p written exactly as --proba wrote them, ranks 1..m
+ * and deciles 1 + floor((rank-1)*10/n) of all n rows. */
+static void assert_call_list(const char *path, const pred_row *proba, const size_t *order,
+                             size_t n, size_t m)
+{
+    size_t got = 0;
+    pred_row *rows = read_rows(path, "id,p_buy,rank,decile", 4, &got);
+    ck_assert_msg(got == m, "%s: %zu rows, expected %zu", path, got, m);
+    for (size_t r = 0; r < m; r++) {
+        const pred_row *want = &proba[order[r]];
+        ck_assert_msg(!strcmp(rows[r].id, want->id) && !strcmp(rows[r].p, want->p),
+                      "%s: rank %zu is %s (%s), expected %s (%s)", path, r + 1, rows[r].id,
+                      rows[r].p, want->id, want->p);
+        ck_assert_int_eq(rows[r].rank, (long)(r + 1));
+        ck_assert_int_eq(rows[r].decile, (long)(1 + r * 10 / n));
+        if (r)
+            ck_assert_msg(strtod(rows[r - 1].p, NULL) >= strtod(rows[r].p, NULL),
+                          "%s: p rises at rank %zu", path, r + 1);
+    }
+    free(rows);
+}
+
+/* Writes dir/ties.csv: three copies of test.csv's rows 1..3 with new ids (9001..9003) first,
+ * then every row of test.csv; each copy scores exactly as its original, so the list must put
+ * the copy (earlier in the file) right before it. Returns the number of data rows. */
+static size_t write_ties(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/test.csv", dir);
+    char *text = read_or_fail(path);
+    char *body = strchr(text, '\n') + 1, *copy_end = body;
+    for (int i = 0; i < 3; i++)
+        copy_end = strchr(copy_end, '\n') + 1;
+    snprintf(path, sizeof path, "%s/ties.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite(text, 1, (size_t)(body - text), f); /* the header */
+    int id = 9001;
+    for (const char *line = body; line < copy_end; id++) {
+        const char *comma = strchr(line, ','), *nl = strchr(line, '\n');
+        fprintf(f, "%d%.*s", id, (int)(nl + 1 - comma), comma);
+        line = nl + 1;
+    }
+    fputs(body, f);
+    ck_assert_int_eq(fclose(f), 0);
+    size_t n = 0;
+    for (const char *c = body; *c; c++)
+        n += *c == '\n';
+    free(text);
+    return n + 3;
+}
+
+/* --rank lists every row best first, --top keeps the best share or count; both forms of
+ * predict write the same list, and it agrees with --proba sorted here independently. */
+START_TEST(rank_and_top_write_the_call_list)
+{
+    write_inputs();
+    size_t n = write_ties();
+    char args[2048];
+    snprintf(args, sizeof args, "fit %s/spec.yaml --config 'logreg(C=0.1)' --sampler none "
+                                "--out %s/m.llm", dir, dir);
+    run_ok(args);
+    char model[1100], spec[1100];
+    snprintf(model, sizeof model, "--model %s/m.llm --test %s/ties.csv", dir, dir);
+    snprintf(spec, sizeof spec, "%s/spec.yaml --config 'logreg(C=0.1)' --sampler none "
+                                "--test %s/ties.csv", dir, dir);
+
+    snprintf(args, sizeof args, "predict %s --out %s --proba", model, at("proba.csv"));
+    run_ok(args);
+    size_t n_proba = 0;
+    pred_row *proba = read_rows(at("proba.csv"), "id,p_buy", 2, &n_proba);
+    ck_assert_uint_eq(n_proba, n);
+    size_t *order = expected_order(proba, n);
+    /* the copies (rows 0..2) tie with their originals (rows 3..5) and, earlier in the file,
+     * come right before them */
+    for (size_t k = 0; k < 3; k++)
+        ck_assert_str_eq(proba[k].p, proba[k + 3].p);
+    size_t ties_seen = 0;
+    for (size_t r = 0; r + 1 < n; r++)
+        if (order[r] < 3) {
+            ck_assert_uint_eq(order[r + 1], order[r] + 3);
+            ties_seen++;
+        }
+    ck_assert_uint_eq(ties_seen, 3);
+
+    /* --rank: all n rows, in both forms, and with --proba (redundant, accepted) */
+    snprintf(args, sizeof args, "predict %s --out %s --rank", model, at("rank.csv"));
+    run_ok(args);
+    assert_call_list(at("rank.csv"), proba, order, n, n);
+    snprintf(args, sizeof args, "predict %s --out %s --rank", spec, at("rank_spec.csv"));
+    run_ok(args);
+    snprintf(args, sizeof args, "predict %s --out %s --proba --rank", model, at("rank_proba.csv"));
+    run_ok(args);
+    char *a = read_or_fail(at("rank.csv")), *b = read_or_fail(at("rank_spec.csv")),
+         *c = read_or_fail(at("rank_proba.csv"));
+    ck_assert_msg(!strcmp(a, b), "predict --model --rank and predict SPEC --rank differ");
+    ck_assert_msg(!strcmp(a, c), "--rank --proba differs from --rank");
+    free(a);
+    free(b);
+    free(c);
+
+    /* --top 0.1: round(0.1 n) rows (half away from zero), all in decile 1 */
+    size_t m = (size_t)floor(0.1 * (double)n + 0.5);
+    snprintf(args, sizeof args, "predict %s --out %s --rank --top 0.1", model, at("top.csv"));
+    run_ok(args);
+    assert_call_list(at("top.csv"), proba, order, n, m);
+    size_t got = 0;
+    pred_row *top = read_rows(at("top.csv"), "id,p_buy,rank,decile", 4, &got);
+    for (size_t r = 0; r < got; r++)
+        ck_assert_int_eq(top[r].decile, 1);
+    free(top);
+    /* without --rank, from the spec, and as the whole head of the full list */
+    snprintf(args, sizeof args, "predict %s --out %s --top=0.1", spec, at("top_spec.csv"));
+    run_ok(args);
+    a = read_or_fail(at("top.csv"));
+    b = read_or_fail(at("top_spec.csv"));
+    c = read_or_fail(at("rank.csv"));
+    ck_assert_msg(!strcmp(a, b), "--top 0.1: predict --model and predict SPEC differ");
+    ck_assert_msg(!strncmp(a, c, strlen(a)), "--top 0.1 is not the head of --rank's list");
+    free(a);
+    free(b);
+    free(c);
+
+    /* --top 7: seven rows; --top N with N = n: all of them */
+    snprintf(args, sizeof args, "predict %s --out %s --top 7", model, at("top7.csv"));
+    run_ok(args);
+    assert_call_list(at("top7.csv"), proba, order, n, 7);
+    snprintf(args, sizeof args, "predict %s --out %s --top %zu", model, at("topn.csv"), n);
+    run_ok(args);
+    assert_call_list(at("topn.csv"), proba, order, n, n);
+
+    /* refusals: exit 2, one line naming the option, nothing written */
+    const char *bad[][2] = {
+        {"0", "--top 0: expected a count of rows >= 1 or a fraction in (0, 1]"},
+        {"-1", "--top -1: expected a count of rows >= 1 or a fraction in (0, 1]"},
+        {"1.5", "--top 1.5: a fraction of the rows must be in (0, 1]"},
+        {"abc", "--top abc: expected a count of rows"},
+        {"5000", NULL},
+    };
+    char needle[128];
+    snprintf(needle, sizeof needle, "--top 5000: the test file has only %zu rows", n);
+    for (int form = 0; form < 2; form++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            snprintf(args, sizeof args, "predict %s --out %s --rank --top %s",
+                     form ? spec : model, at("refused.csv"), bad[i][0]);
+            th_assert_refused(args, bad[i][1] ? bad[i][1] : needle);
+            ck_assert_msg(access(at("refused.csv"), F_OK) != 0, "%s: wrote its --out", args);
+        }
+    snprintf(args, sizeof args, "predict %s --out %s --top", model, at("refused.csv"));
+    th_assert_refused(args, "option '--top' needs a value");
+    /* fit has no call list */
+    snprintf(args, sizeof args, "fit %s --best --out %s --rank", at("spec.yaml"),
+             at("x.llm"));
+    th_assert_refused(args, "unknown option '--rank'");
+    ck_assert_msg(access(at("refused.csv"), F_OK) != 0 && access(at("x.llm"), F_OK) != 0,
+                  "a refused command wrote a file");
+    free(order);
+    free(proba);
+}
+END_TEST
+
 static unsigned char *read_bytes(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
@@ -242,7 +474,7 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
     memcpy(b, good, n);
     b[16] = 9; /* format version 9 */
     write_bytes(bad, b, n);
-    th_assert_refused(args, "model file format 9, this leadlab reads format 1");
+    th_assert_refused(args, "model file format 9, this leadlab reads formats 1 to 2");
     /* Behind a valid checksum: a plugin nobody has, and a wrong column count. */
     memcpy(b, good, n);
     /* the plugin's name, a text of 6 bytes behind its u64 length (the labels come first) */
@@ -282,6 +514,7 @@ int main(void)
     tcase_add_test(tc, saved_model_predicts_like_a_refit);
     tcase_add_test(tc, best_takes_the_top_row_of_the_last_run);
     tcase_add_test(tc, damaged_model_files_are_refused_with_one_line);
+    tcase_add_test(tc, rank_and_top_write_the_call_list);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
