@@ -18,26 +18,27 @@ static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
 
 /* Synthetic training data with the real file's schema, through every kind of transform: dates,
  * one-hot codes, fills with missing flags, a derived day count and a count encoding. */
-static const char *SPEC =
-    "name: saved\n"
-    "data: {synth: {rows: 3000, seed: 11}, target: buy, positive: \"1\", id: id}\n"
-    "features:\n"
-    "  columns:\n"
-    "    products_purchased: {fill: 0, missing_flag: true}\n"
-    "    signup_date: {date: [year, month], fill: 0, missing_flag: true}\n"
-    "    created_at: {date: [month, dayofweek]}\n"
-    "    campaign_var_1: {onehot: true}\n"
-    "  derived:\n"
-    "    signup_to_lead_days: {days_between: [signup_date, created_at], fill: -1}\n"
-    "    same_campaign: {count: [campaign_var_1, campaign_var_2]}\n"
-    "preprocess: {scale: zscore}\n"
-    "cv: {folds: 3, seed: 5}\n"
-    "samplers: [none, {smote: {k: 3}}]\n"
-    "models:\n"
-    "  - logreg: {C: [0.1, 1.0]}\n"
-    "  - sgb: {n_estimators: 20}\n"
-    "threshold: {tune: f1, folds: 3}\n"
-    "output: {dir: out}\n";
+#define SPEC_TEXT                                                                           \
+    "name: saved\n"                                                                         \
+    "data: {synth: {rows: 3000, seed: 11}, target: buy, positive: \"1\", id: id}\n"         \
+    "features:\n"                                                                           \
+    "  columns:\n"                                                                          \
+    "    products_purchased: {fill: 0, missing_flag: true}\n"                               \
+    "    signup_date: {date: [year, month], fill: 0, missing_flag: true}\n"                 \
+    "    created_at: {date: [month, dayofweek]}\n"                                          \
+    "    campaign_var_1: {onehot: true}\n"                                                  \
+    "  derived:\n"                                                                          \
+    "    signup_to_lead_days: {days_between: [signup_date, created_at], fill: -1}\n"        \
+    "    same_campaign: {count: [campaign_var_1, campaign_var_2]}\n"                        \
+    "preprocess: {scale: zscore}\n"                                                         \
+    "cv: {folds: 3, seed: 5}\n"                                                             \
+    "samplers: [none, {smote: {k: 3}}]\n"                                                   \
+    "models:\n"                                                                             \
+    "  - logreg: {C: [0.1, 1.0]}\n"                                                         \
+    "  - sgb: {n_estimators: 20}\n"                                                         \
+    "threshold: {tune: f1, folds: 3}\n"                                                     \
+    "output: {dir: out}\n"
+static const char *SPEC = SPEC_TEXT;
 
 static void run_ok(const char *args)
 {
@@ -100,6 +101,57 @@ START_TEST(saved_model_predicts_like_a_refit)
             free(b);
         }
     }
+}
+END_TEST
+
+/* Mean of the p_buy column of an id,p_buy file. */
+static double mean_p(const char *csv)
+{
+    double sum = 0.0;
+    size_t n = 0;
+    for (const char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        sum += strtod(strchr(line + 1, ',') + 1, NULL);
+        n++;
+    }
+    return n ? sum / (double)n : NAN;
+}
+
+/* A calibrated config's model file carries its calibrator: predict --model equals the refit,
+ * and the probabilities are the calibrated ones (behind SMOTE the raw ones average far above
+ * the base rate; calibrated ones near it). */
+START_TEST(saved_model_carries_its_calibrator)
+{
+    char path[512], args[2048];
+    th_write_file(dir, "spec.yaml", SPEC_TEXT "calibrate: {method: [none, isotonic, sigmoid]}\n",
+                  path, sizeof path);
+    snprintf(args, sizeof args, "synth --out %s/test.csv --rows 400 --seed 99", dir);
+    run_ok(args);
+    const char *configs[] = {"logreg(C=0.1)", "logreg(C=0.1) [isotonic]",
+                             "logreg(C=0.1) [sigmoid]"};
+    double means[3];
+    for (size_t i = 0; i < 3; i++) {
+        char a_path[512], b_path[512];
+        snprintf(args, sizeof args, "fit %s/spec.yaml --config '%s' --sampler 'smote(k=3)' "
+                 "--out %s/m.llm", dir, configs[i], dir);
+        run_ok(args);
+        snprintf(a_path, sizeof a_path, "%s/from_model.csv", dir);
+        snprintf(b_path, sizeof b_path, "%s/from_spec.csv", dir);
+        snprintf(args, sizeof args, "predict --model %s/m.llm --test %s/test.csv --out %s --proba",
+                 dir, dir, a_path);
+        run_ok(args);
+        snprintf(args, sizeof args, "predict %s/spec.yaml --config '%s' --sampler 'smote(k=3)' "
+                 "--test %s/test.csv --out %s --proba", dir, configs[i], dir, b_path);
+        run_ok(args);
+        char *a = read_or_fail(a_path), *b = read_or_fail(b_path);
+        ck_assert_msg(strcmp(a, b) == 0, "%s: saved model and refit differ", configs[i]);
+        means[i] = mean_p(a);
+        free(a);
+        free(b);
+    }
+    /* the synthetic leads buy at about 5 % */
+    ck_assert_msg(means[0] > 0.15, "SMOTE's raw mean P %.3f", means[0]);
+    ck_assert_msg(means[1] < 0.1 && means[2] < 0.1, "calibrated mean P %.3f (isotonic), %.3f "
+                  "(sigmoid)", means[1], means[2]);
 }
 END_TEST
 
@@ -512,6 +564,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, saved_model_predicts_like_a_refit);
+    tcase_add_test(tc, saved_model_carries_its_calibrator);
     tcase_add_test(tc, best_takes_the_top_row_of_the_last_run);
     tcase_add_test(tc, damaged_model_files_are_refused_with_one_line);
     tcase_add_test(tc, rank_and_top_write_the_call_list);
