@@ -1,6 +1,7 @@
 /* leadlab outputs (see report.h). Numbers are printed with fixed formats so that two runs
  * with the same results give byte-identical files; timings live only in the CSV and JSON. */
 #include "report.h"
+#include "gains.h"
 #include "labels.h"
 #include "manifest.h"
 #include "report_html.h"
@@ -148,11 +149,6 @@ static void csv_number(FILE *out, double v)
         fprintf(out, "%.6f", v);
 }
 
-static const char *const metric_labels[] = {"F1", "precision", "recall", "ROC-AUC",
-                                            "PR-AUC", "MCC", "bal. acc."};
-static const char *const metric_keys[] = {"f1", "precision", "recall", "roc_auc",
-                                          "pr_auc", "mcc", "balanced_accuracy"};
-
 /* Text inside a Markdown table cell: a '|' would end the cell and a newline the row. */
 static void md_cell(FILE *out, const char *s)
 {
@@ -223,6 +219,27 @@ static void md_importances(FILE *out, const ll_spec *spec, const ll_run_result *
     fputc('\n', out);
 }
 
+/* Under the table, in the sales team's terms: what calling the best row's top 10 % of leads
+ * yields, as means over its finished folds (ll_row_top_k). Nothing when the row has no
+ * finished cell or no fold held a buyer. -1 when memory runs out. */
+static int md_call_sentence(FILE *out, const ll_run_result *run, const ll_summary_row *best,
+                            char **model_short, char **sampler_short)
+{
+    if (best->cells == best->failed + best->pending)
+        return 0;
+    ll_at_k mean;
+    size_t cells;
+    if (ll_row_top_k(run, best->model, best->sampler, 0.1, &mean, &cells) != 0)
+        return -1;
+    if (!cells || isnan(mean.recall) || isnan(mean.precision) || isnan(mean.lift))
+        return 0;
+    fprintf(out, "\nCalling the top 10 %% of leads by %s | %s reaches %.0f %% of buyers "
+                 "(precision %.2f, lift %.1f).\n",
+            model_short[best->model], sampler_short[best->sampler], 100.0 * mean.recall,
+            mean.precision, mean.lift);
+    return 0;
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -264,14 +281,14 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         fprintf(out, " F1 (tuned cut) | F1 @%.2g | cut |", spec->threshold);
     else
         fputs(" F1 |", out);
-    for (int k = 1; k < 7; k++)
-        if (spec->metrics & (1u << k) || k == metric)
-            fprintf(out, " %s |", metric_labels[k]);
+    int shown[LL_SUM_N];
+    size_t n_shown = ll_shown_metrics(spec, shown);
+    char label[64];
+    for (size_t k = 0; k < n_shown; k++)
+        fprintf(out, " %s |", ll_metric_label_at(shown[k], spec->at, label, sizeof label));
     fputs(" vs best |\n|---:|---|---|", out);
-    int cols = (spec->tune_threshold ? 3 : 1) + 1;
-    for (int k = 1; k < 7; k++)
-        cols += ((spec->metrics >> k) & 1u) || k == metric;
-    for (int k = 0; k < cols; k++)
+    size_t cols = (spec->tune_threshold ? 3 : 1) + 1 + n_shown;
+    for (size_t k = 0; k < cols; k++)
         fputs("---:|", out);
     fputc('\n', out);
     for (size_t i = 0; i < n_rows; i++) {
@@ -286,9 +303,8 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
             md_mean_sd(out, row, LL_SUM_F1_FIXED);
             md_mean_sd(out, row, LL_SUM_THRESHOLD);
         }
-        for (int k = 1; k < 7; k++)
-            if (spec->metrics & (1u << k) || k == metric)
-                md_mean_sd(out, row, k);
+        for (size_t k = 0; k < n_shown; k++)
+            md_mean_sd(out, row, shown[k]);
         if (row->failed) {
             fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
             md_cell(out, row->first_error);
@@ -308,13 +324,15 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     fprintf(out, "\nmean ± sd over %zu cells per row. %s%s%s▼: %s significantly below the best "
                  "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
             spec->folds * spec->repeats, metric ? "Ranked by " : "",
-            metric ? ll_metric_label(metric) : "", metric ? ". " : "", ll_metric_label(metric));
+            metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
+            metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
+    int sentence = md_call_sentence(out, run, &rows[0], model_short, sampler_short);
     md_full_labels(out, spec, model_short, sampler_short);
     md_importances(out, spec, run);
     ll_labels_free(model_short, spec->n_models);
     ll_labels_free(sampler_short, spec->n_samplers);
     free(rows);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || sentence != 0 ? -1 : 0;
 }
 
 static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
@@ -331,8 +349,17 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
         return -1;
     }
     fputs("rank,config,sampler,cells,failed", out);
-    for (int k = 0; k < 7; k++)
-        fprintf(out, ",%s_mean,%s_sd", metric_keys[k], metric_keys[k]);
+    /* The classic metrics, then what the scores give: brier, log_loss, ece, top-k. */
+    int cols[LL_SUM_N];
+    size_t n_cols = 0;
+    char key[64];
+    for (int k = 0; k < LL_SUM_AT + (int)spec->n_at; k++)
+        if (k != LL_SUM_F1_FIXED && k != LL_SUM_THRESHOLD)
+            cols[n_cols++] = k;
+    for (size_t k = 0; k < n_cols; k++) {
+        ll_metric_key_at(cols[k], spec->at, key, sizeof key);
+        fprintf(out, ",%s_mean,%s_sd", key, key);
+    }
     fputs(",fit_seconds,predict_seconds,f1_fixed_mean,f1_fixed_sd,threshold_mean,"
           "p_vs_best,error,pending", out);
     for (size_t k = 0; k < n_mcols + n_scols; k++) {
@@ -347,11 +374,11 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
         fputc(',', out);
         ll_csv_field(out, spec->samplers[row->sampler].label);
         fprintf(out, ",%zu,%zu", row->cells, row->failed);
-        for (int k = 0; k < 7; k++) {
+        for (size_t k = 0; k < n_cols; k++) {
             fputc(',', out);
-            csv_number(out, row->mean[k]);
+            csv_number(out, row->mean[cols[k]]);
             fputc(',', out);
-            csv_number(out, row->sd[k]);
+            csv_number(out, row->sd[cols[k]]);
         }
         fprintf(out, ",%.6f,%.6f,", row->fit_seconds, row->predict_seconds);
         csv_number(out, row->mean[LL_SUM_F1_FIXED]);
@@ -383,8 +410,11 @@ static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result 
 {
     fputs("config,sampler,repeat,fold,status,seed,train_rows,train_positives,resampled_rows,"
           "resampled_positives,test_rows,test_positives,threshold,tp,fp,tn,fn,precision,recall,"
-          "f1,f1_fixed,roc_auc,pr_auc,mcc,balanced_accuracy,fit_seconds,predict_seconds,error\n",
-          out);
+          "f1,f1_fixed,roc_auc,pr_auc,mcc,balanced_accuracy,brier,log_loss,ece", out);
+    char key[64];
+    for (size_t k = 0; k < spec->n_at; k++)
+        fprintf(out, ",%s", ll_metric_key_at(LL_SUM_AT + (int)k, spec->at, key, sizeof key));
+    fputs(",fit_seconds,predict_seconds,error\n", out);
     for (size_t m = 0; m < run->n_models; m++)
         for (size_t s = 0; s < run->n_samplers; s++)
             for (size_t rep = 0; rep < run->repeats; rep++)
@@ -410,6 +440,11 @@ static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result 
                         fputc(',', out);
                         if (c->status == LL_CELL_OK)
                             csv_number(out, v[k]);
+                    }
+                    for (size_t k = 0; k < 3 + spec->n_at; k++) {
+                        fputc(',', out);
+                        if (c->status == LL_CELL_OK)
+                            csv_number(out, c->score_metrics[k]);
                     }
                     fprintf(out, ",%.6f,%.6f,", c->fit.fit_seconds, c->fit.predict_seconds);
                     ll_csv_field(out, c->error);

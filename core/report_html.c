@@ -10,6 +10,7 @@
 #include "labels.h"
 #include "params.h"
 #include "report.h"
+#include "report_charts.h"
 #include "summary.h"
 #include "svg.h"
 
@@ -181,12 +182,16 @@ static void write_leaderboard(const page *p)
 {
     FILE *out = p->out;
     const ll_spec *spec = p->spec;
+    char metric_label[64], label[64];
+    ll_metric_label_at(p->metric, spec->at, metric_label, sizeof metric_label);
+    int shown[LL_SUM_N];
+    size_t n_shown = ll_shown_metrics(spec, shown);
     fputs("<section id=\"leaderboard\"><h2>Leaderboard</h2>\n<p class=\"caption\">", out);
     fprintf(out, "Ranked by mean %s over the cells of each row (mean <span class=\"sd\">± sd"
                  "</span>). ▼: %s significantly below the best row (corrected resampled t-test, "
                  "Nadeau &amp; Bengio 2003, p &lt; 0.05). Labels show the parameters that vary; "
                  "hover a label for the full configuration.</p>\n",
-            ll_metric_label(p->metric), ll_metric_label(p->metric));
+            metric_label, metric_label);
     fputs("<div class=\"scroll\"><table>\n<thead><tr><th>#</th><th class=\"l\">model</th>"
           "<th class=\"l\">sampler</th>",
           out);
@@ -196,9 +201,8 @@ static void write_leaderboard(const page *p)
         fprintf(out, "<th>F1 @%.2g</th>", spec->threshold);
     /* Significance beside F1, where it is seen first; the other metrics after it. */
     fputs("<th class=\"l\">vs best</th>", out);
-    for (int k = 1; k < 7; k++)
-        if (spec->metrics & (1u << k) || k == p->metric)
-            fprintf(out, "<th>%s</th>", ll_metric_label(k));
+    for (size_t k = 0; k < n_shown; k++)
+        fprintf(out, "<th>%s</th>", ll_metric_label_at(shown[k], spec->at, label, sizeof label));
     fputs("</tr></thead>\n<tbody>\n", out);
     for (size_t i = 0; i < p->n_rows; i++) {
         const ll_summary_row *row = &p->rows[i];
@@ -217,9 +221,8 @@ static void write_leaderboard(const page *p)
             td_mean_sd(out, row, LL_SUM_THRESHOLD);
         }
         write_status_cell(out, row, i);
-        for (int k = 1; k < 7; k++)
-            if (spec->metrics & (1u << k) || k == p->metric)
-                td_mean_sd(out, row, k);
+        for (size_t k = 0; k < n_shown; k++)
+            td_mean_sd(out, row, shown[k]);
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table></div>\n</section>\n", out);
@@ -909,7 +912,8 @@ int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
                    const ll_run_result *run, const ll_report_context *ctx)
 {
     page p = {out, spec, data, run, ctx, NULL, 0, NULL, NULL, spec->sort_metric};
-    if (p.metric < 0 || p.metric > LL_SUM_BALANCED_ACCURACY)
+    if (p.metric < 0 || p.metric >= LL_SUM_AT + (int)spec->n_at ||
+        p.metric == LL_SUM_F1_FIXED || p.metric == LL_SUM_THRESHOLD)
         p.metric = LL_SUM_F1;
     int rc = -1;
     if (ll_spec_short_labels(spec, &p.model_short, &p.sampler_short) != 0)
@@ -926,12 +930,19 @@ int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
     if (write_curves(&p, 0) != 0 || write_curves(&p, 1) != 0)
         goto out;
     fputs("</div>\n<div class=\"grid2\">\n", out);
-    const ll_summary_row *best = NULL;
-    top_rows(&p, &best, 1);
-    if (write_threshold_chart(&p, best) != 0)
+    /* What calling best-first yields, then how far the scores are probabilities beside the
+     * cut chosen on them, then what that cut gives. */
+    const ll_summary_row *top[TOP_CURVES];
+    size_t n_top = top_rows(&p, top, TOP_CURVES);
+    const ll_summary_row *best = n_top ? top[0] : NULL;
+    ll_html_charts charts = {out, spec, run, p.model_short, p.sampler_short};
+    if (ll_html_gains(&charts, top, n_top) != 0 || ll_html_lift(&charts, best) != 0)
         goto out;
-    write_confusion(&p, best);
+    fputs("</div>\n<div class=\"grid2\">\n", out);
+    if (ll_html_reliability(&charts, best) != 0 || write_threshold_chart(&p, best) != 0)
+        goto out;
     fputs("</div>\n", out);
+    write_confusion(&p, best);
     if (write_importances(&p) != 0)
         goto out;
     write_samplers(&p);

@@ -17,17 +17,25 @@ import sys
 import zlib
 from html.parser import HTMLParser
 
-SECTIONS = ["summary", "leaderboard", "f1-bars", "pr-curves", "roc-curves", "threshold",
-            "confusion", "importances", "samplers", "timings", "provenance"]
+SECTIONS = ["summary", "leaderboard", "f1-bars", "pr-curves", "roc-curves", "gains", "lift",
+            "reliability", "threshold", "confusion", "importances", "samplers", "timings",
+            "provenance"]
 # chart id -> (element, minimum count) it must draw
 CHARTS = {
     "chart-f1": [("rect", 3), ("circle", 3), ("text", 5)],
     "chart-pr": [("path", 4), ("text", 8)],
     "chart-roc": [("path", 4), ("text", 8)],
+    # top rows' curves, random, perfect and the 10 % guide; the best row's dot at 10 %
+    "chart-gains": [("path", 6), ("circle", 1), ("text", 12)],
+    # ten decile bars, each with its value, and the lift-1 line
+    "chart-lift": [("rect", 10), ("path", 2), ("text", 20)],
+    # ten bins of the best row (dots), the line through them and the diagonal
+    "chart-reliability": [("circle", 10), ("path", 3), ("text", 8)],
     "chart-threshold": [("path", 5), ("text", 8)],
     "chart-importances": [("rect", 3), ("text", 5)],
 }
-BAR_CHARTS = {"chart-f1", "chart-importances"}  # bars, not curves
+# bars or dots, not curves (the reliability line has only one point per bin)
+BAR_CHARTS = {"chart-f1", "chart-importances", "chart-lift", "chart-reliability"}
 
 
 class Dom(HTMLParser):

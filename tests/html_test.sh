@@ -81,7 +81,7 @@ fi
 run_browser $flags --window-size=1366,900 --screenshot="$out/report.png" "$url" \
     >>"$out/browser.log" 2>&1 || fail "chromium --screenshot failed"
 # shellcheck disable=SC2086
-run_browser $flags --window-size=1366,4200 --screenshot="$out/report-full.png" "$url" \
+run_browser $flags --window-size=1366,5800 --screenshot="$out/report-full.png" "$url" \
     >>"$out/browser.log" 2>&1 || fail "chromium --screenshot (full page) failed"
 [ -s "$out/report.png" ] || fail "no screenshot"
 

@@ -211,6 +211,11 @@ START_TEST(short_labels_keep_what_varies)
     /* ...and when two labels would collide, that plugin keeps its full labels */
     const char *d[] = {"svm(C=1,gamma=scale)", "svm(gamma=scale,C=1)", "knn(k=3)"};
     expect_short(d, 3, (const char *[]){"svm(C=1,gamma=scale)", "svm(gamma=scale,C=1)", "knn"});
+    /* a calibration suffix stays, and does not count as a parameter */
+    const char *e[] = {"sgb(n_estimators=100)", "sgb(n_estimators=100) [isotonic]",
+                       "dnn(hidden=[64, 64]) [sigmoid]", "ridge [isotonic]"};
+    expect_short(e, 4, (const char *[]){"sgb", "sgb [isotonic]", "dnn [sigmoid]",
+                                        "ridge [isotonic]"});
     char buf[32];
     ck_assert_uint_eq(ll_label_trim("logreg(C=0.1) | smote", 10, buf, sizeof buf), 10);
     ck_assert_str_eq(buf, "logreg(C=…");
@@ -497,6 +502,55 @@ START_TEST(sort_by_another_metric)
 }
 END_TEST
 
+/* --sort brier ranks ascending (lower is better); top-k columns come out per row and per
+ * cell, and each cell's lift is its precision over its fold's base rate. */
+START_TEST(sort_by_brier_and_top_k_columns)
+{
+    char *out = run_spec("brier", CLI_DATA CLI_GRID
+                         "metrics: [f1, {recall_at: 0.1}, {precision_at: 0.1}, {lift_at: 0.1}]\n",
+                         "--sort brier", 0);
+    free(out);
+    char folder[600];
+    snprintf(folder, sizeof folder, "%s/brier", dir);
+    char *md = read_in(folder, "leaderboard.md");
+    ck_assert_msg(strstr(md, "| Brier | recall@10% | precision@10% | lift@10% |"), "%s", md);
+    ck_assert_msg(strstr(md, "Ranked by Brier."), "%s", md);
+    free(md);
+    char *csv = read_in(folder, "leaderboard.csv");
+    int col = column_of(csv, "brier_mean");
+    ck_assert_int_ge(column_of(csv, "recall_at_0.1_sd"), 0);
+    double previous = -INFINITY;
+    for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char v[32];
+        csv_field(line + 1, col, v, sizeof v);
+        ck_assert_msg(strtod(v, NULL) >= previous, "Brier %s after %f", v, previous);
+        previous = strtod(v, NULL);
+    }
+    free(csv);
+    char *cells = read_in(folder, "cells.csv");
+    int c_rows = column_of(cells, "test_rows"), c_pos = column_of(cells, "test_positives");
+    int c_prec = column_of(cells, "precision_at_0.1"), c_lift = column_of(cells, "lift_at_0.1");
+    int c_rec = column_of(cells, "recall_at_0.1");
+    size_t checked = 0;
+    for (char *line = strchr(cells, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char v[5][32];
+        int at[5] = {c_rows, c_pos, c_prec, c_lift, c_rec};
+        for (int k = 0; k < 5; k++)
+            csv_field(line + 1, at[k], v[k], sizeof v[k]);
+        double rows = strtod(v[0], NULL), pos = strtod(v[1], NULL);
+        double precision = strtod(v[2], NULL), lift = strtod(v[3], NULL);
+        double recall = strtod(v[4], NULL);
+        ck_assert_double_eq_tol(lift, precision / (pos / rows), 1e-5);
+        /* buyers reached = precision * round(0.1 n) = recall * buyers */
+        double m = floor(0.1 * rows + 0.5);
+        ck_assert_double_eq_tol(precision * m, recall * pos, 1e-4);
+        checked++;
+    }
+    ck_assert_uint_gt(checked, 3);
+    free(cells);
+}
+END_TEST
+
 /* Display columns of a UTF-8 line. */
 static size_t line_columns(const char *s, size_t len)
 {
@@ -659,6 +713,7 @@ int main(void)
     tcase_add_checked_fixture(cli, setup, NULL);
     tcase_add_test(cli, csv_parameter_columns_and_short_labels);
     tcase_add_test(cli, sort_by_another_metric);
+    tcase_add_test(cli, sort_by_brier_and_top_k_columns);
     tcase_add_test(cli, show_fits_the_width);
     tcase_add_test(cli, compare_pairs_same_folds_only);
     tcase_add_test(cli, reruns_leave_no_stale_files);
