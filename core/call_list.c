@@ -52,35 +52,10 @@ int ll_call_list_top_rows(const ll_top_request *top, size_t n, size_t *m, ll_err
     return 0;
 }
 
-typedef struct {
-    double score;
-    size_t row;
-} ranked_row;
-
-/* Descending score, then ascending row: a total order, so qsort (not stable itself) gives the
- * one stable ranking whatever its algorithm. */
-static int by_score_then_row(const void *pa, const void *pb)
-{
-    const ranked_row *a = pa, *b = pb;
-    if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return (a->row > b->row) - (a->row < b->row);
-}
-
 int ll_call_list_order(const double *score, size_t n, size_t *order, ll_error *err)
 {
-    if (n == 0)
-        return 0;
-    ranked_row *rows = malloc(n * sizeof *rows);
-    if (!rows)
+    if (ll_rank_rows(score, n, 0, order) != 0)
         return ll_error_set(err, "out of memory ranking %zu rows", n);
-    /* NaN compares unequal to everything, which would break the comparator's total order. */
-    for (size_t i = 0; i < n; i++)
-        rows[i] = (ranked_row){isnan(score[i]) ? -INFINITY : score[i], i};
-    qsort(rows, n, sizeof *rows, by_score_then_row);
-    for (size_t i = 0; i < n; i++)
-        order[i] = rows[i].row;
-    free(rows);
     return 0;
 }
 

@@ -11,41 +11,38 @@ typedef struct {
     size_t row;
 } ranked_row;
 
-/* Higher score first, then the earlier row: a total order, so qsort's instability cannot
- * reorder ties and the result is the same on every platform. */
-static int best_first(const void *a, const void *b)
-{
-    const ranked_row *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->row < y->row ? -1 : x->row > y->row;
-}
-
-/* Lower score first, then the earlier row (ll_ece's order). */
-static int lowest_first(const void *a, const void *b)
-{
-    const ranked_row *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? -1 : 1;
-    return x->row < y->row ? -1 : x->row > y->row;
-}
-
 static int scored(double s) { return s >= 0.0; } /* false for NaN and leadlab's -1 */
 
-/* The scored rows in the order `cmp` gives; *m receives their count. NULL when memory runs
- * out (a valid pointer with m = 0 otherwise). */
-static ranked_row *rank_rows(const double *score, size_t n, int (*cmp)(const void *, const void *),
-                             size_t *m)
+/* The scored rows ranked as ll_rank_rows ranks them (best first, or lowest first with
+ * `ascending`); *m receives their count. NULL when memory runs out (a valid pointer with m = 0
+ * otherwise). */
+static ranked_row *rank_rows(const double *score, size_t n, int ascending, size_t *m)
 {
     ranked_row *rows = malloc((n ? n : 1) * sizeof *rows);
+    double *kept = malloc((n ? n : 1) * sizeof *kept);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
     *m = 0;
-    if (!rows)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (scored(score[i]))
-            rows[(*m)++] = (ranked_row){score[i], i};
-    qsort(rows, *m, sizeof *rows, cmp);
-    return rows;
+    if (rows && kept && order) {
+        for (size_t i = 0; i < n; i++)
+            if (scored(score[i])) {
+                rows[*m] = (ranked_row){score[i], i};
+                kept[(*m)++] = score[i];
+            }
+        if (ll_rank_rows(kept, *m, ascending, order) == 0) {
+            /* order indexes the kept rows; rows[] is in row order, so reorder a copy */
+            for (size_t i = 0; i < *m; i++)
+                order[i] = rows[order[i]].row;
+            for (size_t i = 0; i < *m; i++)
+                rows[i] = (ranked_row){score[order[i]], order[i]};
+            free(kept);
+            free(order);
+            return rows;
+        }
+    }
+    free(rows);
+    free(kept);
+    free(order);
+    return NULL;
 }
 
 size_t ll_scored_rows(const uint8_t *y, const double *score, size_t n, uint8_t *y_out,
@@ -72,7 +69,7 @@ int ll_gains_curve(const uint8_t *y, const double *score, size_t n, size_t max_p
 {
     memset(out, 0, sizeof *out);
     size_t m;
-    ranked_row *rows = rank_rows(score, n, best_first, &m);
+    ranked_row *rows = rank_rows(score, n, 0, &m);
     if (!rows)
         return -1;
     if (max_points < 2)
@@ -110,7 +107,7 @@ int ll_decile_lift(const uint8_t *y, const double *score, size_t n, ll_decile ou
                    double *base_rate)
 {
     size_t m;
-    ranked_row *rows = rank_rows(score, n, best_first, &m);
+    ranked_row *rows = rank_rows(score, n, 0, &m);
     if (!rows)
         return -1;
     for (size_t d = 0; d < LL_DECILES; d++)
@@ -144,7 +141,7 @@ int ll_reliability_bins(const uint8_t *y, const double *score, size_t n, size_t 
 {
     *n_bins = 0;
     size_t m;
-    ranked_row *rows = rank_rows(score, n, lowest_first, &m);
+    ranked_row *rows = rank_rows(score, n, 1, &m);
     if (!rows)
         return -1;
     size_t used = bins < m ? bins : m;

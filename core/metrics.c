@@ -320,6 +320,29 @@ double ll_corrected_ttest_p(const double *a, const double *b, size_t n, double t
     return p;
 }
 
+int ll_rank_rows(const double *score, size_t n, int ascending, size_t *order)
+{
+    if (n == 0)
+        return 0;
+    const double *by = score;
+    double *negated = NULL;
+    if (ascending) { /* negated scores keep ties in ascending row order */
+        if (!(negated = malloc(n * sizeof *negated)))
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            negated[i] = isnan(score[i]) ? NAN : -score[i];
+        by = negated;
+    }
+    scored_row *ranked = rank_by_score(by, n);
+    free(negated);
+    if (!ranked)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        order[i] = ranked[i].row;
+    free(ranked);
+    return 0;
+}
+
 /* ---- the top k of a fold ----------------------------------------------------------------- */
 
 size_t ll_top_count(size_t n, double k)
@@ -385,17 +408,9 @@ double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *fai
         *failed = 0;
     if (n == 0 || bins == 0)
         return NAN;
-    /* rank_by_score sorts descending with ties by row; walking it backwards gives ascending
-     * scores, but ties by descending row. Negated scores keep ties by row order ascending. */
-    double *neg = malloc(n * sizeof *neg);
-    scored_row *ranked = NULL;
-    if (neg) {
-        for (size_t i = 0; i < n; i++)
-            neg[i] = -p[i];
-        ranked = rank_by_score(neg, n);
-    }
-    free(neg);
-    if (!ranked) {
+    size_t *order = malloc(n * sizeof *order);
+    if (!order || ll_rank_rows(p, n, 1, order) != 0) {
+        free(order);
         if (failed)
             *failed = 1;
         return -1.0;
@@ -408,12 +423,12 @@ double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *fai
         size_t size = base + (b < extra), end = start + size;
         double sum_y = 0.0, sum_p = 0.0;
         for (size_t i = start; i < end; i++) {
-            sum_y += y[ranked[i].row] != 0;
-            sum_p += p[ranked[i].row];
+            sum_y += y[order[i]] != 0;
+            sum_p += p[order[i]];
         }
         ece += fabs(sum_y - sum_p) / (double)n; /* (size / n) |mean y - mean p| */
         start = end;
     }
-    free(ranked);
+    free(order);
     return ece;
 }

@@ -80,6 +80,11 @@ typedef struct {
 } ll_at_metric;
 #define LL_MAX_AT 12 /* top-k metrics one spec may ask for */
 
+/* The order every top-k metric, call list and chart ranks rows in: order[0..n) = row indices
+ * by descending score (ascending with `ascending`), ties by ascending row, NaN as -inf.
+ * order is the caller's. Returns 0, or -1 on allocation failure. */
+int ll_rank_rows(const double *score, size_t n, int ascending, size_t *order);
+
 /* round(k n) half away from zero, at least 1 (0 when n = 0). */
 size_t ll_top_count(size_t n, double k);
 

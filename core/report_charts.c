@@ -30,24 +30,11 @@ static void row_label(const ll_html_charts *c, size_t model, size_t sampler, int
              full ? c->spec->samplers[sampler].label : c->sampler_short[sampler]);
 }
 
-/* The square frame of the page's other curve charts (report_html.c), so that charts side by
- * side in a grid row scale alike. */
+/* The square frame of the page's other curve charts, with room for a legend below. */
 static void frame(ll_chart_spec *sp, const char *id, const char *title, const char *x,
                   const char *y, size_t legend_items)
 {
-    memset(sp, 0, sizeof *sp);
-    sp->id = id;
-    sp->title = title;
-    sp->width = 600;
-    sp->left = 62;
-    sp->right = 18;
-    sp->top = 34;
-    sp->bottom = 56 + ll_legend_height(legend_items);
-    sp->height = 394 + sp->bottom;
-    sp->x_label = x;
-    sp->y_label = y;
-    sp->x_max = 1;
-    sp->y_max = 1;
+    ll_chart_square(sp, id, title, x, y, ll_legend_height(legend_items));
 }
 
 /* The scored rows of one row's first repeat (ll_scored_rows): what ll_metrics_at and ll_ece,

@@ -367,21 +367,7 @@ static size_t top_rows(const page *p, const ll_summary_row **top, size_t cap)
 static void chart_frame(ll_chart_spec *sp, const char *id, const char *title, const char *x,
                         const char *y)
 {
-    memset(sp, 0, sizeof *sp);
-    sp->id = id;
-    sp->title = title;
-    sp->width = 600;
-    sp->height = 450;
-    sp->left = 62;
-    sp->right = 18;
-    sp->top = 34;
-    sp->bottom = 56;
-    sp->x_label = x;
-    sp->y_label = y;
-    sp->x_min = 0;
-    sp->x_max = 1;
-    sp->y_min = 0;
-    sp->y_max = 1;
+    ll_chart_square(sp, id, title, x, y, 0);
 }
 
 static int write_curves(const page *p, int roc)

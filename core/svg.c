@@ -324,6 +324,24 @@ enum { LEGEND_LINE = FONT_PX + 7, LEGEND_PAD = 8 };
 
 double ll_legend_height(size_t n) { return 2 * LEGEND_PAD + LEGEND_LINE * (double)n - 6; }
 
+void ll_chart_square(ll_chart_spec *sp, const char *id, const char *title, const char *x_label,
+                     const char *y_label, double extra_bottom)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->id = id;
+    sp->title = title;
+    sp->width = 600;
+    sp->left = 62;
+    sp->right = 18;
+    sp->top = 34;
+    sp->bottom = 56 + extra_bottom;
+    sp->height = 394 + sp->bottom;
+    sp->x_label = x_label;
+    sp->y_label = y_label;
+    sp->x_max = 1;
+    sp->y_max = 1;
+}
+
 void ll_chart_legend(ll_chart *c, const ll_legend_item *items, size_t n, int where,
                      size_t max_chars)
 {

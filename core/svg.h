@@ -94,6 +94,12 @@ enum { LL_LEGEND_TOP_LEFT, LL_LEGEND_TOP_RIGHT, LL_LEGEND_BOTTOM_LEFT, LL_LEGEND
 /* Height in px a legend of n items takes (for the bottom margin of LL_LEGEND_BELOW). */
 double ll_legend_height(size_t n);
 
+/* The report's square chart frame (600 wide, a 394-high plot area plus the axis labels and
+ * `extra_bottom` below it, say a legend's ll_legend_height), over [0, 1] x [0, 1], so charts
+ * side by side in a grid row scale alike. */
+void ll_chart_square(ll_chart_spec *sp, const char *id, const char *title, const char *x_label,
+                     const char *y_label, double extra_bottom);
+
 typedef struct {
     const char *label;
     const char *tooltip; /* may be NULL */
