@@ -81,7 +81,8 @@ _leadlab()
     if (( ! operands_only )); then
         case $prev in
             --sort)
-                _leadlab_words "$cur" f1 precision recall roc_auc pr_auc mcc balanced_accuracy
+                _leadlab_words "$cur" f1 precision recall roc_auc pr_auc mcc balanced_accuracy \
+                    brier log_loss ece recall_at_0.1 precision_at_0.1 lift_at_0.1
                 return ;;
             --isolation) _leadlab_words "$cur" process none; return ;;
             --model) _leadlab_files "$cur" llm; return ;;

@@ -15,7 +15,7 @@ static const ll_cli_option run_opts[] = {
     {"set", 0, "KEY.PATH=VALUE", "override one spec value (repeatable, up to 64)"},
     {"fresh", 0, NULL, "start over: ignore the cells in OUTDIR/results.db"},
     {"isolation", 0, "MODE", "process (a crash fails one cell) or none (threads)"},
-    {"sort", 0, "METRIC", "rank by f1, pr_auc, roc_auc, mcc, precision, ..."},
+    {"sort", 0, "METRIC", "rank by f1, pr_auc, brier, recall_at_0.1, lift@10%, ..."},
     {"verbose", 'v', NULL, "progress and plugin info logs; -vv adds debug logs"},
     {"quiet", 'q', NULL, "only errors: no progress, no plugin warnings"},
 };

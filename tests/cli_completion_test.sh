@@ -53,8 +53,9 @@ expect "p.so sub" no-such-leadlab check-plugin ""
 expect "knn" "$leadlab" check-plugin kn
 expect "bagging dnn knn logreg none p.so ridge sgb smote sub svm undersample" \
     "$leadlab" check-plugin ""
-expect "pr_auc precision" leadlab run a.yaml --sort p
-expect "pr_auc precision" leadlab run a.yaml --sort = p
+expect "pr_auc precision precision_at_0.1" leadlab run a.yaml --sort p
+expect "pr_auc precision precision_at_0.1" leadlab run a.yaml --sort = p
+expect "balanced_accuracy brier" leadlab run a.yaml --sort b
 expect "none process" leadlab run a.yaml --isolation ""
 expect "--fresh" leadlab run a.yaml --fr
 expect "a.yaml sub" leadlab run -- ""
