@@ -526,6 +526,10 @@ static void write_spec(FILE *f, const plan *p)
               "out-of-fold scores\n", f);
     else
         fputs("threshold: 0.5  # too few positives for a nested tuning of the cut\n", f);
+    fputs("# beside F1: the share of positives in the top 10 % of scores, and how honest the\n"
+          "# probabilities are (lower Brier is better; add calibrate: {method: [none, "
+          "isotonic]})\n"
+          "metrics: [f1, pr_auc, brier, {recall_at: 0.1}, {lift_at: 0.1}]\n", f);
     fprintf(f, "output: {dir: results/%s}\n", p->name);
     size_t configs = 0;
     for (size_t m = 0; m < sizeof study_models / sizeof *study_models; m++)

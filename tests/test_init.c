@@ -108,6 +108,7 @@ START_TEST(every_column_gets_its_role)
     /* the study */
     expect_line(spec, "cv: {folds: 5, repeats: 1, seed: 42}");
     expect_line(spec, "threshold: {tune: f1, folds: 3, fixed: 0.5}");
+    expect_line(spec, "metrics: [f1, pr_auc, brier, {recall_at: 0.1}, {lift_at: 0.1}]");
     expect_line(spec, "preprocess: {scale: zscore}");
     expect_line(spec, "output: {dir: results/spec}\n");
     expect_line(spec, "# 13 configs x 3 samplers x 5 folds = 195 cells; about ");
