@@ -504,14 +504,7 @@ static int read_calibrate(reader *r, const ll_ynode *node, ll_spec *spec)
     long folds = (long)spec->tune_folds;
     if (v && read_long(r, v, "calibrate.folds", 2, 20, &folds) != 0)
         return -1;
-    const ll_ynode *th = ll_ymap_get(spec->tree, "threshold");
-    const ll_ynode *t = th && th->kind == LL_Y_MAP ? ll_ymap_get(th, "folds") : NULL;
-    if (v && t && spec->tune_threshold && (size_t)folds != spec->tune_folds)
-        return fail_at(r, v, "calibrate.folds", "%ld, but threshold.folds is %zu: the cut is "
-                       "chosen on the calibrated inner scores, so both use the same folds",
-                       folds, spec->tune_folds);
-    spec->calibrate_folds = (size_t)folds;
-    spec->tune_folds = (size_t)folds;
+    const ll_ynode *folds_node = v;
     if (!(v = ll_ymap_get(node, "method")))
         return fail_at(r, node, "calibrate", "'method' is required (%s, or a list of them)", all);
     size_t n = v->kind == LL_Y_SEQ ? v->n : 1;
@@ -534,6 +527,19 @@ static int read_calibrate(reader *r, const ll_ynode *node, ll_spec *spec)
             if (methods[j] == methods[i])
                 return fail_at(r, m, "calibrate.method", "'%s' appears twice", m->text);
     }
+    int calibrates = 0;
+    for (size_t i = 0; i < n; i++)
+        calibrates |= methods[i] != LL_CALIBRATE_NONE;
+    const ll_ynode *th = ll_ymap_get(spec->tree, "threshold");
+    const ll_ynode *t = th && th->kind == LL_Y_MAP ? ll_ymap_get(th, "folds") : NULL;
+    if (calibrates && folds_node && t && spec->tune_threshold &&
+        (size_t)folds != spec->tune_folds)
+        return fail_at(r, folds_node, "calibrate.folds", "%ld, but threshold.folds is %zu: the "
+                       "cut is chosen on the calibrated inner scores, so both use the same folds",
+                       folds, spec->tune_folds);
+    spec->calibrate_folds = (size_t)folds;
+    if (calibrates)
+        spec->tune_folds = (size_t)folds;
     size_t n_models = spec->n_models;
     ll_config *grown = calloc(n_models * n, sizeof *grown);
     if (!grown)
