@@ -2,6 +2,7 @@
 #include "params.h"
 #include "json.h"
 #include "text.h"
+#include "leadlab/rng.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -302,39 +303,232 @@ static int is_grid(const ll_param *def, const ll_ynode *node)
     return node->n > 0 && node->items[0]->kind == LL_Y_SEQ;
 }
 
-int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *file,
-                     const char *where, ll_params ***out, size_t *n_out, ll_error *err)
+/* ---- distributions ---- */
+
+/* How a key's values are used: DIST_NONE is a value or a grid; the others are drawn. */
+typedef enum { DIST_NONE, DIST_UNIFORM, DIST_LOGUNIFORM, DIST_INT, DIST_CHOICE } dist_kind;
+static const char *const dist_names[] = {"", "uniform", "loguniform", "int", "choice"};
+#define DIST_WORDS "uniform|loguniform|int|choice"
+
+int ll_params_has_distribution(const ll_ynode *map)
 {
-    *out = NULL;
-    *n_out = 0;
+    if (!map || map->kind != LL_Y_MAP)
+        return 0;
+    for (size_t k = 0; k < map->n; k++)
+        if (map->items[k]->kind == LL_Y_MAP)
+            return 1;
+    return 0;
+}
+
+static const char *type_words(ll_param_type type)
+{
+    switch (type) {
+    case LL_P_INT:
+        return "integers";
+    case LL_P_REAL:
+        return "real numbers";
+    case LL_P_STR:
+        return "words";
+    case LL_P_BOOL:
+        return "true or false";
+    default:
+        return "lists";
+    }
+}
+
+/* What to write instead of a distribution that does not fit a parameter's type. */
+static const char *type_hint(ll_param_type type)
+{
+    if (type == LL_P_INT)
+        return "use {int: [a, b]} or {choice: [v, ...]}";
+    if (type == LL_P_REAL)
+        return "use {uniform: [a, b]}, {loguniform: [a, b]} or {choice: [v, ...]}";
+    return "use {choice: [v, ...]}";
+}
+
+/* Parses a distribution mapping of parameter `def`: the bounds (two values) or the choices,
+ * each validated as a single value of the parameter, into a malloc'd array *vals. */
+static int parse_distribution(const ll_param *def, const ll_ynode *node, const char *file,
+                              const char *where, dist_kind *kind, param_value **vals,
+                              size_t *n_vals, ll_error *err)
+{
+    *vals = NULL;
+    *n_vals = 0;
+    if (node->n != 1)
+        return ll_error_set(err, "%s: %s.%s: expected one distribution ({uniform: [a, b]}, "
+                            "{loguniform: [a, b]}, {int: [a, b]} or {choice: [v, ...]}), got a "
+                            "mapping of %zu keys", ll_ynode_where(node, file), where,
+                            def->name, node->n);
+    const ll_ynode *key = node->keys[0], *list = node->items[0];
+    int k = 0;
+    for (int d = DIST_UNIFORM; d <= DIST_CHOICE; d++)
+        if (!strcmp(key->text, dist_names[d]))
+            k = d;
+    if (!k) {
+        char sugg[64];
+        const char *s = ll_suggest(key->text, DIST_WORDS, sugg, sizeof sugg);
+        return ll_error_set(err, "%s: %s.%s: unknown distribution '%s'%s%s%s (expected one of: "
+                            DIST_WORDS ")", ll_ynode_where(key, file), where, def->name,
+                            key->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+    }
+    *kind = (dist_kind)k;
+    const char *name = dist_names[k];
+    int wants_real = k == DIST_UNIFORM || k == DIST_LOGUNIFORM;
+    if ((wants_real && def->type != LL_P_REAL) || (k == DIST_INT && def->type != LL_P_INT))
+        return ll_error_set(err, "%s: %s.%s: %s draws %s, not %s: %s", ll_ynode_where(key, file),
+                            where, def->name, name, wants_real ? "real numbers" : "integers",
+                            type_words(def->type), type_hint(def->type));
+    if (list->kind != LL_Y_SEQ)
+        return ll_error_set(err, "%s: %s.%s: %s takes a list (%s), got %s",
+                            ll_ynode_where(list, file), where, def->name, name,
+                            k == DIST_CHOICE ? "[v, ...]" : "[low, high]",
+                            ll_ynode_kind_name(list->kind));
+    if (k == DIST_CHOICE && list->n == 0)
+        return ll_error_set(err, "%s: %s.%s: choice: the list is empty",
+                            ll_ynode_where(list, file), where, def->name);
+    if (k != DIST_CHOICE && list->n != 2)
+        return ll_error_set(err, "%s: %s.%s: %s takes [low, high], got a list of %zu",
+                            ll_ynode_where(list, file), where, def->name, name, list->n);
+    if (!(*vals = calloc(list->n, sizeof **vals)))
+        return ll_error_set(err, "out of memory");
+    for (size_t i = 0; i < list->n; i++) {
+        const ll_ynode *item = list->items[i];
+        *n_vals = i + 1; /* parse_value leaves a freeable value even when it fails */
+        if (parse_value(def, item, file, where, &(*vals)[i], err) != 0)
+            return -1;
+        /* A bound must be a number: the words some numeric params take ("scale") have no
+         * place on a scale, and .inf none in a draw. */
+        if (k != DIST_CHOICE && !isfinite((*vals)[i].real))
+            return ll_error_set(err, "%s: %s.%s: %s bounds are finite numbers, got '%s'",
+                                ll_ynode_where(item, file), where, def->name, name, item->text);
+    }
+    if (k == DIST_CHOICE)
+        return 0;
+    double lo = (*vals)[0].real, hi = (*vals)[1].real;
+    const char *a = list->items[0]->text, *b = list->items[1]->text;
+    if (k == DIST_INT && lo > hi)
+        return ll_error_set(err, "%s: %s.%s: int needs low <= high, got [%s, %s]",
+                            ll_ynode_where(list, file), where, def->name, a, b);
+    if (k == DIST_UNIFORM && !(lo < hi))
+        return ll_error_set(err, "%s: %s.%s: uniform needs low < high, got [%s, %s]",
+                            ll_ynode_where(list, file), where, def->name, a, b);
+    if (k == DIST_LOGUNIFORM && !(lo > 0 && lo < hi))
+        return ll_error_set(err, "%s: %s.%s: loguniform needs 0 < low < high, got [%s, %s]",
+                            ll_ynode_where(list, file), where, def->name, a, b);
+    return 0;
+}
+
+/* Trial t's value of one key, from a stream of its own (seeded by the caller from the entry,
+ * the trial and the key's name): a listed value (*pick points into vals), or a drawn number
+ * written into *drawn (*pick == drawn). -1 when out of memory. */
+static int draw_value(dist_kind kind, const param_value *vals, size_t n_vals, uint64_t seed,
+                      param_value *drawn, const param_value **pick)
+{
+    ll_rng rng;
+    ll_rng_seed(&rng, seed);
+    if (kind == DIST_NONE || kind == DIST_CHOICE) {
+        *pick = &vals[n_vals > 1 ? ll_rng_below(&rng, n_vals) : 0];
+        return 0;
+    }
+    memset(drawn, 0, sizeof *drawn);
+    char text[40];
+    if (kind == DIST_INT) {
+        long lo = vals[0].integer, hi = vals[1].integer;
+        /* Unsigned arithmetic: the span of [LONG_MIN, LONG_MAX] does not fit a long. */
+        uint64_t span = (uint64_t)hi - (uint64_t)lo;
+        uint64_t r = span == UINT64_MAX ? ll_rng_next(&rng) : ll_rng_below(&rng, span + 1);
+        long v = r <= (uint64_t)LONG_MAX ? lo + (long)r
+                                         : (lo + LONG_MAX) + (long)(r - (uint64_t)LONG_MAX);
+        snprintf(text, sizeof text, "%ld", v);
+        drawn->integer = v;
+        drawn->real = (double)v;
+    } else {
+        double lo = vals[0].real, hi = vals[1].real, u = ll_rng_uniform(&rng), v;
+        if (kind == DIST_UNIFORM)
+            v = lo * (1.0 - u) + hi * u; /* not lo + (hi - lo) u: hi - lo may overflow */
+        else
+            v = exp(log(lo) * (1.0 - u) + log(hi) * u);
+        /* Rounding may step just past a bound, and the schema may exclude what lies beyond. */
+        v = v < lo ? lo : v > hi ? hi : v;
+        ll_shortest_number(text, sizeof text, v);
+        drawn->real = v;
+        drawn->integer = v >= 0x1p63 ? LONG_MAX : v < -0x1p63 ? LONG_MIN : (long)v;
+    }
+    if (!(drawn->text = strdup(text)))
+        return -1;
+    *pick = drawn;
+    return 0;
+}
+
+/* ---- building parameter sets ---- */
+
+/* A parameter mapping read once, from which the grid and random search both build sets. */
+typedef struct {
+    const ll_plugin *plugin;
+    size_t n_given;
+    size_t *given;          /* schema index of the k-th key of the mapping */
+    size_t *options;        /* values in vals[k]: 1, a grid's or a choice's items, or 2 bounds */
+    param_value **vals;
+    dist_kind *dists;       /* per key */
+    param_value *defaults;  /* schema order; those not given */
+    char *names;            /* the schema's names, '|'-separated, for suggestions */
+} given_map;
+
+static void given_map_free(given_map *g)
+{
+    if (g->vals)
+        for (size_t k = 0; k < g->n_given; k++)
+            if (g->vals[k]) {
+                for (size_t o = 0; o < g->options[k]; o++)
+                    value_free(&g->vals[k][o]);
+                free(g->vals[k]);
+            }
+    if (g->defaults)
+        for (size_t i = 0; i < g->plugin->n_params; i++)
+            value_free(&g->defaults[i]);
+    free(g->vals);
+    free(g->defaults);
+    free(g->options);
+    free(g->given);
+    free(g->dists);
+    free(g->names);
+    memset(g, 0, sizeof *g);
+}
+
+/* Validates `map` against the schema into *g. A distribution is parsed (and so validated)
+ * whether or not `sampling`, then refused without it. On failure *g is freed. */
+static int given_map_read(const ll_plugin *plugin, const ll_ynode *map, const char *file,
+                          const char *where, int sampling, given_map *g, ll_error *err)
+{
+    memset(g, 0, sizeof *g);
+    g->plugin = plugin;
     size_t np = plugin->n_params;
     if (map && map->kind == LL_Y_SCALAR && map->text[0] == '\0')
         map = NULL; /* `logreg:` with nothing after it */
     if (map && map->kind != LL_Y_MAP)
         return ll_error_set(err, "%s: %s: expected a mapping of parameters, got %s", ll_ynode_where(map, file), where, ll_ynode_kind_name(map->kind));
     size_t n_given = map ? map->n : 0;
-    /* given[k] = schema index of the k-th key in the spec */
-    size_t *given = calloc(n_given + 1, sizeof *given);
-    size_t *options = calloc(n_given + 1, sizeof *options);
-    param_value *defaults = calloc(np + 1, sizeof *defaults);
-    param_value **choices = calloc(n_given + 1, sizeof *choices);
-    char *names = NULL;
-    int rc = -1;
-    if (!given || !options || !defaults || !choices) {
+    g->given = calloc(n_given + 1, sizeof *g->given);
+    g->options = calloc(n_given + 1, sizeof *g->options);
+    g->defaults = calloc(np + 1, sizeof *g->defaults);
+    g->vals = calloc(n_given + 1, sizeof *g->vals);
+    g->dists = calloc(n_given + 1, sizeof *g->dists);
+    if (!g->given || !g->options || !g->defaults || !g->vals || !g->dists) {
         ll_error_set(err, "out of memory");
-        goto out;
+        goto fail;
     }
+    g->n_given = n_given;
     size_t names_len = 1;
     for (size_t i = 0; i < np; i++)
         names_len += strlen(plugin->params[i].name) + 1;
-    if (!(names = calloc(names_len, 1))) {
+    if (!(g->names = calloc(names_len, 1))) {
         ll_error_set(err, "out of memory");
-        goto out;
+        goto fail;
     }
     for (size_t i = 0; i < np; i++) {
         if (i)
-            strcat(names, "|");
-        strcat(names, plugin->params[i].name);
+            strcat(g->names, "|");
+        strcat(g->names, plugin->params[i].name);
     }
     for (size_t k = 0; k < n_given; k++) {
         const ll_ynode *key = map->keys[k];
@@ -344,126 +538,213 @@ int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *f
                 idx = i;
         if (idx == np) {
             char sugg[64];
-            const char *s = ll_suggest(key->text, names, sugg, sizeof sugg);
+            const char *s = ll_suggest(key->text, g->names, sugg, sizeof sugg);
             ll_error_set(err, "%s: %s: unknown parameter '%s'%s%s%s (known: %s)", ll_ynode_where(key, file), where, key->text, s ? " (did you mean '" : "",
-                         s ? s : "", s ? "'?)" : "", np ? names : "none");
-            goto out;
+                         s ? s : "", s ? "'?)" : "", np ? g->names : "none");
+            goto fail;
         }
         const ll_param *def = &plugin->params[idx];
         const ll_ynode *val = map->items[k];
-        given[k] = idx;
+        g->given[k] = idx;
+        if (val->kind == LL_Y_MAP) {
+            if (parse_distribution(def, val, file, where, &g->dists[k], &g->vals[k],
+                                   &g->options[k], err) != 0)
+                goto fail;
+            if (!sampling) {
+                ll_error_set(err, "%s: %s.%s: a distribution needs search: {method: random, "
+                             "trials: N}", ll_ynode_where(val, file), where, def->name);
+                goto fail;
+            }
+            continue;
+        }
         size_t n_opt = is_grid(def, val) ? val->n : 1;
         if (n_opt == 0) {
             ll_error_set(err, "%s: %s.%s: an empty list gives no configuration", ll_ynode_where(val, file), where, def->name);
-            goto out;
+            goto fail;
         }
-        if (!(choices[k] = calloc(n_opt, sizeof **choices))) {
+        if (!(g->vals[k] = calloc(n_opt, sizeof **g->vals))) {
             ll_error_set(err, "out of memory");
-            goto out;
+            goto fail;
         }
-        options[k] = n_opt;
+        g->options[k] = n_opt;
         for (size_t o = 0; o < n_opt; o++)
             if (parse_value(def, is_grid(def, val) ? val->items[o] : val, file, where,
-                            &choices[k][o], err) != 0)
-                goto out;
+                            &g->vals[k][o], err) != 0)
+                goto fail;
     }
     for (size_t i = 0; i < np; i++) {
         const ll_param *def = &plugin->params[i];
         int is_given = 0;
         for (size_t k = 0; k < n_given; k++)
-            is_given |= given[k] == i;
+            is_given |= g->given[k] == i;
         if (is_given)
             continue;
         if (!def->dflt) {
             ll_error_set(err, "%s: %s: parameter '%s' is required", ll_ynode_where(map, file),
                          where, def->name);
-            goto out;
+            goto fail;
         }
         ll_ynode *dnode = NULL;
         ll_error derr;
         if (ll_yaml_parse_string(def->dflt, "default", &dnode, &derr) != 0 ||
-            parse_value(def, dnode, plugin->name, "default", &defaults[i], &derr) != 0) {
+            parse_value(def, dnode, plugin->name, "default", &g->defaults[i], &derr) != 0) {
             ll_ynode_free(dnode);
             ll_error_set(err, "plugin '%s': bad default for '%s': %s", plugin->name, def->name,
                          derr.msg);
-            goto out;
+            goto fail;
         }
         ll_ynode_free(dnode);
+    }
+    return 0;
+fail:
+    given_map_free(g);
+    return -1;
+}
+
+/* A parameter set of the given values picks[k] (one per key of the mapping) and the defaults,
+ * labelled with the given values in spec order; NULL when out of memory. */
+static ll_params *build_set(const given_map *g, const param_value *const *picks)
+{
+    const ll_plugin *plugin = g->plugin;
+    size_t np = plugin->n_params;
+    ll_params *p = calloc(1, sizeof *p);
+    if (!p || !(p->values = calloc(np + 1, sizeof *p->values))) {
+        free(p);
+        return NULL;
+    }
+    p->plugin = plugin;
+    int ok = 1;
+    for (size_t i = 0; i < np; i++) {
+        const param_value *src = &g->defaults[i];
+        for (size_t k = 0; k < g->n_given; k++)
+            if (g->given[k] == i)
+                src = picks[k];
+        /* value_copy leaves a freeable value even when it fails */
+        ok &= value_copy(&p->values[i], src) == 0;
+    }
+    size_t label_len = 1;
+    for (size_t k = 0; k < g->n_given; k++)
+        label_len += strlen(plugin->params[g->given[k]].name) + strlen(picks[k]->text) + 2;
+    if (!ok || !(p->label = calloc(label_len, 1))) {
+        ll_params_free(p);
+        return NULL;
+    }
+    for (size_t k = 0; k < g->n_given; k++) {
+        if (k)
+            strcat(p->label, ",");
+        strcat(p->label, plugin->params[g->given[k]].name);
+        strcat(p->label, "=");
+        strcat(p->label, picks[k]->text);
+    }
+    return p;
+}
+
+int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *file,
+                     const char *where, ll_params ***out, size_t *n_out, ll_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    given_map g;
+    if (given_map_read(plugin, map, file, where, 0, &g, err) != 0)
+        return -1;
+    size_t n_given = g.n_given;
+    int rc = -1;
+    ll_params **sets = NULL;
+    const param_value **picks = calloc(n_given + 1, sizeof *picks);
+    if (!picks) {
+        ll_error_set(err, "out of memory");
+        goto out;
     }
     /* Multiplied with a cap, so no product of list lengths can wrap around to a small one. */
     size_t total = 1;
     for (size_t k = 0; k < n_given && total <= 100000; k++)
-        total = options[k] > 100000 ? 100001 : total * options[k];
+        total = g.options[k] > 100000 ? 100001 : total * g.options[k];
     if (total > 100000) {
         ll_error_set(err, "%s: %s: the grid has more than 100000 configurations", ll_ynode_where(map, file), where);
         goto out;
     }
-    ll_params **sets = calloc(total, sizeof *sets);
-    if (!sets) {
+    if (!(sets = calloc(total, sizeof *sets))) {
         ll_error_set(err, "out of memory");
         goto out;
     }
     for (size_t c = 0; c < total; c++) {
-        ll_params *p = calloc(1, sizeof *p);
-        sets[c] = p;
-        if (!p || !(p->values = calloc(np + 1, sizeof *p->values))) {
-            ll_params_free_all(sets, c + 1);
-            ll_error_set(err, "out of memory");
-            goto out;
-        }
-        p->plugin = plugin;
         /* The last key varies fastest, as in scikit-learn's ParameterGrid. */
-        size_t rest = c, label_len = 1;
-        size_t pick[64] = {0};
+        size_t rest = c;
         for (size_t k = n_given; k-- > 0;) {
-            pick[k % 64] = rest % options[k];
-            rest /= options[k];
+            picks[k] = &g.vals[k][rest % g.options[k]];
+            rest /= g.options[k];
         }
-        for (size_t i = 0; i < np; i++) {
-            const param_value *src = &defaults[i];
-            for (size_t k = 0; k < n_given; k++)
-                if (given[k] == i)
-                    src = &choices[k][pick[k % 64]];
-            if (value_copy(&p->values[i], src) != 0) {
-                ll_params_free_all(sets, c + 1);
-                ll_error_set(err, "out of memory");
-                goto out;
-            }
-        }
-        for (size_t k = 0; k < n_given; k++)
-            label_len += strlen(plugin->params[given[k]].name) + strlen(p->values[given[k]].text) + 2;
-        if (!(p->label = calloc(label_len, 1))) {
-            ll_params_free_all(sets, c + 1);
+        if (!(sets[c] = build_set(&g, picks))) {
+            ll_params_free_all(sets, c);
+            sets = NULL;
             ll_error_set(err, "out of memory");
             goto out;
-        }
-        for (size_t k = 0; k < n_given; k++) {
-            if (k)
-                strcat(p->label, ",");
-            strcat(p->label, plugin->params[given[k]].name);
-            strcat(p->label, "=");
-            strcat(p->label, p->values[given[k]].text);
         }
     }
     *out = sets;
     *n_out = total;
     rc = 0;
 out:
-    if (choices)
+    free(picks);
+    given_map_free(&g);
+    return rc;
+}
+
+int ll_params_sample(const ll_plugin *plugin, const ll_ynode *map, const char *file,
+                     const char *where, size_t trials, uint64_t seed, ll_params ***out,
+                     size_t *n_out, ll_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (trials == 0)
+        return ll_error_set(err, "%s: %s: random search needs at least one trial",
+                            ll_ynode_where(map, file), where);
+    given_map g;
+    if (given_map_read(plugin, map, file, where, 1, &g, err) != 0)
+        return -1;
+    size_t n_given = g.n_given;
+    int rc = -1;
+    ll_params **sets = calloc(trials, sizeof *sets);
+    const param_value **picks = calloc(n_given + 1, sizeof *picks);
+    param_value *drawn = calloc(n_given + 1, sizeof *drawn);
+    uint64_t *key_seeds = calloc(n_given + 1, sizeof *key_seeds);
+    if (!sets || !picks || !drawn || !key_seeds) {
+        ll_error_set(err, "out of memory");
+        goto out;
+    }
+    /* Each key draws from a stream of (entry, trial, key name), so adding, removing or
+     * reordering other keys leaves a key's draws as they were. */
+    for (size_t k = 0; k < n_given; k++)
+        key_seeds[k] = ll_hash_text(LL_HASH_INIT, plugin->params[g.given[k]].name);
+    for (size_t t = 0; t < trials; t++) {
+        uint64_t trial_seed = ll_seed_mix(seed, t);
+        int ok = 1;
         for (size_t k = 0; k < n_given; k++)
-            if (choices[k]) {
-                for (size_t o = 0; o < options[k]; o++)
-                    value_free(&choices[k][o]);
-                free(choices[k]);
-            }
-    if (defaults)
-        for (size_t i = 0; i < np; i++)
-            value_free(&defaults[i]);
-    free(choices);
-    free(defaults);
-    free(options);
-    free(given);
-    free(names);
+            ok &= draw_value(g.dists[k], g.vals[k], g.options[k],
+                             ll_seed_mix(trial_seed, key_seeds[k]), &drawn[k], &picks[k]) == 0;
+        if (ok)
+            sets[t] = build_set(&g, picks);
+        for (size_t k = 0; k < n_given; k++) {
+            value_free(&drawn[k]);
+            memset(&drawn[k], 0, sizeof drawn[k]);
+        }
+        if (!sets[t]) {
+            ll_params_free_all(sets, t);
+            sets = NULL;
+            ll_error_set(err, "out of memory");
+            goto out;
+        }
+    }
+    *out = sets;
+    *n_out = trials;
+    sets = NULL;
+    rc = 0;
+out:
+    free(sets);
+    free(picks);
+    free(drawn);
+    free(key_seeds);
+    given_map_free(&g);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* leadlab plugin parameters: a YAML mapping validated against a plugin's schema (type, range,
- * allowed words, unknown keys with a suggestion), list values expanded into a grid, and the
- * host services through which plugins read the result. */
+ * allowed words, unknown keys with a suggestion), list values expanded into a grid or
+ * distributions sampled for random search, and the host services through which plugins read
+ * the result. */
 #ifndef LL_CORE_PARAMS_H
 #define LL_CORE_PARAMS_H
 
@@ -12,11 +13,26 @@
 #include "yaml_tree.h"
 
 /* Validates `map` (a mapping node, or NULL for all defaults) against the schema of `plugin` and
- * expands every list value into a grid (for INT_LIST params, a list of lists). On success
+ * expands every list value into a grid (for INT_LIST params, a list of lists); a distribution
+ * (see ll_params_sample) is validated, then refused. On success
  * *out is a malloc'd array of *n_out parameter sets, freed with ll_params_free_all.
  * `file` and `where` (e.g. "models.knn") prefix messages: "FILE:LINE:COL: WHERE.KEY: ...". */
 int ll_params_expand(const ll_plugin *plugin, const ll_ynode *map, const char *file,
                      const char *where, ll_params ***out, size_t *n_out, ll_error *err);
+/* Random search: draws `trials` parameter sets from `map`, whose values may be distributions
+ * as well as values and grids: {uniform: [a, b]} and {loguniform: [a, b]} (REAL, a < b,
+ * loguniform 0 < a), {int: [a, b]} (INT, a <= b, both inclusive) and {choice: [v, ...]}
+ * (any type); a grid list is drawn from as a {choice: list}. Every bound and choice is
+ * validated as a single value of its parameter. Trial t's value of key K comes from a stream
+ * seeded with ll_seed_mix(ll_seed_mix(seed, t), hash of K's name): the same seed gives the same
+ * sets, and other keys do not move K's draws. Two trials may draw the same set: both are kept
+ * (the caller decides). Drawn reals are labelled with their shortest round-trip text. */
+int ll_params_sample(const ll_plugin *plugin, const ll_ynode *map, const char *file,
+                     const char *where, size_t trials, uint64_t seed, ll_params ***out,
+                     size_t *n_out, ll_error *err);
+/* Whether a parameter mapping gives a distribution (a mapping value) for some key; such a
+ * mapping is refused by ll_params_expand ("a distribution needs search: ..."). */
+int ll_params_has_distribution(const ll_ynode *map);
 void ll_params_free(ll_params *params);
 void ll_params_free_all(ll_params **params, size_t n);
 

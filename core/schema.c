@@ -199,9 +199,9 @@ static void range(writer *w, const ll_param *def)
         kv_number(w, def->flags & LL_P_MAX_EXCLUSIVE ? "exclusiveMaximum" : "maximum", def->max);
 }
 
-/* One element of a value of `def`: a number of the param's range (or one of its words),
- * a word, or a boolean. For list types, one item of the list. */
-static void element(writer *w, const ll_param *def)
+/* One element of a value of `def`: a number of the param's range (or, unless `numbers_only`,
+ * one of its words), a word, or a boolean. For list types, one item of the list. */
+static void element_of(writer *w, const ll_param *def, int numbers_only)
 {
     switch (def->type) {
     case LL_P_INT:
@@ -209,7 +209,8 @@ static void element(writer *w, const ll_param *def)
     case LL_P_REAL:
     case LL_P_REAL_LIST: {
         int integer = def->type == LL_P_INT || def->type == LL_P_INT_LIST;
-        int words = def->choices && (def->type == LL_P_INT || def->type == LL_P_REAL);
+        int words = !numbers_only && def->choices &&
+                    (def->type == LL_P_INT || def->type == LL_P_REAL);
         if (integer && !words) { /* the number alone: no anyOf of one */
             w_open(w, '{');
             kv_raw(w, "type", "\"integer\"");
@@ -256,6 +257,8 @@ static void element(writer *w, const ll_param *def)
     }
     ref(w, "text"); /* a type this leadlab does not know: the registry refuses it anyway */
 }
+
+static void element(writer *w, const ll_param *def) { element_of(w, def, 0); }
 
 static int is_list_type(ll_param_type t)
 {
@@ -316,8 +319,35 @@ static void kv_default(writer *w, const ll_param *def)
     ll_ynode_free(node);
 }
 
-/* A parameter as a spec may give it: one value, or a list of values (a grid; for list types
- * a list of lists), as params.c's is_grid tells them apart. */
+/* {NAME: [low, high]} (numbers of the param's range, no words), or {choice: [value, ...]}:
+ * a distribution for random search (params.c's parse_distribution). low < high is not said:
+ * JSON Schema cannot compare two items. */
+static void distribution(writer *w, const ll_param *def, const char *name, const char *desc)
+{
+    int choice = !strcmp(name, "choice");
+    open_object(w, desc);
+    key(w, name);
+    w_open(w, '{');
+    kv_raw(w, "type", "\"array\"");
+    kv_raw(w, "minItems", choice ? "1" : "2");
+    if (!choice)
+        kv_raw(w, "maxItems", "2");
+    key(w, "items");
+    if (choice)
+        single_value(w, def);
+    else
+        element_of(w, def, 1);
+    w_close(w, '}');
+    w_close(w, '}');
+    key(w, "required");
+    w_open(w, '[');
+    string(w, name);
+    w_close(w, ']');
+    w_close(w, '}');
+}
+
+/* A parameter as a spec may give it: one value, a list of values (a grid; for list types
+ * a list of lists), as params.c's is_grid tells them apart, or a distribution. */
 static void param(writer *w, const ll_param *def)
 {
     key(w, def->name);
@@ -335,6 +365,16 @@ static void param(writer *w, const ll_param *def)
     key(w, "items");
     single_value(w, def);
     w_close(w, '}');
+    if (def->type == LL_P_REAL) {
+        distribution(w, def, "uniform", "random search: a number drawn uniformly from [low, "
+                     "high], low < high");
+        distribution(w, def, "loguniform", "random search: a number whose log is drawn "
+                     "uniformly, 0 < low < high");
+    } else if (def->type == LL_P_INT) {
+        distribution(w, def, "int", "random search: an integer drawn uniformly from [low, "
+                     "high], both included");
+    }
+    distribution(w, def, "choice", "random search: one of these values, drawn uniformly");
     w_close(w, ']');
     w_close(w, '}');
 }
@@ -650,6 +690,22 @@ static void properties(writer *w)
     key(w, "models");
     raw(w, "{\"description\": \"the models; a list value of a parameter is a grid\", "
            "\"type\": \"array\", \"minItems\": 1}");
+
+    /* method: random needs trials; trials and seed mean nothing to a grid. */
+    key(w, "search");
+    open_object(w, "grid (default): every combination of list values; random: `trials` draws "
+                "of each model or sampler entry that gives a distribution ({uniform: [a, b]}, "
+                "{loguniform: [a, b]}, {int: [a, b]}, {choice: [...]})");
+    kv_raw(w, "method", "{\"enum\": [\"grid\", \"random\"]}");
+    prop_int(w, "trials", 1, 100000, "random: draws per entry (repeated draws are run once)");
+    prop_int(w, "seed", 0, LONG_MAX, "random: the seed of every draw (default 0)");
+    w_close(w, '}');
+    kv_raw(w, "if", "{\"required\": [\"method\"], \"properties\": {\"method\": {\"const\": "
+           "\"random\"}}}");
+    kv_raw(w, "then", "{\"required\": [\"trials\"]}");
+    kv_raw(w, "else", "{\"not\": {\"anyOf\": [{\"required\": [\"trials\"]}, {\"required\": "
+           "[\"seed\"]}]}}");
+    w_close(w, '}');
 
     key(w, "metrics");
     raw(w, "{\"description\": \"metrics to report (f1 always)\", \"anyOf\": [{\"$ref\": "

@@ -394,15 +394,35 @@ static char *config_label(const char *plugin, const char *params)
     return params[0] ? ll_format("%s(%s)", plugin, params) : strdup(plugin);
 }
 
-/* Two configs of one list that are the same configuration (the same plugin and every value,
- * given or default) would be run twice under two labels: refused at the second one. Sorted
- * digests keep it O(n log n) for grids of 100,000 configs. */
-static int refuse_repeated_configs(reader *r, const char *section, const ll_config *list,
-                                   size_t n)
+typedef struct {
+    const char *digest;
+    size_t index;
+} digest_index;
+
+static int by_digest_then_index(const void *a, const void *b)
 {
+    const digest_index *x = a, *y = b;
+    int c = strcmp(x->digest, y->digest);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Two configs of one list that are the same configuration (the same plugin and every value,
+ * given or default) would be run twice under two labels. Random search draws repeats by
+ * chance (int and choice spaces are small): a drawn config that repeats another is dropped
+ * silently, the first given config of that configuration (else the first drawn one) kept.
+ * Given configs that repeat are refused at the second one. Sorted digests keep it
+ * O(n log n) for grids of 100,000 configs. */
+static int refuse_repeated_configs(reader *r, const char *section, ll_config *list,
+                                   size_t *n_io)
+{
+    size_t n = *n_io;
     char **digests = calloc(n ? n : 1, sizeof *digests);
+    digest_index *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    unsigned char *drop = calloc(n ? n : 1, 1);
     int rc = 0;
-    for (size_t i = 0; i < n && digests; i++) {
+    if (!digests || !sorted || !drop)
+        rc = ll_error_set(r->err, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++) {
         ll_hash h;
         ll_hash_init(&h);
         ll_params_hash_into(list[i].params, &h);
@@ -411,6 +431,34 @@ static int refuse_repeated_configs(reader *r, const char *section, const ll_conf
             break;
         }
         ll_digest_hex(ll_hash_final(&h), digests[i]);
+        sorted[i] = (digest_index){digests[i], i};
+    }
+    if (!rc) {
+        qsort(sorted, n, sizeof *sorted, by_digest_then_index);
+        for (size_t g = 0, end; g < n; g = end) {
+            for (end = g + 1; end < n && !strcmp(sorted[end].digest, sorted[g].digest); end++)
+                ;
+            size_t keep = sorted[g].index;
+            for (size_t j = g; j < end; j++)
+                if (!list[sorted[j].index].sampled) {
+                    keep = sorted[j].index;
+                    break;
+                }
+            for (size_t j = g; j < end; j++)
+                drop[sorted[j].index] = sorted[j].index != keep && list[sorted[j].index].sampled;
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (drop[i]) {
+                ll_params_free(list[i].params);
+                free(list[i].label);
+                free(digests[i]);
+                continue;
+            }
+            list[kept] = list[i];
+            digests[kept++] = digests[i];
+        }
+        *n_io = n = kept;
     }
     size_t first, second;
     int dup = !digests || rc ? -1 : ll_find_duplicate(digests, n, &first, &second);
@@ -424,12 +472,15 @@ static int refuse_repeated_configs(reader *r, const char *section, const ll_conf
     for (size_t i = 0; i < n && digests; i++)
         free(digests[i]);
     free(digests);
+    free(sorted);
+    free(drop);
     return rc;
 }
 
 /* Reads a list of `- name` or `- name: {params}` items into expanded configs. */
 static int read_plugin_list(reader *r, const ll_ynode *node, const char *section, int want_model,
-                            ll_registry *reg, ll_config **out, size_t *n_out)
+                            const ll_spec *spec, ll_registry *reg, ll_config **out,
+                            size_t *n_out)
 {
     if (node->kind == LL_Y_MAP)
         return fail_at(r, node, section,
@@ -463,8 +514,27 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
         snprintf(where, sizeof where, "%s.%s", section, plugin->name);
         ll_params **sets = NULL;
         size_t n_sets = 0;
-        if (ll_params_expand(plugin, params, r->file, where, &sets, &n_sets, r->err) != 0)
+        int sampled = spec->search == LL_SEARCH_RANDOM && ll_params_has_distribution(params);
+        if (sampled) {
+            /* An entry's draws follow from the search seed, the list, the plugin and which of
+             * that plugin's entries it is, so entries added or removed around it (of other
+             * plugins) leave them as they were. */
+            uint64_t occurrence = 0;
+            for (size_t j = 0; j < i; j++) {
+                const ll_ynode *other = node->items[j];
+                const ll_ynode *other_name = other->kind == LL_Y_MAP ? other->keys[0] : other;
+                occurrence += !strcmp(other_name->text, name_node->text);
+            }
+            uint64_t seed = ll_seed_mix(spec->search_seed, ll_hash_text(LL_HASH_INIT, section));
+            seed = ll_seed_mix(seed, ll_hash_text(LL_HASH_INIT, plugin->name));
+            seed = ll_seed_mix(seed, occurrence);
+            if (ll_params_sample(plugin, params, r->file, where, spec->search_trials, seed,
+                                 &sets, &n_sets, r->err) != 0)
+                return -1;
+        } else if (ll_params_expand(plugin, params, r->file, where, &sets, &n_sets,
+                                    r->err) != 0) {
             return -1;
+        }
         ll_config *grown = realloc(*out, (*n_out + n_sets) * sizeof *grown);
         if (!grown) {
             ll_params_free_all(sets, n_sets);
@@ -484,10 +554,11 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
                 return ll_error_set(r->err, "out of memory");
             }
             c->item = item;
+            c->sampled = sampled;
         }
         free(sets);
     }
-    return refuse_repeated_configs(r, section, *out, *n_out);
+    return refuse_repeated_configs(r, section, *out, n_out);
 }
 
 /* calibrate: {method: M or [M, ...], folds: N}: every model config once per method, in
@@ -893,6 +964,50 @@ static int read_importances(reader *r, const ll_ynode *node, ll_spec *spec)
     return 0;
 }
 
+/* search: {method: grid | random, trials: N, seed: S}. The seed defaults to 0, not cv.seed:
+ * reshuffling the folds should not change which configurations are tried. */
+static int read_search(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_MAP, "search") != 0 ||
+        check_keys(r, node, "search", "method|trials|seed") != 0)
+        return -1;
+    const ll_ynode *v = ll_ymap_get(node, "method");
+    if (v) {
+        if (expect_kind(r, v, LL_Y_SCALAR, "search.method") != 0)
+            return -1;
+        if (!strcmp(v->text, "grid") || !strcmp(v->text, "random")) {
+            spec->search = strcmp(v->text, "grid") ? LL_SEARCH_RANDOM : LL_SEARCH_GRID;
+        } else if (!strcmp(v->text, "halving")) {
+            return fail_at(r, v, "search.method", "halving is not available yet; use grid or "
+                           "random");
+        } else {
+            char sugg[64];
+            const char *s = ll_suggest(v->text, "grid|random", sugg, sizeof sugg);
+            return fail_at(r, v, "search.method", "unknown method '%s'%s%s%s (expected one of: "
+                           "grid|random)", v->text, s ? " (did you mean '" : "", s ? s : "",
+                           s ? "'?)" : "");
+        }
+    }
+    static const char *const random_only[] = {"search.trials", "search.seed"};
+    for (int i = 0; i < 2 && spec->search != LL_SEARCH_RANDOM; i++)
+        if ((v = ll_ymap_get(node, random_only[i] + strlen("search."))))
+            return fail_at(r, v, random_only[i], "only method: random takes it (a grid tries "
+                           "each configuration once)");
+    if (spec->search != LL_SEARCH_RANDOM)
+        return 0;
+    long trials, seed = 0;
+    if (!(v = ll_ymap_get(node, "trials")))
+        return fail_at(r, node, "search", "'trials' is required with method: random (the "
+                       "draws per model or sampler entry)");
+    if (read_long(r, v, "search.trials", 1, 100000, &trials) != 0)
+        return -1;
+    if ((v = ll_ymap_get(node, "seed")) && read_long(r, v, "search.seed", 0, LONG_MAX, &seed))
+        return -1;
+    spec->search_trials = (size_t)trials;
+    spec->search_seed = (uint64_t)seed;
+    return 0;
+}
+
 /* ---- overrides ---- */
 
 /* The item of a samplers/models list that `seg` names: an index, or a plugin name. For a
@@ -1062,7 +1177,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path|isolation|limits|report|importances|calibrate") != 0)
+                   "threads|plugin_path|isolation|limits|report|importances|calibrate|search") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -1119,6 +1234,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
         goto out;
     if ((v = ll_ymap_get(root, "importances")) && read_importances(&r, v, spec) != 0)
         goto out;
+    if ((v = ll_ymap_get(root, "search")) && read_search(&r, v, spec) != 0)
+        goto out;
     if (!spec->out_dir) {
         if (!(spec->out_dir = ll_format("results/%s", spec->name))) {
             ll_error_set(err, "out of memory");
@@ -1149,7 +1266,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (ll_registry_init(reg, (const char *const *)plugin_dirs, n_plugin_dirs, err) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "samplers"))) {
-        if (read_plugin_list(&r, v, "samplers", 0, reg, &spec->samplers, &spec->n_samplers) != 0)
+        if (read_plugin_list(&r, v, "samplers", 0, spec, reg, &spec->samplers,
+                             &spec->n_samplers) != 0)
             goto out;
     } else {
         ll_ynode *none = ll_ynode_new(LL_Y_SEQ, NULL, root->line, root->col);
@@ -1159,7 +1277,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
             none->items[0] = item;
             none->n = 1;
             item = NULL;
-            ok = read_plugin_list(&r, none, "samplers", 0, reg, &spec->samplers,
+            ok = read_plugin_list(&r, none, "samplers", 0, spec, reg, &spec->samplers,
                                   &spec->n_samplers) == 0;
         } else {
             ll_error_set(err, "out of memory");
@@ -1173,7 +1291,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
         fail_at(&r, root, "spec", "the 'models' section is required");
         goto out;
     }
-    if (read_plugin_list(&r, v, "models", 1, reg, &spec->models, &spec->n_models) != 0)
+    if (read_plugin_list(&r, v, "models", 1, spec, reg, &spec->models, &spec->n_models) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "calibrate")) && read_calibrate(&r, v, spec) != 0)
         goto out;

@@ -1,5 +1,6 @@
 /* leadlab experiment spec: one YAML file (plus --set overrides) validated into a plain struct,
- * with plugins resolved and parameter grids expanded, before anything runs. */
+ * with plugins resolved and parameter grids expanded (or random search drawn), before anything
+ * runs. */
 #ifndef LL_CORE_SPEC_H
 #define LL_CORE_SPEC_H
 
@@ -14,7 +15,7 @@
 #include "registry.h"
 #include "yaml_tree.h"
 
-/* One expanded grid point of a sampler or model. */
+/* One expanded grid point, or one random-search draw, of a sampler or model. */
 typedef struct {
     const ll_plugin *plugin;
     ll_params *params;
@@ -24,7 +25,14 @@ typedef struct {
                              label ends in " [isotonic]" / " [sigmoid]" unless it is none */
     int params_borrowed;  /* params belong to an earlier config of the list (the same model
                              under another calibration): not freed with this one */
+    int sampled;          /* drawn by random search (search: {method: random}) */
 } ll_config;
+
+/* search.method: how a plugin entry's parameters become configs. */
+enum {
+    LL_SEARCH_GRID = 0, /* every combination of the list values (the default) */
+    LL_SEARCH_RANDOM    /* entries with a distribution: search_trials draws each */
+};
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
 
@@ -88,6 +96,9 @@ typedef struct {
     int importances;            /* LL_IMPORTANCE_* */
     size_t importance_repeats;  /* permutation: shuffles per column, averaged */
     size_t importance_max_rows; /* permutation: at most this many test rows (0 = all) */
+    int search;                 /* LL_SEARCH_* */
+    size_t search_trials;       /* random: draws per entry that gives a distribution */
+    uint64_t search_seed;       /* random: the seed every draw derives from (default 0) */
 } ll_spec;
 
 /* Reads and validates `path`, applying `sets` ("key.path=value") first. The spec's tree keeps

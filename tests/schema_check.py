@@ -2,7 +2,7 @@
 """`leadlab schema` checked by an independent validator (python3-jsonschema): the document is a
 valid draft-07 schema; it names every installed plugin with exactly its parameters, ranges and
 exclusive bounds as `leadlab plugins` lists them; every committed spec (experiments/*.yaml,
-bench/specs/*.yaml) and a spec using every section validate against it; and mistakes the
+bench/specs/*.yaml), a spec using every section and a random-search spec validate against it; and mistakes the
 schema rejects are rejected by `leadlab validate` as well (exit 2), so the editor and the
 tool agree.
 
@@ -181,7 +181,31 @@ elif not schema_ok:
 else:
     print("ok: the all-sections spec is valid for both")
 
+# Random search: every distribution form, and grid lists beside them (drawn as choices).
+SEARCH = BASE + """features:
+  drop: [created_at, signup_date]
+  columns: {products_purchased: {fill: 0}}
+samplers:
+  - smote: {k: {int: [3, 7]}}
+models:
+  - logreg: {C: {loguniform: [1e-3, 10]}, class_weight: {choice: [none, balanced]}}
+  - sgb: {learning_rate: {uniform: [0.01, 0.3]}, max_depth: [2, 3], max_features: {choice: [sqrt, 0.5]}}
+  - dnn: {hidden: {choice: [[8], [4, 4]]}, batchnorm: {choice: [true, false]}, epochs: 1}
+  - knn
+search: {method: random, trials: 3, seed: 5}
+"""
+schema_ok, res = run_case("search", SEARCH)
+if res.returncode != 0:
+    fail(f"the random-search spec: leadlab validate exited {res.returncode}: "
+         f"{res.stderr.strip()}")
+elif not schema_ok:
+    for e in validator.iter_errors(yaml.safe_load(SEARCH)):
+        fail(f"the random-search spec: schema: {list(e.absolute_path)}: {e.message}")
+else:
+    print("ok: the random-search spec is valid for both")
+
 MODELS = "models: [logreg]\n"
+RANDOM = "search: {method: random, trials: 3}\n"
 BAD = {
     "unknown top-level key": BASE + MODELS + "treshold: 0.5\n",
     "misspelled model parameter": BASE + "models:\n  - knn: {kk: 5}\n",
@@ -209,6 +233,16 @@ BAD = {
     "synth rows below 100": BASE.replace("rows: 200", "rows: 50") + MODELS,
     "list param given a scalar": BASE + "models:\n  - dnn: {hidden: 64}\n",
     "bad importances method": BASE + MODELS + "importances: shap\n",
+    "uniform bound out of range": BASE + RANDOM +
+        "models:\n  - sgb: {learning_rate: {uniform: [0.1, 2]}}\n",
+    "unknown distribution": BASE + RANDOM + "models:\n  - logreg: {C: {unifrom: [1, 2]}}\n",
+    "uniform on a word parameter": BASE + RANDOM +
+        "models:\n  - logreg: {class_weight: {uniform: [0, 1]}}\n",
+    "int on a real parameter": BASE + RANDOM + "models:\n  - logreg: {C: {int: [1, 5]}}\n",
+    "search trials 0": BASE + MODELS + "search: {method: random, trials: 0}\n",
+    "random search without trials": BASE + MODELS + "search: {method: random}\n",
+    "trials for a grid": BASE + MODELS + "search: {method: grid, trials: 5}\n",
+    "search method not available": BASE + MODELS + "search: {method: halving}\n",
 }
 for label, body in BAD.items():
     schema_ok, res = run_case(re.sub(r"\W+", "_", label), body)

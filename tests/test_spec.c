@@ -1,6 +1,8 @@
 /* Tests for the experiment spec: YAML positions in errors, key and schema validation with
- * suggestions, grid expansion, --set overrides and path resolution. */
+ * suggestions, grid expansion, random search (deterministic draws, repeats, refusals, a run
+ * end to end), --set overrides and path resolution. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -305,6 +307,270 @@ START_TEST(top_k_and_probability_metrics_are_read)
 }
 END_TEST
 
+/* ---- random search ---- */
+
+#define RANDOM "search: {method: random, trials: 6, seed: 4}\n"
+
+/* The spec's model labels joined by ";" (caller frees); fails the test if it does not load. */
+static char *model_labels(const char *text, const char *const *sets, size_t n_sets,
+                          size_t *n_out)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err = {{0}, 0};
+    ck_assert_msg(load(text, sets, n_sets, &spec, &reg, &err) == 0, "%s", err.msg);
+    size_t cap = 1;
+    for (size_t i = 0; i < spec.n_models; i++)
+        cap += strlen(spec.models[i].label) + 1;
+    char *all = calloc(cap, 1);
+    ck_assert_ptr_nonnull(all);
+    for (size_t i = 0; i < spec.n_models; i++) {
+        strcat(all, spec.models[i].label);
+        strcat(all, ";");
+    }
+    *n_out = spec.n_models;
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    return all;
+}
+
+START_TEST(random_search_draws_the_same_configs_every_time)
+{
+    const char *text = BASE "models:\n"
+                            "  - sgb: {learning_rate: {uniform: [0.01, 0.3]}, max_depth: [2, 3]}\n"
+                            "  - logreg: {C: [0.1, 1]}\n" RANDOM;
+    size_t n1, n2, n3;
+    char *a = model_labels(text, NULL, 0, &n1), *b = model_labels(text, NULL, 0, &n2);
+    /* 6 draws of a real never repeat; the entry without a distribution stays a grid */
+    ck_assert_uint_eq(n1, 6 + 2);
+    ck_assert_uint_eq(n2, n1);
+    ck_assert_str_eq(a, b);
+    ck_assert_msg(!strncmp(a, "sgb(learning_rate=0.", 20) && strstr(a, ",max_depth="), "%s", a);
+    ck_assert_msg(strstr(a, ";logreg(C=0.1);logreg(C=1);"), "%s", a);
+    const char *reseed[] = {"search.seed=5"};
+    char *c = model_labels(text, reseed, 1, &n3);
+    ck_assert_uint_eq(n3, n1);
+    ck_assert_str_ne(a, c);
+    free(a);
+    free(b);
+    free(c);
+
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models:\n  - logreg: {C: {loguniform: [0.01, 10]}}\n"
+                            "samplers:\n  - smote: {k: {int: [1, 3]}}\n" RANDOM,
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(spec.search, LL_SEARCH_RANDOM);
+    ck_assert_uint_eq(spec.search_trials, 6);
+    ck_assert_uint_eq(spec.n_models, 6);
+    /* samplers are searched too: k in {1, 2, 3}, each kept once */
+    ck_assert_uint_ge(spec.n_samplers, 1);
+    ck_assert_uint_le(spec.n_samplers, 3);
+    const ll_host *h = ll_host_default();
+    for (size_t i = 0; i < spec.n_models; i++) {
+        double c_value = h->real(spec.models[i].params, "C");
+        ck_assert(c_value >= 0.01 && c_value <= 10);
+        ck_assert(spec.models[i].sampled);
+    }
+    for (size_t i = 0; i < spec.n_samplers; i++)
+        ck_assert_msg(!strncmp(spec.samplers[i].label, "smote(k=", 8), "%s",
+                      spec.samplers[i].label);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+}
+END_TEST
+
+START_TEST(repeated_draws_are_kept_once)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    /* {int: [1, 2]} x {choice: [uniform, distance]} has 2 x 2 = 4 configurations; 50 trials
+     * draw each of them (missing one has probability 4 (3/4)^50 = 2e-6, and the seed fixes
+     * the draws), so exactly 4 remain, each once, the rest dropped without an error. */
+    const char *space = "  - knn: {k: {int: [1, 2]}, weights: {choice: [uniform, distance]}}\n";
+    char text[512];
+    snprintf(text, sizeof text, BASE "models:\n%ssearch: {method: random, trials: 50, seed: 2}\n",
+             space);
+    ck_assert_msg(load(text, NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.n_models, 4);
+    const char *all[] = {"knn(k=1,weights=uniform)", "knn(k=1,weights=distance)",
+                         "knn(k=2,weights=uniform)", "knn(k=2,weights=distance)"};
+    for (size_t a = 0; a < 4; a++) {
+        int found = 0;
+        for (size_t i = 0; i < 4; i++)
+            found += !strcmp(spec.models[i].label, all[a]);
+        ck_assert_msg(found == 1, "%s found %d times", all[a], found);
+    }
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    /* a given config that a draw repeats stays, and the draw goes, wherever it is listed */
+    snprintf(text, sizeof text, BASE "models:\n%s  - knn: {k: 2, weights: distance}\n"
+             "search: {method: random, trials: 50, seed: 2}\n", space);
+    ck_assert_msg(load(text, NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.n_models, 4);
+    ck_assert_str_eq(spec.models[3].label, "knn(k=2,weights=distance)");
+    ck_assert(!spec.models[3].sampled);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+    /* given configs that repeat each other are still refused */
+    expect_error(BASE "models:\n  - knn: {k: 2}\n  - knn: {k: 2}\n" RANDOM, "appears twice");
+}
+END_TEST
+
+START_TEST(an_entry_draws_the_same_beside_other_entries)
+{
+    const char *logreg = "  - logreg: {C: {loguniform: [0.01, 10]}}\n";
+    char text[512];
+    size_t n_alone, n_after, n_twice;
+    snprintf(text, sizeof text, BASE "models:\n%s" RANDOM, logreg);
+    char *alone = model_labels(text, NULL, 0, &n_alone);
+    /* another plugin's entry before it (with draws of its own) leaves its draws alone */
+    snprintf(text, sizeof text, BASE "models:\n  - knn: {k: {int: [1, 50]}}\n  - sgb\n%s" RANDOM,
+             logreg);
+    char *after = model_labels(text, NULL, 0, &n_after);
+    ck_assert_uint_eq(n_alone, 6);
+    ck_assert_uint_ge(n_after, 6 + 1 + 1);
+    ck_assert_msg(!strncmp(after, "knn(k=", 6), "%s", after);
+    ck_assert_msg(strlen(after) > strlen(alone) &&
+                      !strcmp(after + strlen(after) - strlen(alone), alone),
+                  "%s\nshould end with\n%s", after, alone);
+    /* a second entry of the same plugin draws its own values, not the first one's again */
+    snprintf(text, sizeof text, BASE "models:\n%s%s" RANDOM, logreg, logreg);
+    char *twice = model_labels(text, NULL, 0, &n_twice);
+    ck_assert_uint_eq(n_twice, 12);
+    ck_assert(!strncmp(twice, alone, strlen(alone)));
+    free(alone);
+    free(after);
+    free(twice);
+}
+END_TEST
+
+START_TEST(calibrate_expands_drawn_configs)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models:\n  - logreg: {C: {loguniform: [0.01, 10]}}\n" RANDOM
+                            "calibrate: {method: [none, isotonic]}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.n_models, 12);
+    for (size_t i = 0; i < 12; i += 2) {
+        char expected[256];
+        snprintf(expected, sizeof expected, "%s [isotonic]", spec.models[i].label);
+        ck_assert_str_eq(spec.models[i + 1].label, expected);
+        ck_assert_ptr_eq(spec.models[i + 1].params, spec.models[i].params);
+    }
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+}
+END_TEST
+
+/* Loading `text` fails with one line ending in `expected` (after the spec's folder). */
+static void expect_exact_error(const char *text, const char *expected)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err = {{0}, 0};
+    int rc = load(text, NULL, 0, &spec, &reg, &err);
+    if (rc == 0) {
+        ll_spec_free(&spec);
+        ll_registry_free(&reg);
+    }
+    ck_assert_int_eq(rc, -1);
+    char full[700];
+    snprintf(full, sizeof full, "%s/%s", dir, expected);
+    ck_assert_str_eq(err.msg, full);
+}
+
+START_TEST(bad_searches_are_refused_naming_the_key)
+{
+    expect_exact_error(BASE "models:\n  - logreg: {C: {uniform: [2, 1]}}\n" RANDOM,
+                       "spec.yaml:3:27: models.logreg.C: uniform needs low < high, got [2, 1]");
+    expect_exact_error(BASE "models:\n  - logreg: {tol: {loguniform: [0, 0.1]}}\n" RANDOM,
+                       "spec.yaml:3:32: models.logreg.tol: loguniform needs 0 < low < high, "
+                       "got [0, 0.1]");
+    expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.1, 2]}}\n" RANDOM,
+                       "spec.yaml:3:42: models.sgb.learning_rate: 2 is out of range (0, 1]");
+    expect_exact_error(BASE "models:\n  - logreg: {class_weight: {uniform: [0, 1]}}\n" RANDOM,
+                       "spec.yaml:3:29: models.logreg.class_weight: uniform draws real numbers, "
+                       "not words: use {choice: [v, ...]}");
+    expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n",
+                       "spec.yaml:3:26: models.sgb.learning_rate: a distribution needs search: "
+                       "{method: random, trials: N}");
+    expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n"
+                            "search: {method: grid}\n",
+                       "spec.yaml:3:26: models.sgb.learning_rate: a distribution needs search: "
+                       "{method: random, trials: N}");
+    expect_exact_error(BASE "models:\n  - logreg: {C: {logunifrom: [1, 2]}}\n" RANDOM,
+                       "spec.yaml:3:18: models.logreg.C: unknown distribution 'logunifrom' (did "
+                       "you mean 'loguniform'?) (expected one of: uniform|loguniform|int|choice)");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {method: random, trials: 0}\n",
+                       "spec.yaml:3:34: search.trials: 0 is out of range [1, 100000]");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {method: random}\n",
+                       "spec.yaml:3:9: search: 'trials' is required with method: random (the "
+                       "draws per model or sampler entry)");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {trials: 5}\n",
+                       "spec.yaml:3:18: search.trials: only method: random takes it (a grid "
+                       "tries each configuration once)");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {method: halving}\n",
+                       "spec.yaml:3:18: search.method: halving is not available yet; use grid "
+                       "or random");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {method: randon}\n",
+                       "spec.yaml:3:18: search.method: unknown method 'randon' (did you mean "
+                       "'random'?) (expected one of: grid|random)");
+}
+END_TEST
+
+/* Counts the lines of text. */
+static size_t count_lines(const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+START_TEST(random_search_runs_end_to_end)
+{
+    const char *text = "data: {synth: {rows: 1500, seed: 3}, target: buy, id: id}\n"
+                       "features: {drop: [created_at, signup_date], columns: "
+                       "{products_purchased: {fill: 0}}}\n"
+                       "models: [{logreg: {C: {loguniform: [0.01, 10]}}}]\n"
+                       "search: {method: random, trials: 4, seed: 1}\n"
+                       "cv: {folds: 3}\nimportances: none\n";
+    char path[600], args[1600], csv_path[700];
+    th_write_file(dir, "random.yaml", text, path, sizeof path);
+    snprintf(args, sizeof args, "run %s -j 2 --set output.dir=%s/random", path, dir);
+    char *out = NULL, *err = NULL;
+    ck_assert_msg(th_run_leadlab(args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "12 cells run, 0 reused"), "%s", out);
+    free(out);
+    free(err);
+    snprintf(csv_path, sizeof csv_path, "%s/random/leaderboard.csv", dir);
+    char *csv = th_read_file(csv_path);
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_msg(count_lines(csv) == 1 + 4, "%s", csv); /* the header and 4 draws */
+    /* the rows are the configs the spec loads to */
+    size_t n;
+    char *labels = model_labels(text, NULL, 0, &n);
+    ck_assert_uint_eq(n, 4);
+    for (char *label = labels, *end; (end = strchr(label, ';')); label = end + 1) {
+        char row[256];
+        snprintf(row, sizeof row, ",%.*s,none,3,0,", (int)(end - label), label);
+        ck_assert_msg(strstr(csv, row), "no row %s in\n%s", row, csv);
+    }
+    free(labels);
+    free(csv);
+    /* the same draws give the same cell keys: a rerun reuses every cell */
+    ck_assert_msg(th_run_leadlab(args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "0 cells run, 12 reused from results.db"), "%s", out);
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("spec");
@@ -323,6 +589,12 @@ int main(void)
     tcase_add_test(tc, edit_distance_and_suggestions);
     tcase_add_test(tc, report_sort_is_read);
     tcase_add_test(tc, top_k_and_probability_metrics_are_read);
+    tcase_add_test(tc, random_search_draws_the_same_configs_every_time);
+    tcase_add_test(tc, repeated_draws_are_kept_once);
+    tcase_add_test(tc, an_entry_draws_the_same_beside_other_entries);
+    tcase_add_test(tc, calibrate_expands_drawn_configs);
+    tcase_add_test(tc, bad_searches_are_refused_naming_the_key);
+    tcase_add_test(tc, random_search_runs_end_to_end);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
