@@ -551,13 +551,17 @@ static int write_threshold_chart(const page *p, const ll_summary_row *best)
         ll_chart_rect(&ch, lo, 0, fmax(hi, lo + 0.002), 1, &band, "tuned cuts of the folds");
         ll_style tuned = {"#2e7d32", 1.6, NULL, 0};
         snprintf(tuned_label, sizeof tuned_label, "tuned %.3f", best->mean[LL_SUM_THRESHOLD]);
-        ll_chart_vline(&ch, best->mean[LL_SUM_THRESHOLD], &tuned, tuned_label);
+        /* the two cuts label away from each other, so close cuts keep legible labels */
+        ll_chart_vline_side(&ch, best->mean[LL_SUM_THRESHOLD], &tuned, tuned_label,
+                            best->mean[LL_SUM_THRESHOLD] < spec->threshold ? -1 : 1);
         items[n_items++] = (ll_legend_item){"tuned cut", NULL, tuned, LL_LEGEND_LINE};
     }
     ll_style fixed = {"#555", 1.4, "5 4", 0};
     snprintf(fixed_label, sizeof fixed_label, "%s %.2g", spec->tune_threshold ? "fixed" : "cut",
              spec->threshold);
-    ll_chart_vline(&ch, spec->threshold, &fixed, fixed_label);
+    ll_chart_vline_side(&ch, spec->threshold, &fixed, fixed_label,
+                        best && spec->tune_threshold &&
+                                best->mean[LL_SUM_THRESHOLD] > spec->threshold ? -1 : 1);
     items[n_items++] = (ll_legend_item){spec->tune_threshold ? "fixed cut" : "cut", NULL, fixed,
                                         LL_LEGEND_LINE};
     ll_chart_legend(&ch, items, n_items, LL_LEGEND_OUTSIDE_RIGHT, 16);

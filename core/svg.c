@@ -292,13 +292,20 @@ void ll_chart_error_bar(ll_chart *c, double y, double lo, double hi, double cap,
 
 void ll_chart_vline(ll_chart *c, double x, const ll_style *style, const char *label)
 {
+    ll_chart_vline_side(c, x, style, label, 1);
+}
+
+void ll_chart_vline_side(ll_chart *c, double x, const ll_style *style, const char *label,
+                         int side)
+{
     double px = ll_scale_map(&c->x, x);
     fprintf(c->out, "<path d=\"M%.1f %.1fV%.1f\"", px, c->plot_top, c->plot_bottom);
     style_attrs(c->out, style, 0);
     fputs("/>\n", c->out);
     if (label) {
-        /* Right of the line, or left of it near the right edge. */
-        int flip = px + ll_text_width(label, FONT_PX) + 8 > c->plot_right;
+        /* The side asked for, or the other one where the label would leave the plot. */
+        double width = ll_text_width(label, FONT_PX) + 8;
+        int flip = side < 0 ? px - width >= c->plot_left : px + width > c->plot_right;
         fprintf(c->out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" fill=\"%s\" "
                         "text-anchor=\"%s\" paint-order=\"stroke\" stroke=\"#fff\" "
                         "stroke-width=\"3\">",

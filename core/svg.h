@@ -81,8 +81,13 @@ void ll_chart_dot(ll_chart *c, double x, double y, double radius, const ll_style
 /* A horizontal error bar from lo to hi at height y, with end caps `cap` px tall. */
 void ll_chart_error_bar(ll_chart *c, double y, double lo, double hi, double cap,
                         const ll_style *style);
-/* A vertical reference line across the plot at x, labelled at its top (label may be NULL). */
+/* A vertical reference line across the plot at x, labelled at its top (label may be NULL),
+ * right of the line unless that would leave the plot. */
 void ll_chart_vline(ll_chart *c, double x, const ll_style *style, const char *label);
+/* The same with the label on a chosen side (-1 left, +1 right) where it fits, so that two
+ * lines close together can label away from each other. */
+void ll_chart_vline_side(ll_chart *c, double x, const ll_style *style, const char *label,
+                         int side);
 
 /* Text at (x, y), vertically centred; anchor -1 start, 0 middle, 1 end; colour may be NULL. */
 void ll_chart_text(ll_chart *c, double x, double y, const char *text, int anchor,
