@@ -27,10 +27,11 @@ build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 # The full Markdown leaderboard is in results/quickstart/leaderboard.md; the terminal gets the
-# compact one (leadlab show), the report's path and what to try next.
+# compact one (leadlab show), its call-list sentence, the report's path and what to try next.
 run: build
 	$(BUILD)/leadlab run experiments/quickstart.yaml >/dev/null
 	@$(BUILD)/leadlab show results/quickstart
+	@grep '^Calling the top' results/quickstart/leaderboard.md || true
 	@echo "Report: results/quickstart/report.html (open it in a browser)"
 	@echo "Next: $(BUILD)/leadlab init your.csv --target y --out your.yaml, then $(BUILD)/leadlab run your.yaml"
 
