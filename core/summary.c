@@ -27,30 +27,30 @@ int ll_metric_higher_is_better(int which)
     return which != LL_SUM_BRIER && which != LL_SUM_LOG_LOSS && which != LL_SUM_ECE;
 }
 
-const char *ll_metric_key_at(int which, const ll_at_metric *at, char *buf, size_t len)
+/* Key ("recall_at_0.1") or label ("recall@10%") of a column into buf. */
+static const char *metric_name(int which, const ll_at_metric *at, int label, char *buf,
+                               size_t len)
 {
     if (which < LL_SUM_AT) {
-        snprintf(buf, len, "%s", metric_keys[which]);
+        snprintf(buf, len, "%s", label ? metric_labels[which] : metric_keys[which]);
         return buf;
     }
     const ll_at_metric *m = &at[which - LL_SUM_AT];
     char k[32];
-    ll_shortest_number(k, sizeof k, m->k);
-    snprintf(buf, len, "%s_%s", at_keys[m->kind], k);
+    ll_shortest_number(k, sizeof k, label ? m->k * 100.0 : m->k);
+    snprintf(buf, len, label ? "%s@%s%%" : "%s_%s", label ? at_labels[m->kind] : at_keys[m->kind],
+             k);
     return buf;
+}
+
+const char *ll_metric_key_at(int which, const ll_at_metric *at, char *buf, size_t len)
+{
+    return metric_name(which, at, 0, buf, len);
 }
 
 const char *ll_metric_label_at(int which, const ll_at_metric *at, char *buf, size_t len)
 {
-    if (which < LL_SUM_AT) {
-        snprintf(buf, len, "%s", metric_labels[which]);
-        return buf;
-    }
-    const ll_at_metric *m = &at[which - LL_SUM_AT];
-    char k[32];
-    ll_shortest_number(k, sizeof k, m->k * 100.0);
-    snprintf(buf, len, "%s@%s%%", at_labels[m->kind], k);
-    return buf;
+    return metric_name(which, at, 1, buf, len);
 }
 
 /* "recall_at_0.1" or "recall@10%" (any case): LL_SUM_AT with *at, or -1. */
