@@ -604,6 +604,21 @@ static int out_is_input(const char *out, const char *const *inputs, size_t n)
     return 0;
 }
 
+/* The (model, sampler) indexes of the best row of `run` ranked by `metric`, when it has a
+ * finished cell: 1, else 0 (also when memory runs out). */
+static int top_row(const ll_run_result *run, int metric, size_t *model, size_t *sampler)
+{
+    size_t n_rows = 0;
+    ll_summary_row *rows = ll_summarise_by(run, metric, &n_rows);
+    int found = rows && n_rows && rows[0].cells > rows[0].failed + rows[0].pending;
+    if (found) {
+        *model = rows[0].model;
+        *sampler = rows[0].sampler;
+    }
+    free(rows);
+    return found;
+}
+
 /* The (model, sampler) pair fit and predict work on: --config/--sampler labels, or with --best
  * the top row of the last run in the spec's output folder (ranked as the spec ranks). Prints
  * why and returns EXIT_BAD_INPUT when there is none. */
@@ -622,15 +637,12 @@ static int choose_pair(const experiment *ex, const ll_config **model, const ll_c
             fprintf(stderr, "leadlab: --best: %s\n", err.msg);
             return EXIT_BAD_INPUT;
         }
-        size_t n_rows = 0;
-        ll_summary_row *rows = ll_summarise_by(&run, spec->sort_metric, &n_rows);
-        int found = rows && n_rows && rows[0].cells > rows[0].failed + rows[0].pending;
+        size_t m, s;
+        int found = top_row(&run, spec->sort_metric, &m, &s);
         if (found) {
-            snprintf(model_label, sizeof model_label, "%s", spec->models[rows[0].model].label);
-            snprintf(sampler_label, sizeof sampler_label, "%s",
-                     spec->samplers[rows[0].sampler].label);
+            snprintf(model_label, sizeof model_label, "%s", spec->models[m].label);
+            snprintf(sampler_label, sizeof sampler_label, "%s", spec->samplers[s].label);
         }
-        free(rows);
         ll_run_result_free(&run);
         if (!found) {
             fprintf(stderr, "leadlab: --best: %s holds no finished cell of this spec (run it "
@@ -644,14 +656,12 @@ static int choose_pair(const experiment *ex, const ll_config **model, const ll_c
             fprintf(stderr, "leadlab: --best: %s (run the spec first)\n", err.msg);
             return EXIT_BAD_INPUT;
         }
-        size_t n_rows = 0;
-        ll_summary_row *rows = ll_summarise_by(&stored.run, spec->sort_metric, &n_rows);
-        int found = rows && n_rows && rows[0].cells > rows[0].failed + rows[0].pending;
+        size_t m, s;
+        int found = top_row(&stored.run, spec->sort_metric, &m, &s);
         if (found) {
-            snprintf(model_label, sizeof model_label, "%s", stored.configs[rows[0].model]);
-            snprintf(sampler_label, sizeof sampler_label, "%s", stored.samplers[rows[0].sampler]);
+            snprintf(model_label, sizeof model_label, "%s", stored.configs[m]);
+            snprintf(sampler_label, sizeof sampler_label, "%s", stored.samplers[s]);
         }
-        free(rows);
         ll_stored_run_free(&stored);
         if (!found) {
             fprintf(stderr, "leadlab: --best: the last run in %s has no finished row\n",
