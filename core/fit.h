@@ -64,12 +64,6 @@ void ll_fitted_free(ll_fitted *fitted); /* NULL-safe */
 ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train, ll_rows test, double *scores,
                          ll_fit_stats *stats, ll_err *err);
 
-/* Scores of every training row from `folds`-fold stratified CV inside the given training rows
- * only (each row scored by a model fitted on the other inner folds; train.x is not modified),
- * into oof (train.n values). */
-ll_status ll_inner_oof_scores(const ll_fit_setup *setup, size_t folds, ll_rows train,
-                              double *oof, ll_err *err);
-
 /* What happens inside one training set before its final fit, and the fit itself. */
 typedef struct {
     int tune;         /* choose the cut maximising F1 on inner out-of-fold scores */

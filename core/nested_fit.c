@@ -7,8 +7,11 @@
 #include "fit.h"
 #include "metrics.h"
 
-ll_status ll_inner_oof_scores(const ll_fit_setup *setup, size_t folds, ll_rows train,
-                              double *oof, ll_err *err)
+/* Scores of every training row from `folds`-fold stratified CV inside the given training rows
+ * only (each row scored by a model fitted on the other inner folds; train.x is not modified),
+ * into oof (train.n values). */
+static ll_status inner_oof_scores(const ll_fit_setup *setup, size_t folds, ll_rows train,
+                                  double *oof, ll_err *err)
 {
     const double *x_train = train.x;
     const uint8_t *y_train = train.y;
@@ -72,7 +75,7 @@ static ll_status learn_from_inner_folds(const ll_fit_setup *setup, const ll_nest
     double *oof = malloc((train.n ? train.n : 1) * sizeof *oof);
     if (!oof)
         return ll_fail(err, LL_ENOMEM, "out of memory");
-    ll_status st = ll_inner_oof_scores(setup, nested->folds, train, oof, err);
+    ll_status st = inner_oof_scores(setup, nested->folds, train, oof, err);
     if (st == LL_OK && method != LL_CALIBRATE_NONE) {
         ll_err cal_err = {{0}};
         st = ll_calibrator_fit(method, oof, train.y, train.n, calibrator, &cal_err);
