@@ -78,18 +78,20 @@ static void measure_importances(const ll_spec *spec, const ll_dataset *data,
     cell->importance_seconds = ll_now_seconds() - start;
 }
 
-void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
+void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const ll_split *split,
                  ll_cell *cell, int threads)
 {
     ll_cell_clear(cell);
     char context[256]; /* the cell's name in its plugins' log lines, as cells.csv has it */
-    snprintf(context, sizeof context, "%s x %s, repeat %u, fold %u",
-             spec->models[cell->model].label, spec->samplers[cell->sampler].label, cell->repeat,
-             cell->fold);
+    int n = snprintf(context, sizeof context, "%s x %s, repeat %u, fold %u",
+                     spec->models[cell->model].label, spec->samplers[cell->sampler].label,
+                     cell->repeat, cell->fold);
+    if (cell->inner && n > 0 && (size_t)n < sizeof context)
+        snprintf(context + n, sizeof context - (size_t)n, ", inner fold %u", cell->inner - 1);
     ll_host_set_log_context(context);
     double start = ll_now_seconds();
-    size_t n = data->n_rows, n_cols = data->n_cols, n_train = 0, n_test = 0;
-    size_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    size_t n_rows = data->n_rows, n_cols = data->n_cols, n_train = 0, n_test = 0;
+    size_t *rows = malloc((n_rows ? n_rows : 1) * sizeof *rows);
     double *x_train = NULL, *x_test = NULL;
     uint8_t *y_train = NULL, *y_test = NULL;
     ll_err err = {{0}};
@@ -100,11 +102,11 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
         st = ll_fail(&err, LL_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n; i++)
-        if (fold_of_row[i] != cell->fold)
+    for (size_t i = 0; i < n_rows; i++)
+        if (ll_split_is_train(split, i))
             rows[n_train++] = i;
-    for (size_t i = 0; i < n; i++)
-        if (fold_of_row[i] == cell->fold)
+    for (size_t i = 0; i < n_rows; i++)
+        if (ll_split_is_test(split, i))
             rows[n_train + n_test++] = i;
     if (ll_gather_rows(data->x, data->y, n_cols, rows, n_train, &x_train, &y_train) != 0 ||
         ll_gather_rows(data->x, data->y, n_cols, rows + n_train, n_test, &x_test, &y_test) != 0 ||
@@ -119,7 +121,9 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
                           spec->scale_zscore, n_cols, data->col_binary, cell->seed, threads,
                           (const char *const *)data->col_names};
     ll_rows train = {x_train, y_train, n_train}, test = {x_test, NULL, n_test};
-    ll_nested_setup nested = {spec->tune_threshold, spec->threshold, spec->tune_folds};
+    /* An inner cell's cut comes from the scores of all its inner folds (select.c). */
+    ll_nested_setup nested = {spec->tune_threshold && !cell->inner, spec->threshold,
+                              spec->tune_folds};
     /* The fitted model is kept for the importances. */
     st = ll_fit_nested(&setup, &nested, train, &fitted, &cell->threshold, &cell->fit, &err);
     if (st == LL_OK) {
@@ -134,7 +138,7 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fo
             st = ll_fail(&err, LL_ENOMEM, "out of memory");
         cell->f1_fixed = fixed.f1;
     }
-    if (st == LL_OK && spec->importances != LL_IMPORTANCE_NONE)
+    if (st == LL_OK && spec->importances != LL_IMPORTANCE_NONE && !cell->inner)
         measure_importances(spec, data, &fitted, rows + n_train, n_test, cell, threads);
 out:
     ll_fitted_free(&fitted);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cv.h"
 #include "dataset.h"
 #include "fit.h"
 #include "hash.h"
@@ -18,6 +19,8 @@ typedef enum { LL_CELL_PENDING = 0, LL_CELL_OK = 1, LL_CELL_FAILED = 2 } ll_cell
 typedef struct {
     /* What the cell is (set by the plan, never changed by a worker). */
     uint32_t model, sampler, repeat, fold; /* indexes into the spec's lists */
+    uint32_t inner;                        /* 0: an outer cell; g + 1: inner fold g of the
+                                              nested selection inside outer fold `fold` */
     uint64_t seed;                         /* every random draw of the cell derives from it */
     ll_digest key;                         /* hash of everything that determines the outcome */
     double expected_seconds;               /* the scheduler's estimate */
@@ -46,12 +49,13 @@ typedef struct {
     double importance_seconds;             /* included in `seconds` */
 } ll_cell;
 
-/* Runs the cell: splits by fold_of_row (this repeat's fold of every row), tunes the cut when
- * the spec asks, fits, scores, and measures the importances the spec asks for. Fills the
- * outcome fields; never fails as a call (a failure is the cell's status; importances that
- * cannot be measured leave the cell ok, with a note). `threads` is the budget handed to the
- * plugins. */
-void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const uint32_t *fold_of_row,
+/* Runs the cell: trains on the split's training rows, tunes the cut when the spec asks, fits,
+ * scores the test rows, and measures the importances the spec asks for. An inner cell (of the
+ * nested selection) only scores: its cut is chosen from all inner folds together and it has
+ * no importances. Fills the outcome fields; never fails as a call (a failure is the cell's
+ * status; importances that cannot be measured leave the cell ok, with a note). `threads` is
+ * the budget handed to the plugins. */
+void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const ll_split *split,
                  ll_cell *cell, int threads);
 
 /* Frees the scores and importances and resets the outcome to pending; the identity is kept. */

@@ -42,3 +42,37 @@ uint64_t ll_cv_repeat_seed(uint64_t seed, size_t repeat)
 {
     return ll_seed_mix(seed, 0xF01D0000u + repeat); /* apart from every cell seed's stream */
 }
+
+int ll_cv_inner_folds(const uint8_t *y, const uint32_t *outer, size_t n, uint32_t skip_fold,
+                      size_t k, uint64_t seed, uint32_t *fold_of_row, ll_error *err)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += outer[i] != skip_fold && outer[i] != LL_FOLD_NONE;
+    size_t *rows = malloc((m ? m : 1) * sizeof *rows);
+    uint8_t *y_in = calloc(m ? m : 1, 1);
+    uint32_t *fold_in = malloc((m ? m : 1) * sizeof *fold_in);
+    int rc = -1;
+    if (!rows || !y_in || !fold_in) {
+        ll_error_set(err, "out of memory");
+        goto out;
+    }
+    m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (outer[i] != skip_fold && outer[i] != LL_FOLD_NONE) {
+            rows[m] = i;
+            y_in[m++] = y[i];
+        }
+    if (ll_cv_stratified_folds(y_in, m, k, seed, fold_in, err) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        fold_of_row[i] = LL_FOLD_NONE;
+    for (size_t j = 0; j < m; j++)
+        fold_of_row[rows[j]] = fold_in[j];
+    rc = 0;
+out:
+    free(rows);
+    free(y_in);
+    free(fold_in);
+    return rc;
+}

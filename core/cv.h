@@ -13,6 +13,34 @@
 int ll_cv_stratified_folds(const uint8_t *y, size_t n, size_t k, uint64_t seed,
                            uint32_t *fold_of_row, ll_error *err);
 
+/* A fold value for rows that are no cell's test rows: LL_FOLD_NONE rows take no part in the
+ * split (an inner split's view of its outer test fold). */
+#define LL_FOLD_NONE UINT32_MAX
+
+/* The rows of one cell: those of fold test_fold are its test rows, every other row of a fold
+ * is a training row. */
+typedef struct {
+    const uint32_t *fold_of_row;
+    uint32_t test_fold;
+} ll_split;
+
+static inline int ll_split_is_test(const ll_split *s, size_t row)
+{
+    return s->fold_of_row[row] == s->test_fold;
+}
+
+static inline int ll_split_is_train(const ll_split *s, size_t row)
+{
+    uint32_t f = s->fold_of_row[row];
+    return f != s->test_fold && f != LL_FOLD_NONE;
+}
+
+/* Like ll_cv_stratified_folds over the rows whose `outer` fold is not `skip_fold` (a nested
+ * split of one outer training fold): those rows get an inner fold in [0, k), the others
+ * LL_FOLD_NONE. Fails when a class of those rows has fewer rows than folds. */
+int ll_cv_inner_folds(const uint8_t *y, const uint32_t *outer, size_t n, uint32_t skip_fold,
+                      size_t k, uint64_t seed, uint32_t *fold_of_row, ll_error *err);
+
 /* The fold-assignment seed of one repeat of a run with cv seed `seed`. */
 uint64_t ll_cv_repeat_seed(uint64_t seed, size_t repeat);
 

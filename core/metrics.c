@@ -432,3 +432,21 @@ double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *fai
     free(order);
     return ece;
 }
+
+int ll_score_metrics(const ll_at_metric *at, size_t n_at, const uint8_t *y, const double *p,
+                     size_t n, double *out)
+{
+    int failed = 0;
+    out[0] = ll_brier(y, p, n);
+    out[1] = ll_log_loss(y, p, n);
+    out[2] = ll_ece(y, p, n, 10, &failed);
+    for (size_t i = 0; i < n_at && !failed; i++) {
+        ll_at_k v;
+        if (ll_metrics_at(y, p, n, at[i].k, &v) != 0)
+            return -1;
+        out[3 + i] = at[i].kind == LL_AT_RECALL      ? v.recall
+                     : at[i].kind == LL_AT_PRECISION ? v.precision
+                                                     : v.lift;
+    }
+    return failed ? -1 : 0;
+}

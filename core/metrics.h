@@ -111,4 +111,9 @@ double ll_log_loss(const uint8_t *y, const double *p, size_t n);
  * n = 0, or -1 on allocation failure through *failed (may be NULL). */
 double ll_ece(const uint8_t *y, const double *p, size_t n, size_t bins, int *failed);
 
+/* What a cell's scores give without a cut, into out[0 .. 3 + n_at): brier, log_loss, ece (10
+ * bins), then the value of each top-k metric at[i]. Returns 0, or -1 on allocation failure. */
+int ll_score_metrics(const ll_at_metric *at, size_t n_at, const uint8_t *y, const double *p,
+                     size_t n, double *out);
+
 #endif

@@ -9,6 +9,7 @@
 #include "cv.h"
 #include "params.h"
 #include "runner.h"
+#include "select.h"
 
 /* Bumped when a change to the core (splits, scaling, tuning, metrics) changes cell outcomes,
  * so stored cells of an older leadlab are recomputed rather than reused. */
@@ -20,6 +21,8 @@ void ll_run_result_free(ll_run_result *r)
         for (size_t c = 0; c < r->n_cells; c++)
             ll_cell_clear(&r->cells[c]);
     free(r->fold_of_row);
+    free(r->inner_fold_of_row);
+    ll_selection_free(r->selection);
     free(r->y);
     free(r->cells);
     free(r->oof);
@@ -139,6 +142,31 @@ static int check_inner_folds(const ll_spec *spec, const ll_dataset *data,
                         spec->tune_folds, spec->tune_folds, fewest);
 }
 
+/* The inner folds of the nested selection, one split per (repeat, outer fold) shared by every
+ * config, so that the configs are compared on the same rows. */
+static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result *r,
+                                ll_error *err)
+{
+    if (!r->inner_folds)
+        return 0;
+    size_t n = r->n_rows, splits = r->repeats * r->folds;
+    size_t cells = splits * n;
+    r->inner_fold_of_row = malloc((cells ? cells : 1) * sizeof *r->inner_fold_of_row);
+    if (!r->inner_fold_of_row)
+        return ll_error_set(err, "out of memory for the inner folds");
+    for (size_t rep = 0; rep < r->repeats; rep++)
+        for (size_t f = 0; f < r->folds; f++) {
+            ll_error cv_err;
+            uint64_t seed = ll_seed_mix(ll_cv_repeat_seed(spec->seed, rep), 0x1AAE0000u + f);
+            if (ll_cv_inner_folds(data->y, r->fold_of_row + rep * n, n, (uint32_t)f,
+                                  r->inner_folds, seed,
+                                  r->inner_fold_of_row + (rep * r->folds + f) * n, &cv_err) != 0)
+                return ll_error_set(err, "%s: select.inner_folds: %s (outer fold %zu)",
+                                    spec->path, cv_err.msg, f);
+        }
+    return 0;
+}
+
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
                   ll_run_result *out, ll_error *err)
 {
@@ -149,7 +177,9 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     r->n_samplers = spec->n_samplers;
     r->repeats = spec->repeats;
     r->folds = spec->folds;
-    r->n_cells = r->n_models * r->n_samplers * r->repeats * r->folds;
+    r->n_outer = r->n_models * r->n_samplers * r->repeats * r->folds;
+    r->inner_folds = spec->select ? spec->select_inner_folds : 0;
+    r->n_cells = r->n_outer * (1 + r->inner_folds);
     if (r->n_cells == 0)
         return ll_error_set(err, "the spec plans no cells");
     r->fold_of_row = malloc(r->repeats * (r->n_rows ? r->n_rows : 1) * sizeof *r->fold_of_row);
@@ -169,7 +199,7 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
             ll_run_result_free(r);
             return -1;
         }
-    if (check_inner_folds(spec, data, r, err) != 0) {
+    if (check_inner_folds(spec, data, r, err) != 0 || plan_selection_folds(spec, data, r, err) != 0) {
         ll_run_result_free(r);
         return -1;
     }
@@ -183,6 +213,13 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
             hash_config(&pair, &spec->samplers[s], spec->calibrate_folds);
             hash_config(&pair, &spec->models[m], spec->calibrate_folds);
             double prior = prior_cost(&spec->models[m], &spec->samplers[s], n_train);
+            /* An inner cell fits once on a share of the training rows; a tuned outer cell
+             * fits once per inner fold and once more. */
+            double inner_prior = r->inner_folds
+                                     ? prior * (double)(r->inner_folds - 1) /
+                                           (double)r->inner_folds /
+                                           (spec->tune_threshold ? (double)spec->tune_folds + 1 : 1)
+                                     : 0;
             for (size_t rep = 0; rep < r->repeats; rep++)
                 for (size_t f = 0; f < r->folds; f++) {
                     ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
@@ -196,6 +233,18 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
                     ll_hash_u64(&h, f);
                     c->key = ll_hash_final(&h);
                     c->expected_seconds = prior;
+                    for (size_t g = 0; g < r->inner_folds; g++) {
+                        ll_cell *in = &r->cells[ll_inner_cell_index(r, m, s, rep, f, g)];
+                        *in = *c;
+                        in->inner = (uint32_t)(g + 1);
+                        in->seed = ll_seed_mix(c->seed, 0x1AAE0000u + g);
+                        ll_hash hi = h;
+                        ll_hash_str(&hi, "inner");
+                        ll_hash_u64(&hi, r->inner_folds);
+                        ll_hash_u64(&hi, g);
+                        in->key = ll_hash_final(&hi);
+                        in->expected_seconds = inner_prior;
+                    }
                 }
         }
     return 0;
@@ -203,39 +252,19 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
 
 uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out)
 {
-    const uint32_t *fold_of = run->fold_of_row + (size_t)cell->repeat * run->n_rows;
+    ll_split split = ll_plan_split(run, cell);
     size_t n = 0;
     for (size_t i = 0; i < run->n_rows; i++)
-        n += fold_of[i] == cell->fold;
+        n += ll_split_is_test(&split, i);
     uint32_t *rows = malloc((n ? n : 1) * sizeof *rows);
     if (!rows)
         return NULL;
     n = 0;
     for (size_t i = 0; i < run->n_rows; i++)
-        if (fold_of[i] == cell->fold)
+        if (ll_split_is_test(&split, i))
             rows[n++] = (uint32_t)i;
     *n_out = n;
     return rows;
-}
-
-/* The metrics of a cell's scores against its test labels: brier, log_loss, ece, then the
- * run's top-k slots (see cell.h). -1 when memory runs out. */
-static int score_metrics(const ll_run_result *r, ll_cell *cell, const uint8_t *y_test, size_t n)
-{
-    int failed = 0;
-    double *v = cell->score_metrics;
-    v[0] = ll_brier(y_test, cell->scores, n);
-    v[1] = ll_log_loss(y_test, cell->scores, n);
-    v[2] = ll_ece(y_test, cell->scores, n, 10, &failed);
-    for (size_t i = 0; i < r->n_at && !failed; i++) {
-        ll_at_k at;
-        if (ll_metrics_at(y_test, cell->scores, n, r->at[i].k, &at) != 0)
-            return -1;
-        v[3 + i] = r->at[i].kind == LL_AT_RECALL      ? at.recall
-                   : r->at[i].kind == LL_AT_PRECISION ? at.precision
-                                                      : at.lift;
-    }
-    return failed ? -1 : 0;
 }
 
 int ll_run_collect(ll_run_result *r, ll_error *err)
@@ -262,6 +291,8 @@ int ll_run_collect(ll_run_result *r, ll_error *err)
             continue;
         }
         r->n_ok++;
+        if (cell->inner) /* inner scores serve the selection only (select.c) */
+            continue;
         double *oof = ll_oof_scores(r, cell->model, cell->sampler, cell->repeat);
         const uint32_t *fold_of = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
         size_t k = 0;
@@ -270,7 +301,8 @@ int ll_run_collect(ll_run_result *r, ll_error *err)
                 y_test[k] = r->y[i];
                 oof[i] = cell->scores[k++];
             }
-        if (score_metrics(r, &r->cells[c], y_test, k) != 0) {
+        if (ll_score_metrics(r->at, r->n_at, y_test, cell->scores, k,
+                             r->cells[c].score_metrics) != 0) {
             free(y_test);
             return ll_error_set(err, "out of memory");
         }

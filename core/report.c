@@ -1,6 +1,7 @@
 /* leadlab outputs (see report.h). Numbers are printed with fixed formats so that two runs
  * with the same results give byte-identical files; timings live only in the CSV and JSON. */
 #include "report.h"
+#include "select.h"
 #include "gains.h"
 #include "labels.h"
 #include "manifest.h"
@@ -240,6 +241,90 @@ static int md_call_sentence(FILE *out, const ll_run_result *run, const ll_summar
     return 0;
 }
 
+/* The values of one leaderboard row after its labels, and its "vs best" cell. */
+static void md_row_values(FILE *out, const ll_spec *spec, const ll_summary_row *row, int best,
+                          const int *shown, size_t n_shown)
+{
+    md_mean_sd(out, row, LL_SUM_F1);
+    if (spec->tune_threshold) {
+        md_mean_sd(out, row, LL_SUM_F1_FIXED);
+        md_mean_sd(out, row, LL_SUM_THRESHOLD);
+    }
+    for (size_t k = 0; k < n_shown; k++)
+        md_mean_sd(out, row, shown[k]);
+    if (row->failed) {
+        fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
+        md_cell(out, row->first_error);
+        fputs(" |\n", out);
+    } else if (row->pending == row->cells)
+        fputs(" not run yet |\n", out);
+    else if (row->pending)
+        fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);
+    else if (best)
+        fputs(" best |\n", out);
+    else if (isnan(row->p_vs_best))
+        fputs(" – |\n", out);
+    else
+        fprintf(out, row->p_vs_best < 0.001 ? " %sp < 0.001 |\n" : " %sp = %.3f |\n",
+                row->worse_than_best ? "▼ " : "", row->p_vs_best);
+}
+
+/* The nested selection as one more row of the table, unranked: it estimates the procedure
+ * "pick the best row", not a config. 1 when written (*selected filled), 0 without a
+ * selection, -1 when memory runs out. */
+static int md_selection_row(FILE *out, const ll_spec *spec, const ll_run_result *run, int metric,
+                            const ll_summary_row *rows, const int *shown, size_t n_shown,
+                            ll_summary_row *selected)
+{
+    if (!run->selection)
+        return 0;
+    const ll_cell **cells = ll_selection_cells(run);
+    if (!cells || ll_summarise_outer(run, cells, metric, &rows[0], selected) != 0) {
+        free(cells);
+        return -1;
+    }
+    free(cells);
+    fputs("| – | **selected (nested)** | – |", out);
+    md_row_values(out, spec, selected, 0, shown, n_shown);
+    return 1;
+}
+
+/* Under the table: what the selected row is, and the winner of every outer fold. */
+static void md_selection(FILE *out, const ll_spec *spec, const ll_run_result *run,
+                         const ll_summary_row *selected, const ll_summary_row *top,
+                         char **model_short, char **sampler_short)
+{
+    const ll_selection *sel = run->selection;
+    char label[64];
+    const char *metric = ll_metric_label_at(sel->metric, spec->at, label, sizeof label);
+    fprintf(out, "\n**selected (nested)** estimates the whole procedure of choosing among these "
+                 "%zu rows: inside each outer training fold, every row is scored by %s on "
+                 "%zu-fold inner CV of that fold's training rows, the winner's cut is %s the same "
+                 "inner scores, and the winner is scored on the outer test fold. Its F1, %.3f, "
+                 "is the figure to expect from choosing this way; the top row's, %.3f, was "
+                 "chosen on the folds that report it.\n\n",
+            run->n_models * run->n_samplers, metric, sel->inner_folds,
+            spec->tune_threshold ? "tuned for F1 on" : "the fixed one, not chosen on",
+            selected->mean[LL_SUM_F1], top->mean[LL_SUM_F1]);
+    fprintf(out, "| repeat | outer fold | winner | inner %s | cut | F1 |\n|---:|---:|---|---:|---:|---:|\n",
+            metric);
+    for (size_t k = 0; k < sel->n_folds; k++) {
+        const ll_selected_fold *sf = &sel->folds[k];
+        fprintf(out, "| %zu | %zu | ", k / run->folds, k % run->folds);
+        if (sf->status == LL_CELL_OK) {
+            md_cell(out, model_short[sf->model]);
+            fputs(" \\| ", out);
+            md_cell(out, sampler_short[sf->sampler]);
+            fprintf(out, " | %.4f | %.3f | %.4f |\n", sf->inner_value, sf->cell.threshold,
+                    sf->cell.metrics.f1);
+        } else {
+            fputs(sf->status == LL_CELL_PENDING ? "not run yet" : "FAILED: ", out);
+            md_cell(out, sf->error);
+            fputs(" | | | |\n", out);
+        }
+    }
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -298,41 +383,24 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         fputs(" | ", out);
         md_cell(out, sampler_short[row->sampler]);
         fputs(" |", out);
-        md_mean_sd(out, row, LL_SUM_F1);
-        if (spec->tune_threshold) {
-            md_mean_sd(out, row, LL_SUM_F1_FIXED);
-            md_mean_sd(out, row, LL_SUM_THRESHOLD);
-        }
-        for (size_t k = 0; k < n_shown; k++)
-            md_mean_sd(out, row, shown[k]);
-        if (row->failed) {
-            fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
-            md_cell(out, row->first_error);
-            fputs(" |\n", out);
-        } else if (row->pending == row->cells)
-            fputs(" not run yet |\n", out);
-        else if (row->pending)
-            fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);
-        else if (i == 0)
-            fputs(" best |\n", out);
-        else if (isnan(row->p_vs_best))
-            fputs(" – |\n", out);
-        else
-            fprintf(out, row->p_vs_best < 0.001 ? " %sp < 0.001 |\n" : " %sp = %.3f |\n",
-                    row->worse_than_best ? "▼ " : "", row->p_vs_best);
+        md_row_values(out, spec, row, i == 0, shown, n_shown);
     }
+    ll_summary_row selected;
+    int selection = md_selection_row(out, spec, run, metric, rows, shown, n_shown, &selected);
     fprintf(out, "\nmean ± sd over %zu cells per row. %s%s%s▼: %s significantly below the best "
                  "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
             spec->folds * spec->repeats, metric ? "Ranked by " : "",
             metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
             metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
+    if (selection == 1)
+        md_selection(out, spec, run, &selected, &rows[0], model_short, sampler_short);
     int sentence = md_call_sentence(out, run, &rows[0], model_short, sampler_short);
     md_full_labels(out, spec, model_short, sampler_short);
     md_importances(out, spec, run);
     ll_labels_free(model_short, spec->n_models);
     ll_labels_free(sampler_short, spec->n_samplers);
     free(rows);
-    return ferror(out) || sentence != 0 ? -1 : 0;
+    return ferror(out) || sentence != 0 || selection < 0 ? -1 : 0;
 }
 
 static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)

@@ -23,8 +23,14 @@ typedef struct {
     size_t n_at;
     uint8_t *y;            /* n_rows labels (0/1), owned: what the score metrics and the
                               report's charts are computed against */
-    ll_cell *cells;        /* n_cells, indexed by ll_cell_index */
-    size_t n_cells;
+    ll_cell *cells;        /* n_cells: the n_outer cells of the grid (ll_cell_index), then the
+                              inner cells of the nested selection (ll_inner_cell_index) */
+    size_t n_cells, n_outer;
+    size_t inner_folds;    /* select.inner_folds; 0 = no nested selection */
+    uint32_t *inner_fold_of_row; /* (repeat x fold) x n_rows: the inner fold of each row of
+                                    that outer training fold, LL_FOLD_NONE for its test rows */
+    struct ll_selection *selection; /* the nested selection's outcome, built by ll_run_select
+                                       (NULL until then, or without `select`); owned */
     double *oof;           /* (model, sampler, repeat) x n_rows scores, built by
                               ll_run_collect; -1 where the cell failed or is pending */
     size_t n_ok, n_failed, n_pending; /* set by ll_run_collect */
@@ -36,6 +42,27 @@ static inline size_t ll_cell_index(const ll_run_result *r, size_t model, size_t 
                                    size_t repeat, size_t fold)
 {
     return ((model * r->n_samplers + sampler) * r->repeats + repeat) * r->folds + fold;
+}
+
+static inline size_t ll_inner_cell_index(const ll_run_result *r, size_t model, size_t sampler,
+                                         size_t repeat, size_t fold, size_t inner)
+{
+    return r->n_outer + ll_cell_index(r, model, sampler, repeat, fold) * r->inner_folds + inner;
+}
+
+/* Which rows a cell of the run trains and tests on. */
+static inline ll_split ll_plan_split(const ll_run_result *r, const ll_cell *cell)
+{
+    ll_split s;
+    if (cell->inner) {
+        s.fold_of_row = r->inner_fold_of_row + ((size_t)cell->repeat * r->folds + cell->fold) *
+                                                   r->n_rows;
+        s.test_fold = cell->inner - 1;
+    } else {
+        s.fold_of_row = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
+        s.test_fold = cell->fold;
+    }
+    return s;
 }
 
 static inline double *ll_oof_scores(const ll_run_result *r, size_t model, size_t sampler,
@@ -54,7 +81,7 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
 double ll_plan_prior_cost(const char *model, const char *sampler, size_t n_train);
 /* The test rows of a cell in row order (n of them, *n_out); malloc'd, NULL when out of memory. */
 uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out);
-/* Counts ok / failed / pending cells and scatters their scores into run->oof. */
+/* Counts ok / failed / pending cells and scatters the outer cells' scores into run->oof. */
 int ll_run_collect(ll_run_result *run, ll_error *err);
 void ll_run_result_free(ll_run_result *r);
 

@@ -95,8 +95,8 @@ static void worker_loop(const ll_pool_config *cfg, int fd)
         msg.magic = LL_CELL_MESSAGE_MAGIC;
         msg.index = index;
         msg.cell = ll_cell_pending_copy(&run->cells[index]);
-        ll_cell_run(cfg->spec, cfg->data, run->fold_of_row + (size_t)msg.cell.repeat * run->n_rows,
-                    &msg.cell, cfg->threads_per_cell);
+        ll_split split = ll_plan_split(run, &msg.cell);
+        ll_cell_run(cfg->spec, cfg->data, &split, &msg.cell, cfg->threads_per_cell);
         double *scores = msg.cell.scores, *importances = msg.cell.importances;
         msg.cell.scores = msg.cell.importances = NULL;
         int ok = write_full(fd, &msg, sizeof msg) == 0 &&

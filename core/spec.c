@@ -896,6 +896,45 @@ static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
                    s ? "'?)" : "", all);
 }
 
+/* select: {metric: M, inner_folds: K}: nested selection. Inside each outer training fold the
+ * configs and samplers are compared by M on K-fold inner CV and the winner is scored on the
+ * outer test fold (select.c). A top-k metric not among `metrics` is added to them. */
+static int read_select(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|log_loss|"
+                      "ece|recall_at_K|precision_at_K|lift_at_K";
+    if (expect_kind(r, node, LL_Y_MAP, "select") != 0 ||
+        check_keys(r, node, "select", "metric|inner_folds") != 0)
+        return -1;
+    long folds = 3;
+    const ll_ynode *v = ll_ymap_get(node, "inner_folds");
+    if (v && read_long(r, v, "select.inner_folds", 2, 20, &folds) != 0)
+        return -1;
+    spec->select_inner_folds = (size_t)folds;
+    spec->select_metric = LL_SUM_F1;
+    if ((v = ll_ymap_get(node, "metric"))) {
+        if (expect_kind(r, v, LL_Y_SCALAR, "select.metric") != 0)
+            return -1;
+        ll_at_metric at;
+        int k = ll_metric_parse(v->text, &at);
+        if (k == LL_SUM_AT) {
+            int slot = at_slot(r, v, "select.metric", spec, at);
+            if (slot < 0)
+                return -1;
+            k = LL_SUM_AT + slot;
+        } else if (k < 0) {
+            char sugg[64];
+            const char *sg = ll_suggest(v->text, all, sugg, sizeof sugg);
+            return fail_at(r, v, "select.metric", "unknown metric '%s'%s%s%s (expected one of: "
+                           "%s, K a fraction in (0, 1])", v->text, sg ? " (did you mean '" : "",
+                           sg ? sg : "", sg ? "'?)" : "", all);
+        }
+        spec->select_metric = k;
+    }
+    spec->select = 1;
+    return 0;
+}
+
 int ll_spec_sort_by(ll_spec *spec, const char *name, ll_error *err)
 {
     ll_at_metric at;
@@ -1177,7 +1216,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if (expect_kind(&r, root, LL_Y_MAP, "spec") != 0 ||
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
-                   "threads|plugin_path|isolation|limits|report|importances|calibrate|search") != 0)
+                   "threads|plugin_path|isolation|limits|report|importances|calibrate|search|"
+                   "select") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -1233,6 +1273,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     if ((v = ll_ymap_get(root, "report")) && read_report(&r, v, spec) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "importances")) && read_importances(&r, v, spec) != 0)
+        goto out;
+    if ((v = ll_ymap_get(root, "select")) && read_select(&r, v, spec) != 0)
         goto out;
     if ((v = ll_ymap_get(root, "search")) && read_search(&r, v, spec) != 0)
         goto out;

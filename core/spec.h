@@ -96,6 +96,10 @@ typedef struct {
     int importances;            /* LL_IMPORTANCE_* */
     size_t importance_repeats;  /* permutation: shuffles per column, averaged */
     size_t importance_max_rows; /* permutation: at most this many test rows (0 = all) */
+    int select;                 /* select: nested selection of the best config x sampler */
+    int select_metric;          /* the LL_SUM_* column (top-k: LL_SUM_AT + slot of at[]) the
+                                   inner CV compares by */
+    size_t select_inner_folds;  /* inner folds inside each outer training fold */
     int search;                 /* LL_SEARCH_* */
     size_t search_trials;       /* random: draws per entry that gives a distribution */
     uint64_t search_seed;       /* random: the seed every draw derives from (default 0) */

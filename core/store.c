@@ -295,7 +295,8 @@ int ll_store_begin_run(ll_store *s, const ll_run_info *info, const ll_spec *spec
     *run_id = sqlite3_last_insert_rowid(s->db);
     if (prepare(s, "INSERT INTO plan VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err) != 0)
         goto fail;
-    for (size_t c = 0; c < run->n_cells; c++) {
+    /* The plan lists the grid's cells, what `show` rebuilds; inner cells are found by key. */
+    for (size_t c = 0; c < run->n_outer; c++) {
         const ll_cell *cell = &run->cells[c];
         char key[33];
         ll_digest_hex(cell->key, key);

@@ -119,7 +119,7 @@ int ll_metric_index(const char *name)
     return -1;
 }
 
-static double cell_value(const ll_cell *c, int which)
+double ll_cell_value(const ll_cell *c, int which)
 {
     switch (which) {
     case LL_SUM_F1: return c->metrics.f1;
@@ -164,6 +164,40 @@ static int better_row(const void *a, const void *b)
     return ox < oy ? -1 : ox > oy;
 }
 
+/* Means and sds of every column over the cells that finished ok, the counts of those that did
+ * not, and the fit times; mean[metric] NaN when nothing finished. -1 when memory runs out. */
+static int summarise_cells(const ll_cell *const *cells, size_t n, int metric, ll_summary_row *row)
+{
+    double *values = malloc((n ? n : 1) * sizeof *values);
+    if (!values)
+        return -1;
+    row->cells = n;
+    for (int w = 0; w < LL_SUM_N; w++) {
+        for (size_t k = 0; k < n; k++)
+            values[k] = cells[k]->status != LL_CELL_OK ? NAN : ll_cell_value(cells[k], w);
+        if (ll_mean_sd(values, n, &row->mean[w], &row->sd[w]) == 0)
+            row->sd[w] = NAN; /* no value at all: no spread either */
+    }
+    for (size_t k = 0; k < n; k++) {
+        const ll_cell *c = cells[k];
+        if (c->status == LL_CELL_PENDING) {
+            row->pending++;
+            continue;
+        }
+        row->fit_seconds += c->fit.fit_seconds;
+        row->predict_seconds += c->fit.predict_seconds;
+        if (c->status == LL_CELL_FAILED) {
+            row->failed++;
+            if (!row->first_error)
+                row->first_error = c->error;
+        }
+    }
+    if (row->failed + row->pending == row->cells) /* nothing to average */
+        row->mean[metric] = NAN;
+    free(values);
+    return 0;
+}
+
 ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
 {
     return ll_summarise_by(r, LL_SUM_F1, n_rows);
@@ -174,51 +208,23 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
     size_t n = r->n_models * r->n_samplers, per_row = r->repeats * r->folds;
     ranked_row *ranked = calloc(n ? n : 1, sizeof *ranked);
     ll_summary_row *rows = calloc(n ? n : 1, sizeof *rows);
-    double *values = malloc((per_row ? per_row : 1) * sizeof *values);
+    const ll_cell **cells = malloc((per_row ? per_row : 1) * sizeof *cells);
     double *best_v = malloc((per_row ? per_row : 1) * sizeof *best_v);
     double *row_v = malloc((per_row ? per_row : 1) * sizeof *row_v);
-    if (!ranked || !rows || !values || !best_v || !row_v) {
-        free(ranked);
-        free(rows);
-        free(values);
-        free(best_v);
-        free(row_v);
-        return NULL;
-    }
+    if (!ranked || !rows || !cells || !best_v || !row_v)
+        goto fail;
     for (size_t m = 0; m < r->n_models; m++)
         for (size_t s = 0; s < r->n_samplers; s++) {
             ranked[m * r->n_samplers + s].metric = metric;
             ll_summary_row *row = &ranked[m * r->n_samplers + s].row;
             row->model = m;
             row->sampler = s;
-            row->cells = per_row;
-            for (int w = 0; w < LL_SUM_N; w++) {
-                size_t k = 0;
-                for (size_t rep = 0; rep < r->repeats; rep++)
-                    for (size_t f = 0; f < r->folds; f++) {
-                        const ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
-                        values[k++] = c->status != LL_CELL_OK ? NAN : cell_value(c, w);
-                    }
-                if (ll_mean_sd(values, k, &row->mean[w], &row->sd[w]) == 0)
-                    row->sd[w] = NAN; /* no value at all: no spread either */
-            }
+            size_t k = 0;
             for (size_t rep = 0; rep < r->repeats; rep++)
-                for (size_t f = 0; f < r->folds; f++) {
-                    const ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
-                    if (c->status == LL_CELL_PENDING) {
-                        row->pending++;
-                        continue;
-                    }
-                    row->fit_seconds += c->fit.fit_seconds;
-                    row->predict_seconds += c->fit.predict_seconds;
-                    if (c->status == LL_CELL_FAILED) {
-                        row->failed++;
-                        if (!row->first_error)
-                            row->first_error = c->error;
-                    }
-                }
-            if (row->failed + row->pending == row->cells) /* nothing to average */
-                row->mean[metric] = NAN;
+                for (size_t f = 0; f < r->folds; f++)
+                    cells[k++] = &r->cells[ll_cell_index(r, m, s, rep, f)];
+            if (summarise_cells(cells, per_row, metric, row) != 0)
+                goto fail;
         }
     qsort(ranked, n, sizeof *ranked, better_row);
     for (size_t i = 0; i < n; i++)
@@ -231,9 +237,9 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
                        rows[0].failed + rows[0].pending == 0;
         for (size_t rep = 0; rep < r->repeats; rep++)
             for (size_t f = 0; f < r->folds; f++, k++) {
-                best_v[k] = cell_value(
+                best_v[k] = ll_cell_value(
                     &r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)], metric);
-                row_v[k] = cell_value(
+                row_v[k] = ll_cell_value(
                     &r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)], metric);
             }
         if (i == 0 || !complete) {
@@ -250,9 +256,51 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
         rows[i].worse_than_best = rows[i].p_vs_best < 0.05 &&
                                   (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
     }
-    free(values);
+    free(cells);
     free(best_v);
     free(row_v);
     *n_rows = n;
     return rows;
+fail:
+    free(ranked);
+    free(rows);
+    free(cells);
+    free(best_v);
+    free(row_v);
+    return NULL;
+}
+
+int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int metric,
+                       const ll_summary_row *best, ll_summary_row *out)
+{
+    size_t per_row = r->repeats * r->folds;
+    memset(out, 0, sizeof *out);
+    out->model = out->sampler = SIZE_MAX;
+    double *best_v = malloc((per_row ? per_row : 1) * sizeof *best_v);
+    double *row_v = malloc((per_row ? per_row : 1) * sizeof *row_v);
+    int rc = -1;
+    if (!best_v || !row_v || summarise_cells(cells, per_row, metric, out) != 0)
+        goto out;
+    out->p_vs_best = NAN;
+    int complete = out->failed + out->pending == 0 && best->failed + best->pending == 0;
+    if (complete && r->folds > 1) {
+        size_t k = 0;
+        for (size_t rep = 0; rep < r->repeats; rep++)
+            for (size_t f = 0; f < r->folds; f++, k++) {
+                best_v[k] = ll_cell_value(
+                    &r->cells[ll_cell_index(r, best->model, best->sampler, rep, f)], metric);
+                row_v[k] = cells[k]->status == LL_CELL_OK ? ll_cell_value(cells[k], metric) : NAN;
+            }
+        double t;
+        out->p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
+                                              1.0 / (double)(r->folds - 1), &t);
+        double gap = best->mean[metric] - out->mean[metric];
+        out->worse_than_best = out->p_vs_best < 0.05 &&
+                               (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
+    }
+    rc = 0;
+out:
+    free(best_v);
+    free(row_v);
+    return rc;
 }

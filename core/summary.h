@@ -22,6 +22,9 @@ typedef struct {
     int worse_than_best; /* p < 0.05 and a lower mean of the ranking metric */
 } ll_summary_row;
 
+/* The value of LL_SUM_* column `which` in one cell. */
+double ll_cell_value(const ll_cell *c, int which);
+
 /* Rows sorted by mean F1 (at the applied cut), descending; rows without any finished cell
  * last. Means are over the cells that finished ok.
  * Ties keep spec order. The caller frees the array. NULL on allocation failure. */
@@ -31,6 +34,12 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows);
  * LL_SUM_BALANCED_ACCURACY, BRIER .. ECE, or a top-k slot of the run), best first (lower is
  * better for brier, log_loss and ece), with p_vs_best from that metric's per-fold values. */
 ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_rows);
+
+/* A row over cells that are not one config's (the nested selection's, one per repeat x fold,
+ * repeat-major), tested against `best` (a row of ll_summarise_by with the same metric) on the
+ * same folds. model and sampler are SIZE_MAX. -1 when memory runs out. */
+int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int metric,
+                       const ll_summary_row *best, ll_summary_row *out);
 
 /* The LL_SUM_* index of a ranking metric that is not top-k from its key ("f1", "pr_auc",
  * "brier", ...) or label ("F1", "PR-AUC", "Brier", ...), case-insensitive; -1 when it names

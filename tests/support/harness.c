@@ -540,8 +540,8 @@ void th_held_run_cells(const char *spec_path, int (*keep)(const ll_cell *),
         ll_cell *cell = &run->cells[i];
         if (!keep(cell))
             continue;
-        ll_cell_run(&out->spec, &out->data, run->fold_of_row + (size_t)cell->repeat * run->n_rows,
-                    cell, 1);
+        ll_split split = ll_plan_split(run, cell);
+        ll_cell_run(&out->spec, &out->data, &split, cell, 1);
         if (check)
             check(cell, &out->data);
     }

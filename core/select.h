@@ -1,0 +1,44 @@
+/* leadlab nested selection: inside each outer training fold, the configs x samplers are
+ * compared on inner-fold scores (the run's inner cells), the winner's cut is chosen on the same
+ * scores, and the winner's outer cell is scored at that cut: the honest estimate of "pick the
+ * best row, then use it". */
+#ifndef LL_CORE_SELECT_H
+#define LL_CORE_SELECT_H
+
+#include "runner.h"
+
+/* The selection inside one outer fold of one repeat. */
+typedef struct {
+    ll_cell_status status;  /* ok: a winner was chosen and scored on the outer test fold;
+                               pending: inner or outer cells have not run yet */
+    char error[256];        /* failed: why */
+    uint32_t model, sampler;/* the winner (ok) */
+    double inner_value;     /* its value of the select metric on the pooled inner scores */
+    size_t candidates;      /* configs x samplers whose inner cells all finished ok */
+    /* The winner's outer cell re-scored at `cell.threshold`, the cut chosen on its inner
+     * scores: metrics, f1_fixed and score_metrics are the outer test fold's. The cell owns no
+     * scores (they stay the outer cell's). */
+    ll_cell cell;
+} ll_selected_fold;
+
+struct ll_selection {
+    int metric;               /* LL_SUM_* the winners were chosen by */
+    size_t inner_folds;
+    ll_selected_fold *folds;  /* repeats x folds, repeat-major */
+    size_t n_folds;
+};
+typedef struct ll_selection ll_selection;
+
+/* Runs the selection over the run's finished cells (after ll_run_collect) and keeps it in
+ * run->selection (replacing an earlier one). Nothing to do without `select` in the spec.
+ * -1 when memory runs out. */
+int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err);
+
+/* Pointers to the selection's cells, one per repeat x fold, repeat-major, as summaries take
+ * them; malloc'd (the caller frees the array, not the cells). NULL without a selection or
+ * when memory runs out. */
+const ll_cell **ll_selection_cells(const ll_run_result *run);
+
+void ll_selection_free(ll_selection *s); /* NULL-safe */
+
+#endif
