@@ -45,7 +45,7 @@ int ll_output_dir_ready(const char *dir, ll_error *err)
 static const char *const output_files[] = {
     "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
     "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock",
-    "report.html",    "importances.csv", LL_MANIFEST_FILE};
+    "report.html",    "importances.csv", "selection.csv", LL_MANIFEST_FILE};
 
 /* importances.csv is a CSV output of a run that asks for importances. */
 static int writes_importances(const ll_spec *spec)
@@ -403,6 +403,48 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     return ferror(out) || sentence != 0 || selection < 0 ? -1 : 0;
 }
 
+/* One row of leaderboard.csv: rank 0 and model SIZE_MAX for the selected (nested) row, which
+ * has no rank and no parameters of its own. */
+static void csv_row(FILE *out, const ll_spec *spec, const ll_summary_row *row, size_t rank,
+                    const int *cols, size_t n_cols, char **mcols, size_t n_mcols, char **scols,
+                    size_t n_scols)
+{
+    int config_row = row->model != SIZE_MAX;
+    if (rank)
+        fprintf(out, "%zu", rank);
+    fputc(',', out);
+    ll_csv_field(out, config_row ? spec->models[row->model].label : "selected (nested)");
+    fputc(',', out);
+    ll_csv_field(out, config_row ? spec->samplers[row->sampler].label : "");
+    fprintf(out, ",%zu,%zu", row->cells, row->failed);
+    for (size_t k = 0; k < n_cols; k++) {
+        fputc(',', out);
+        csv_number(out, row->mean[cols[k]]);
+        fputc(',', out);
+        csv_number(out, row->sd[cols[k]]);
+    }
+    fprintf(out, ",%.6f,%.6f,", row->fit_seconds, row->predict_seconds);
+    csv_number(out, row->mean[LL_SUM_F1_FIXED]);
+    fputc(',', out);
+    csv_number(out, row->sd[LL_SUM_F1_FIXED]);
+    fputc(',', out);
+    csv_number(out, row->mean[LL_SUM_THRESHOLD]);
+    fputc(',', out);
+    csv_number(out, row->p_vs_best);
+    fputc(',', out);
+    ll_csv_field(out, row->first_error ? row->first_error : "");
+    fprintf(out, ",%zu", row->pending);
+    for (size_t k = 0; k < n_mcols + n_scols; k++) {
+        const char *v = !config_row ? NULL
+                        : k < n_mcols ? ll_param_value(&spec->models[row->model], mcols[k])
+                                      : ll_param_value(&spec->samplers[row->sampler],
+                                                       scols[k - n_mcols]);
+        fputc(',', out);
+        ll_csv_field(out, v ? v : ""); /* empty: this row's plugin has no such parameter */
+    }
+    fputc('\n', out);
+}
+
 static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
 {
     size_t n_rows, n_mcols = 0, n_scols = 0;
@@ -435,43 +477,56 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
         ll_csv_field(out, k < n_mcols ? mcols[k] : scols[k - n_mcols]);
     }
     fputc('\n', out);
-    for (size_t i = 0; i < n_rows; i++) {
-        const ll_summary_row *row = &rows[i];
-        fprintf(out, "%zu,", i + 1);
-        ll_csv_field(out, spec->models[row->model].label);
-        fputc(',', out);
-        ll_csv_field(out, spec->samplers[row->sampler].label);
-        fprintf(out, ",%zu,%zu", row->cells, row->failed);
-        for (size_t k = 0; k < n_cols; k++) {
-            fputc(',', out);
-            csv_number(out, row->mean[cols[k]]);
-            fputc(',', out);
-            csv_number(out, row->sd[cols[k]]);
+    for (size_t i = 0; i < n_rows; i++)
+        csv_row(out, spec, &rows[i], i + 1, cols, n_cols, mcols, n_mcols, scols, n_scols);
+    if (run->selection) {
+        const ll_cell **cells = ll_selection_cells(run);
+        ll_summary_row selected;
+        if (!cells || ll_summarise_outer(run, cells, spec->sort_metric, &rows[0], &selected) != 0) {
+            free(cells);
+            ll_labels_free(mcols, n_mcols);
+            ll_labels_free(scols, n_scols);
+            free(rows);
+            return -1;
         }
-        fprintf(out, ",%.6f,%.6f,", row->fit_seconds, row->predict_seconds);
-        csv_number(out, row->mean[LL_SUM_F1_FIXED]);
-        fputc(',', out);
-        csv_number(out, row->sd[LL_SUM_F1_FIXED]);
-        fputc(',', out);
-        csv_number(out, row->mean[LL_SUM_THRESHOLD]);
-        fputc(',', out);
-        csv_number(out, row->p_vs_best);
-        fputc(',', out);
-        ll_csv_field(out, row->first_error ? row->first_error : "");
-        fprintf(out, ",%zu", row->pending);
-        for (size_t k = 0; k < n_mcols + n_scols; k++) {
-            const char *v = k < n_mcols ? ll_param_value(&spec->models[row->model], mcols[k])
-                                        : ll_param_value(&spec->samplers[row->sampler],
-                                                         scols[k - n_mcols]);
-            fputc(',', out);
-            ll_csv_field(out, v ? v : ""); /* empty: this row's plugin has no such parameter */
-        }
-        fputc('\n', out);
+        free(cells);
+        csv_row(out, spec, &selected, 0, cols, n_cols, mcols, n_mcols, scols, n_scols);
     }
     ll_labels_free(mcols, n_mcols);
     ll_labels_free(scols, n_scols);
     free(rows);
     return 0;
+}
+
+/* The nested selection's outer folds: who won, on what inner value and cut, and how the
+ * winner scored on the outer test fold. */
+static void write_selection_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    const ll_selection *sel = run->selection;
+    char key[64];
+    fprintf(out, "repeat,fold,status,config,sampler,candidates,inner_%s,threshold,f1,precision,"
+                 "recall,pr_auc,error\n",
+            ll_metric_key_at(sel->metric, spec->at, key, sizeof key));
+    for (size_t k = 0; k < sel->n_folds; k++) {
+        const ll_selected_fold *sf = &sel->folds[k];
+        int ok = sf->status == LL_CELL_OK;
+        fprintf(out, "%zu,%zu,%s,", k / run->folds, k % run->folds,
+                ok ? "ok" : sf->status == LL_CELL_PENDING ? "pending" : "failed");
+        ll_csv_field(out, ok ? spec->models[sf->model].label : "");
+        fputc(',', out);
+        ll_csv_field(out, ok ? spec->samplers[sf->sampler].label : "");
+        fprintf(out, ",%zu,", sf->candidates);
+        const double v[] = {sf->inner_value, sf->cell.threshold, sf->cell.metrics.f1,
+                            sf->cell.metrics.precision, sf->cell.metrics.recall,
+                            sf->cell.metrics.pr_auc};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
+            if (ok)
+                csv_number(out, v[j]);
+            fputc(',', out);
+        }
+        ll_csv_field(out, ok ? "" : sf->error);
+        fputc('\n', out);
+    }
 }
 
 static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
@@ -586,6 +641,36 @@ void ll_report_configs_json(FILE *out, const ll_spec *spec, const char *separato
     fputs(separator[0] == '\n' ? "\n  ]" : "]", out);
 }
 
+/* The nested selection in run.json: the metric, and each outer fold's winner and F1. */
+static void write_selection_json(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    const ll_selection *sel = run->selection;
+    char key[64];
+    fputs(",\n  \"selection\": {\"metric\": ", out);
+    ll_json_string(out, ll_metric_key_at(sel->metric, spec->at, key, sizeof key));
+    fprintf(out, ", \"inner_folds\": %zu, \"folds\": [", sel->inner_folds);
+    for (size_t k = 0; k < sel->n_folds; k++) {
+        const ll_selected_fold *sf = &sel->folds[k];
+        fprintf(out, "%s\n    {\"repeat\": %zu, \"fold\": %zu, ", k ? "," : "", k / run->folds,
+                k % run->folds);
+        if (sf->status != LL_CELL_OK) {
+            fputs("\"status\": ", out);
+            ll_json_string(out, sf->status == LL_CELL_PENDING ? "pending" : "failed");
+            fputs(", \"error\": ", out);
+            ll_json_string(out, sf->error);
+            fputc('}', out);
+            continue;
+        }
+        fputs("\"status\": \"ok\", \"config\": ", out);
+        ll_json_string(out, spec->models[sf->model].label);
+        fputs(", \"sampler\": ", out);
+        ll_json_string(out, spec->samplers[sf->sampler].label);
+        fprintf(out, ", \"inner_value\": %.17g, \"threshold\": %.17g, \"f1\": %.17g}",
+                sf->inner_value, sf->cell.threshold, sf->cell.metrics.f1);
+    }
+    fputs("]}", out);
+}
+
 static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *data,
                            const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -616,6 +701,8 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
     }
     fputs("]},\n  \"configs\": ", out);
     ll_report_configs_json(out, spec, "\n    ");
+    if (run->selection)
+        write_selection_json(out, spec, run);
     fputs("\n}\n", out);
 }
 
@@ -721,7 +808,8 @@ static int write_importances_csv(FILE *out, const ll_spec *spec, const ll_datase
 }
 
 typedef enum {
-    OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML, OUT_IMPORTANCES
+    OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML, OUT_IMPORTANCES,
+    OUT_SELECTION
 } output_kind;
 
 static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
@@ -743,6 +831,7 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_JSON: write_run_json(af.f, spec, data, run, ctx); break;
     case OUT_HTML: rc = ll_report_html(af.f, spec, data, run, ctx); break;
     case OUT_IMPORTANCES: rc = write_importances_csv(af.f, spec, data, run); break;
+    case OUT_SELECTION: write_selection_csv(af.f, spec, run); break;
     }
     if (rc != 0 && !ferror(af.f)) { /* a write error is the commit's to report */
         fclose(af.f);
@@ -767,6 +856,7 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         {0, OUT_PRED, "predictions.csv"},           {LL_OUT_JSON, OUT_JSON, "run.json"},
         {~0u, OUT_HTML, "report.html"},
         {LL_OUT_CSV, OUT_IMPORTANCES, "importances.csv"},
+        {LL_OUT_CSV, OUT_SELECTION, "selection.csv"},
     };
     const char *written[sizeof outputs / sizeof outputs[0] + 1];
     size_t n_written = 0;
@@ -776,6 +866,8 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
                                             : spec->write_predictions;
         if (outputs[i].kind == OUT_IMPORTANCES)
             wanted = writes_importances(spec);
+        if (outputs[i].kind == OUT_SELECTION)
+            wanted = wanted && run->selection;
         if (!wanted)
             continue;
         if (write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)

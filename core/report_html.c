@@ -1,6 +1,7 @@
 /* leadlab HTML report (see report_html.h). Every number on the page is computed here from the
  * run's cells and out-of-fold scores; the charts go through core/svg. */
 #include "report_html.h"
+#include "select.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -81,6 +82,7 @@ typedef struct {
     size_t n_rows;
     char **model_short, **sampler_short;
     int metric;
+    const ll_summary_row *selected; /* the nested selection's row, or NULL */
 } page;
 
 static void row_label(const page *p, const ll_summary_row *row, int full, char *buf, size_t len)
@@ -224,6 +226,70 @@ static void write_leaderboard(const page *p)
         for (size_t k = 0; k < n_shown; k++)
             td_mean_sd(out, row, shown[k]);
         fputs("</tr>\n", out);
+    }
+    if (p->selected) {
+        const ll_summary_row *row = p->selected;
+        fputs("<tr class=\"selected\"><td>–</td><td class=\"l\"><a href=\"#selection\">"
+              "<b>selected (nested)</b></a></td><td class=\"l\">–</td>", out);
+        td_mean_sd(out, row, LL_SUM_F1);
+        if (spec->tune_threshold) {
+            td_mean_sd(out, row, LL_SUM_F1_FIXED);
+            td_mean_sd(out, row, LL_SUM_THRESHOLD);
+        }
+        write_status_cell(out, row, SIZE_MAX);
+        for (size_t k = 0; k < n_shown; k++)
+            td_mean_sd(out, row, shown[k]);
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n</section>\n", out);
+}
+
+/* ---- the nested selection: each outer fold's winner ---- */
+
+static void write_selection(const page *p)
+{
+    const ll_selection *sel = p->run->selection;
+    if (!sel || !p->selected)
+        return;
+    FILE *out = p->out;
+    char label[64];
+    const char *metric = ll_metric_label_at(sel->metric, p->spec->at, label, sizeof label);
+    fprintf(out, "<section id=\"selection\"><h2>Nested selection</h2>\n<p class=\"caption\">"
+                 "Inside each outer training fold, the %zu rows are compared by %s on %zu-fold "
+                 "inner CV of its training rows; the winner's cut is %s those inner scores, and "
+                 "the winner is scored on the outer test fold. F1 ",
+            p->run->n_models * p->run->n_samplers, metric, sel->inner_folds,
+            p->spec->tune_threshold ? "tuned for F1 on" : "the fixed one, not chosen on");
+    number(out, p->selected->mean[LL_SUM_F1], 3);
+    fputs(" is what choosing this way can be expected to give; the top row's ", out);
+    number(out, p->n_rows ? p->rows[0].mean[LL_SUM_F1] : NAN, 3);
+    fputs(" was chosen on the folds that report it.</p>\n<div class=\"scroll\"><table>\n"
+          "<thead><tr><th>repeat</th><th>outer fold</th><th class=\"l\">winner</th>", out);
+    fprintf(out, "<th>inner %s</th><th>cut</th><th>F1</th></tr></thead>\n<tbody>\n", metric);
+    for (size_t k = 0; k < sel->n_folds; k++) {
+        const ll_selected_fold *sf = &sel->folds[k];
+        fprintf(out, "<tr><td>%zu</td><td>%zu</td>", k / p->run->folds, k % p->run->folds);
+        if (sf->status != LL_CELL_OK) {
+            fputs("<td class=\"l muted\" colspan=\"4\">", out);
+            ll_xml_text(out, sf->status == LL_CELL_PENDING ? "not run yet" : sf->error);
+            fputs("</td></tr>\n", out);
+            continue;
+        }
+        fputs("<td class=\"l\" title=\"", out);
+        ll_xml_text(out, p->spec->models[sf->model].label);
+        fputs(" | ", out);
+        ll_xml_text(out, p->spec->samplers[sf->sampler].label);
+        fputs("\">", out);
+        ll_xml_text(out, p->model_short[sf->model]);
+        fputs(" | ", out);
+        ll_xml_text(out, p->sampler_short[sf->sampler]);
+        fputs("</td><td>", out);
+        number(out, sf->inner_value, 4);
+        fputs("</td><td>", out);
+        number(out, sf->cell.threshold, 3);
+        fputs("</td><td>", out);
+        number(out, sf->cell.metrics.f1, 4);
+        fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table></div>\n</section>\n", out);
 }
@@ -901,7 +967,7 @@ static void write_provenance(const page *p)
 int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
                    const ll_run_result *run, const ll_report_context *ctx)
 {
-    page p = {out, spec, data, run, ctx, NULL, 0, NULL, NULL, spec->sort_metric};
+    page p = {out, spec, data, run, ctx, NULL, 0, NULL, NULL, spec->sort_metric, NULL};
     if (p.metric < 0 || p.metric >= LL_SUM_AT + (int)spec->n_at ||
         p.metric == LL_SUM_F1_FIXED || p.metric == LL_SUM_THRESHOLD)
         p.metric = LL_SUM_F1;
@@ -910,11 +976,21 @@ int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
         return -1;
     if (!(p.rows = ll_summarise_by(run, p.metric, &p.n_rows)))
         goto out;
+    ll_summary_row selected;
+    if (run->selection) {
+        const ll_cell **cells = ll_selection_cells(run);
+        int bad = !cells || ll_summarise_outer(run, cells, p.metric, &p.rows[0], &selected) != 0;
+        free(cells);
+        if (bad)
+            goto out;
+        p.selected = &selected;
+    }
     char title[300];
     snprintf(title, sizeof title, "leadlab: %s%s", spec->name, run->n_pending ? " (incomplete)" : "");
     ll_html_begin(out, title);
     write_header(&p);
     write_leaderboard(&p);
+    write_selection(&p);
     write_f1_chart(&p);
     fputs("<div class=\"grid2\">\n", out);
     if (write_curves(&p, 0) != 0 || write_curves(&p, 1) != 0)

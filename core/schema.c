@@ -755,6 +755,16 @@ static void properties(writer *w)
            "\"string\", \"pattern\": \"^(recall|precision|lift)(_at_[0-9.]+|@[0-9.]+%)$\"}]}");
     close_object(w);
 
+    key(w, "select");
+    open_object(w, "nested selection: inside each outer training fold the rows are compared on "
+                "inner CV and the winner is scored on the outer test fold (a 'selected "
+                "(nested)' row)");
+    kv_raw(w, "metric", "{\"description\": \"what the inner CV compares (default f1)\", "
+           "\"anyOf\": [{\"$ref\": \"#/definitions/metric\"}, {\"type\": \"string\", "
+           "\"pattern\": \"^(recall|precision|lift)(_at_[0-9.]+|@[0-9.]+%)$\"}]}");
+    prop_int(w, "inner_folds", 2, 20, "inner folds inside each outer training fold (default 3)");
+    close_object(w);
+
     key(w, "importances");
     w_open(w, '{');
     kv_string(w, "description", "feature importances: auto (default), model, permutation, "
