@@ -49,7 +49,9 @@ static const char schema_sql[] =
     "  threshold REAL, tp INTEGER, fp INTEGER, tn INTEGER, fn INTEGER,\n"
     "  precision REAL, recall REAL, f1 REAL, f1_fixed REAL, roc_auc REAL, pr_auc REAL,\n"
     "  mcc REAL, balanced_accuracy REAL, accuracy REAL,\n"
-    "  fit_seconds REAL, predict_seconds REAL, cell_seconds REAL, finished_at TEXT);\n"
+    "  fit_seconds REAL, predict_seconds REAL, cell_seconds REAL, finished_at TEXT,\n"
+    /* NULL for a cell of the grid; g for the nested selection's inner fold g of `fold`. */
+    "  inner_fold INTEGER);\n"
     "CREATE TABLE scores(\n"
     "  key TEXT PRIMARY KEY REFERENCES cells(key), n INTEGER NOT NULL,\n"
     "  rows BLOB NOT NULL, scores BLOB NOT NULL);\n"
@@ -148,6 +150,11 @@ static int check_format(ll_store *s, ll_error *err)
                  LL_VERSION);
         return exec(s, sql, err);
     }
+    /* Format 2 lacks only the inner_fold column, which its cells (all of the grid) leave NULL. */
+    if (version == 2)
+        return exec(s, "BEGIN;\nALTER TABLE cells ADD COLUMN inner_fold INTEGER;\n"
+                       "UPDATE store_info SET value = '3' WHERE key = 'format';\n"
+                       "PRAGMA user_version = 3;\nCOMMIT;", err);
     if (version != LL_STORE_FORMAT) {
         char by[128] = "an unknown program";
         if (version > 0)
@@ -238,7 +245,7 @@ int ll_store_open(const char *dir, const char *data_hash, const char *data_file,
         goto fail;
     if (prepare(s, "INSERT OR REPLACE INTO cells VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-                "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
+                "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
                 &s->insert_cell, err) != 0 ||
         prepare(s, "INSERT OR REPLACE INTO scores VALUES (?1, ?2, ?3, ?4)", &s->insert_scores,
                 err) != 0 ||
@@ -478,6 +485,10 @@ int ll_store_commit_cell(ll_store *s, int64_t run_id, const ll_spec *spec, const
     bind_real(st, i++, cell->fit.predict_seconds);
     bind_real(st, i++, cell->seconds);
     sqlite3_bind_text(st, i++, now, -1, SQLITE_STATIC);
+    if (cell->inner)
+        sqlite3_bind_int64(st, i++, (sqlite3_int64)cell->inner - 1);
+    else
+        sqlite3_bind_null(st, i++);
     if (sqlite3_step(st) != SQLITE_DONE) {
         db_error(s, err, "cannot store a cell");
         goto rollback;
@@ -679,7 +690,7 @@ static int open_readonly(const char *dir, ll_store *s, ll_error *err)
     sqlite3_busy_timeout(s->db, 10000);
     char version[32] = "";
     if (query_text(s, "PRAGMA user_version", NULL, version, sizeof version) < 0 ||
-        atoi(version) != LL_STORE_FORMAT) {
+        (atoi(version) != LL_STORE_FORMAT && atoi(version) != 2)) { /* 2 reads as 3 */
         ll_error_set(err, "%s: not a result store of this leadlab (format %s, expected %d)",
                      s->path, version[0] ? version : "?", LL_STORE_FORMAT);
         sqlite3_close(s->db);

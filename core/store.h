@@ -13,7 +13,7 @@
 #include "spec.h"
 
 /* Bumped whenever the schema changes; a store of another format is refused, not mixed. */
-#define LL_STORE_FORMAT 2 /* 2: the importances table */
+#define LL_STORE_FORMAT 3 /* 2: the importances table; 3: cells.inner_fold */
 
 typedef struct ll_store ll_store;
 

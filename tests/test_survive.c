@@ -784,6 +784,14 @@ START_TEST(foreign_store_is_refused)
     ck_assert_int_eq(db_count(out_dir, "PRAGMA user_version"), LL_STORE_FORMAT);
     ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM runs"), 1);
     ck_assert_int_eq(ok_cells(out_dir), 3);
+    /* A format-2 store (no cells.inner_fold) is upgraded in place and its cells reused. */
+    db_exec(out_dir, "ALTER TABLE cells DROP COLUMN inner_fold; PRAGMA user_version = 2");
+    rc = run_leadlab(dir, NULL, &err, "run", "spec.yaml", NULL);
+    ck_assert_msg(rc == 0, "format 2: exit %d: %s", rc, err);
+    free(err);
+    ck_assert_int_eq(db_count(out_dir, "PRAGMA user_version"), LL_STORE_FORMAT);
+    ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM runs"), 2);
+    ck_assert_int_eq(db_count(out_dir, "SELECT count(*) FROM cells WHERE inner_fold IS NULL"), 3);
 }
 END_TEST
 
