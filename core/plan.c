@@ -23,6 +23,7 @@ void ll_run_result_free(ll_run_result *r)
     free(r->fold_of_row);
     free(r->inner_fold_of_row);
     ll_selection_free(r->selection);
+    ll_run_derived_free(r);
     free(r->y);
     free(r->cells);
     free(r->oof);

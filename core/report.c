@@ -269,24 +269,21 @@ static void md_row_values(FILE *out, const ll_spec *spec, const ll_summary_row *
                 row->worse_than_best ? "▼ " : "", row->p_vs_best);
 }
 
-/* The nested selection as one more row of the table, unranked: it estimates the procedure
- * "pick the best row", not a config. 1 when written (*selected filled), 0 without a
- * selection, -1 when memory runs out. */
-static int md_selection_row(FILE *out, const ll_spec *spec, const ll_run_result *run, int metric,
-                            const ll_summary_row *rows, const int *shown, size_t n_shown,
-                            ll_summary_row *selected)
+/* The derived rows (the nested selection, ensembles) under the ranked ones, unranked: they
+ * are procedures built from the rows above, not configs. Returns their summaries (the caller
+ * frees them), as ll_summarise_derived does (*n = SIZE_MAX: out of memory). */
+static ll_summary_row *md_derived_rows(FILE *out, const ll_spec *spec, const ll_run_result *run,
+                                       int metric, const ll_summary_row *rows, const int *shown,
+                                       size_t n_shown, size_t *n)
 {
-    if (!run->selection)
-        return 0;
-    const ll_cell **cells = ll_selection_cells(run);
-    if (!cells || ll_summarise_outer(run, cells, metric, &rows[0], selected) != 0) {
-        free(cells);
-        return -1;
+    ll_summary_row *derived = ll_summarise_derived(run, metric, &rows[0], n);
+    for (size_t d = 0; derived && d < *n; d++) {
+        fputs("| – | **", out);
+        md_cell(out, derived[d].label);
+        fputs("** | – |", out);
+        md_row_values(out, spec, &derived[d], 0, shown, n_shown);
     }
-    free(cells);
-    fputs("| – | **selected (nested)** | – |", out);
-    md_row_values(out, spec, selected, 0, shown, n_shown);
-    return 1;
+    return derived;
 }
 
 /* Under the table: what the selected row is, and the winner of every outer fold. */
@@ -385,25 +382,27 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         fputs(" |", out);
         md_row_values(out, spec, row, i == 0, shown, n_shown);
     }
-    ll_summary_row selected;
-    int selection = md_selection_row(out, spec, run, metric, rows, shown, n_shown, &selected);
+    size_t n_derived;
+    ll_summary_row *derived = md_derived_rows(out, spec, run, metric, rows, shown, n_shown,
+                                              &n_derived);
     fprintf(out, "\nmean ± sd over %zu cells per row. %s%s%s▼: %s significantly below the best "
                  "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
             spec->folds * spec->repeats, metric ? "Ranked by " : "",
             metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
             metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
-    if (selection == 1)
-        md_selection(out, spec, run, &selected, &rows[0], model_short, sampler_short);
+    if (run->selection && derived) /* the selection's row comes first */
+        md_selection(out, spec, run, &derived[0], &rows[0], model_short, sampler_short);
     int sentence = md_call_sentence(out, run, &rows[0], model_short, sampler_short);
     md_full_labels(out, spec, model_short, sampler_short);
     md_importances(out, spec, run);
     ll_labels_free(model_short, spec->n_models);
     ll_labels_free(sampler_short, spec->n_samplers);
     free(rows);
-    return ferror(out) || sentence != 0 || selection < 0 ? -1 : 0;
+    free(derived);
+    return ferror(out) || sentence != 0 || n_derived == SIZE_MAX ? -1 : 0;
 }
 
-/* One row of leaderboard.csv: rank 0 and model SIZE_MAX for the selected (nested) row, which
+/* One row of leaderboard.csv: rank 0 for a derived row (the selection, an ensemble), which
  * has no rank and no parameters of its own. */
 static void csv_row(FILE *out, const ll_spec *spec, const ll_summary_row *row, size_t rank,
                     const int *cols, size_t n_cols, char **mcols, size_t n_mcols, char **scols,
@@ -413,7 +412,7 @@ static void csv_row(FILE *out, const ll_spec *spec, const ll_summary_row *row, s
     if (rank)
         fprintf(out, "%zu", rank);
     fputc(',', out);
-    ll_csv_field(out, config_row ? spec->models[row->model].label : "selected (nested)");
+    ll_csv_field(out, config_row ? spec->models[row->model].label : row->label);
     fputc(',', out);
     ll_csv_field(out, config_row ? spec->samplers[row->sampler].label : "");
     fprintf(out, ",%zu,%zu", row->cells, row->failed);
@@ -479,18 +478,16 @@ static int write_leaderboard_csv(FILE *out, const ll_spec *spec, const ll_run_re
     fputc('\n', out);
     for (size_t i = 0; i < n_rows; i++)
         csv_row(out, spec, &rows[i], i + 1, cols, n_cols, mcols, n_mcols, scols, n_scols);
-    if (run->selection) {
-        const ll_cell **cells = ll_selection_cells(run);
-        ll_summary_row selected;
-        if (!cells || ll_summarise_outer(run, cells, spec->sort_metric, &rows[0], &selected) != 0) {
-            free(cells);
-            ll_labels_free(mcols, n_mcols);
-            ll_labels_free(scols, n_scols);
-            free(rows);
-            return -1;
-        }
-        free(cells);
-        csv_row(out, spec, &selected, 0, cols, n_cols, mcols, n_mcols, scols, n_scols);
+    size_t n_derived;
+    ll_summary_row *derived = ll_summarise_derived(run, spec->sort_metric, &rows[0], &n_derived);
+    for (size_t d = 0; derived && d < n_derived; d++)
+        csv_row(out, spec, &derived[d], 0, cols, n_cols, mcols, n_mcols, scols, n_scols);
+    free(derived);
+    if (n_derived == SIZE_MAX) {
+        ll_labels_free(mcols, n_mcols);
+        ll_labels_free(scols, n_scols);
+        free(rows);
+        return -1;
     }
     ll_labels_free(mcols, n_mcols);
     ll_labels_free(scols, n_scols);

@@ -82,7 +82,8 @@ typedef struct {
     size_t n_rows;
     char **model_short, **sampler_short;
     int metric;
-    const ll_summary_row *selected; /* the nested selection's row, or NULL */
+    ll_summary_row *derived; /* the derived rows' summaries (the selection's first) */
+    size_t n_derived;
 } page;
 
 static void row_label(const page *p, const ll_summary_row *row, int full, char *buf, size_t len)
@@ -227,10 +228,14 @@ static void write_leaderboard(const page *p)
             td_mean_sd(out, row, shown[k]);
         fputs("</tr>\n", out);
     }
-    if (p->selected) {
-        const ll_summary_row *row = p->selected;
-        fputs("<tr class=\"selected\"><td>–</td><td class=\"l\"><a href=\"#selection\">"
-              "<b>selected (nested)</b></a></td><td class=\"l\">–</td>", out);
+    for (size_t d = 0; d < p->n_derived; d++) {
+        const ll_summary_row *row = &p->derived[d];
+        fputs("<tr class=\"derived\"><td>–</td><td class=\"l\"><b>", out);
+        if (p->run->selection && d == 0) /* the selection's row comes first */
+            fputs("<a href=\"#selection\">", out);
+        ll_xml_text(out, row->label);
+        fputs(p->run->selection && d == 0 ? "</a></b></td>" : "</b></td>", out);
+        fputs("<td class=\"l\">–</td>", out);
         td_mean_sd(out, row, LL_SUM_F1);
         if (spec->tune_threshold) {
             td_mean_sd(out, row, LL_SUM_F1_FIXED);
@@ -249,8 +254,9 @@ static void write_leaderboard(const page *p)
 static void write_selection(const page *p)
 {
     const ll_selection *sel = p->run->selection;
-    if (!sel || !p->selected)
+    if (!sel || !p->n_derived)
         return;
+    const ll_summary_row *selected = &p->derived[0];
     FILE *out = p->out;
     char label[64];
     const char *metric = ll_metric_label_at(sel->metric, p->spec->at, label, sizeof label);
@@ -260,7 +266,7 @@ static void write_selection(const page *p)
                  "the winner is scored on the outer test fold. F1 ",
             p->run->n_models * p->run->n_samplers, metric, sel->inner_folds,
             p->spec->tune_threshold ? "tuned for F1 on" : "the fixed one, not chosen on");
-    number(out, p->selected->mean[LL_SUM_F1], 3);
+    number(out, selected->mean[LL_SUM_F1], 3);
     fputs(" is what choosing this way can be expected to give; the top row's ", out);
     number(out, p->n_rows ? p->rows[0].mean[LL_SUM_F1] : NAN, 3);
     fputs(" was chosen on the folds that report it.</p>\n<div class=\"scroll\"><table>\n"
@@ -967,7 +973,7 @@ static void write_provenance(const page *p)
 int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
                    const ll_run_result *run, const ll_report_context *ctx)
 {
-    page p = {out, spec, data, run, ctx, NULL, 0, NULL, NULL, spec->sort_metric, NULL};
+    page p = {out, spec, data, run, ctx, NULL, 0, NULL, NULL, spec->sort_metric, NULL, 0};
     if (p.metric < 0 || p.metric >= LL_SUM_AT + (int)spec->n_at ||
         p.metric == LL_SUM_F1_FIXED || p.metric == LL_SUM_THRESHOLD)
         p.metric = LL_SUM_F1;
@@ -976,14 +982,10 @@ int ll_report_html(FILE *out, const ll_spec *spec, const ll_dataset *data,
         return -1;
     if (!(p.rows = ll_summarise_by(run, p.metric, &p.n_rows)))
         goto out;
-    ll_summary_row selected;
-    if (run->selection) {
-        const ll_cell **cells = ll_selection_cells(run);
-        int bad = !cells || ll_summarise_outer(run, cells, p.metric, &p.rows[0], &selected) != 0;
-        free(cells);
-        if (bad)
-            goto out;
-        p.selected = &selected;
+    p.derived = ll_summarise_derived(run, p.metric, &p.rows[0], &p.n_derived);
+    if (p.n_derived == SIZE_MAX) {
+        p.n_derived = 0;
+        goto out;
     }
     char title[300];
     snprintf(title, sizeof title, "leadlab: %s%s", spec->name, run->n_pending ? " (incomplete)" : "");
@@ -1022,5 +1024,6 @@ out:
     ll_labels_free(p.model_short, spec->n_models);
     ll_labels_free(p.sampler_short, spec->n_samplers);
     free(p.rows);
+    free(p.derived);
     return rc;
 }

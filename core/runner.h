@@ -15,6 +15,14 @@
 #include "metrics.h"
 #include "spec.h"
 
+/* A leaderboard row that is not one config x sampler (the nested selection, an ensemble): one
+ * cell per repeat x fold, repeat-major, with the metrics of that fold. The cells own no
+ * scores. */
+typedef struct {
+    char label[128];
+    ll_cell *cells;
+} ll_derived_row;
+
 typedef struct {
     size_t n_rows;
     size_t n_models, n_samplers, repeats, folds;
@@ -31,6 +39,8 @@ typedef struct {
                                     that outer training fold, LL_FOLD_NONE for its test rows */
     struct ll_selection *selection; /* the nested selection's outcome, built by ll_run_select
                                        (NULL until then, or without `select`); owned */
+    ll_derived_row *derived;        /* rows built by ll_run_derive after ll_run_collect; owned */
+    size_t n_derived;
     double *oof;           /* (model, sampler, repeat) x n_rows scores, built by
                               ll_run_collect; -1 where the cell failed or is pending */
     size_t n_ok, n_failed, n_pending; /* set by ll_run_collect */
@@ -81,6 +91,14 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
 double ll_plan_prior_cost(const char *model, const char *sampler, size_t n_train);
 /* The test rows of a cell in row order (n of them, *n_out); malloc'd, NULL when out of memory. */
 uint32_t *ll_plan_test_rows(const ll_run_result *run, const ll_cell *cell, size_t *n_out);
+/* Adds a derived row labelled `label` with repeats x folds pending cells, returned (NULL when
+ * out of memory). */
+ll_derived_row *ll_run_add_derived(ll_run_result *run, const char *label);
+/* Rebuilds the derived rows from the finished cells: the nested selection (select.h), then
+ * the ensembles. Call after ll_run_collect. -1 when memory runs out. */
+int ll_run_derive(const ll_spec *spec, ll_run_result *run, ll_error *err);
+void ll_run_derived_free(ll_run_result *run);
+
 /* Counts ok / failed / pending cells and scatters the outer cells' scores into run->oof. */
 int ll_run_collect(ll_run_result *run, ll_error *err);
 void ll_run_result_free(ll_run_result *r);

@@ -17,15 +17,20 @@ void ll_selection_free(ll_selection *s)
     free(s);
 }
 
-const ll_cell **ll_selection_cells(const ll_run_result *run)
+int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sampler,
+                           size_t repeat, size_t fold, double *pooled)
 {
-    const ll_selection *s = run->selection;
-    if (!s)
-        return NULL;
-    const ll_cell **cells = malloc((s->n_folds ? s->n_folds : 1) * sizeof *cells);
-    for (size_t k = 0; cells && k < s->n_folds; k++)
-        cells[k] = &s->folds[k].cell;
-    return cells;
+    for (size_t g = 0; g < run->inner_folds; g++) {
+        const ll_cell *c = &run->cells[ll_inner_cell_index(run, model, sampler, repeat, fold, g)];
+        if (c->status != LL_CELL_OK)
+            return c->status == LL_CELL_PENDING ? 2 : 0;
+        ll_split split = ll_plan_split(run, c);
+        size_t k = 0;
+        for (size_t i = 0; i < run->n_rows && k < c->n_test; i++)
+            if (ll_split_is_test(&split, i))
+                pooled[i] = c->scores[k++];
+    }
+    return 1;
 }
 
 typedef struct {
@@ -71,16 +76,9 @@ static int inner_value(selector *sel, size_t m, size_t s, size_t rep, size_t f, 
                        double *cut)
 {
     const ll_run_result *run = sel->run;
-    for (size_t g = 0; g < run->inner_folds; g++) {
-        const ll_cell *c = &run->cells[ll_inner_cell_index(run, m, s, rep, f, g)];
-        if (c->status != LL_CELL_OK)
-            return c->status == LL_CELL_PENDING ? 2 : 0;
-        ll_split split = ll_plan_split(run, c);
-        size_t k = 0;
-        for (size_t i = 0; i < run->n_rows && k < c->n_test; i++)
-            if (ll_split_is_test(&split, i))
-                sel->pooled[i] = c->scores[k++];
-    }
+    int rc = ll_inner_pooled_scores(run, m, s, rep, f, sel->pooled);
+    if (rc != 1)
+        return rc;
     const uint32_t *inner = run->inner_fold_of_row + (rep * run->folds + f) * run->n_rows;
     size_t n = 0;
     for (size_t i = 0; i < run->n_rows; i++)
@@ -193,6 +191,11 @@ int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err)
                 goto out;
             else
                 mark_cell(&s->folds[rep * run->folds + f]);
+    ll_derived_row *row = ll_run_add_derived(run, "selected (nested)");
+    if (!row)
+        goto out;
+    for (size_t k = 0; k < s->n_folds; k++)
+        row->cells[k] = s->folds[k].cell;
     run->selection = s;
     s = NULL;
     rc = 0;

@@ -29,16 +29,18 @@ struct ll_selection {
 };
 typedef struct ll_selection ll_selection;
 
-/* Runs the selection over the run's finished cells (after ll_run_collect) and keeps it in
- * run->selection (replacing an earlier one). Nothing to do without `select` in the spec.
- * -1 when memory runs out. */
+/* Runs the selection over the run's finished cells (after ll_run_collect), keeps it in
+ * run->selection (replacing an earlier one) and adds the derived row "selected (nested)".
+ * Nothing to do without `select` in the spec. -1 when memory runs out (err filled). */
 int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err);
 
-/* Pointers to the selection's cells, one per repeat x fold, repeat-major, as summaries take
- * them; malloc'd (the caller frees the array, not the cells). NULL without a selection or
- * when memory runs out. */
-const ll_cell **ll_selection_cells(const ll_run_result *run);
-
 void ll_selection_free(ll_selection *s); /* NULL-safe */
+
+/* The inner out-of-fold scores of one config x sampler inside outer fold (repeat, fold): for
+ * every row of that outer training fold, pooled[row] = its score from the inner cell that
+ * tested it (pooled has n_rows entries; the outer test rows' are left alone). 1 when every
+ * inner cell finished ok, 0 when one failed, 2 when one has not run yet. */
+int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sampler,
+                           size_t repeat, size_t fold, double *pooled);
 
 #endif

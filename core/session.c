@@ -10,7 +10,6 @@
 #include "mpi_link.h"
 #include "params.h"
 #include "report.h"
-#include "select.h"
 #include "store.h"
 
 #ifndef LL_VERSION
@@ -139,7 +138,7 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     /* The reports come from the store, so a resumed run renders what an uninterrupted one
      * would, byte for byte. */
     if (ll_store_load_cells(store, &result->run, 0, err) != 0 ||
-        ll_run_collect(&result->run, err) != 0 || ll_run_select(spec, &result->run, err) != 0)
+        ll_run_collect(&result->run, err) != 0 || ll_run_derive(spec, &result->run, err) != 0)
         goto out;
     ll_report_context rctx = {opt->command, opt->machine, hash_hex};
     if (ll_report_write(spec, data, &result->run, &rctx, err) != 0) {
@@ -173,7 +172,7 @@ int ll_session_load(const ll_spec *spec, const ll_dataset *data, ll_run_result *
     int rc = -1;
     if (ll_store_open(spec->out_dir, hash_hex, spec->train_path, 0, &store, err) == 0 &&
         ll_store_load_cells(store, run, 0, err) == 0 && ll_run_collect(run, err) == 0 &&
-        ll_run_select(spec, run, err) == 0)
+        ll_run_derive(spec, run, err) == 0)
         rc = 0;
     ll_store_close(store);
     if (rc != 0)

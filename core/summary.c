@@ -270,16 +270,23 @@ fail:
     return NULL;
 }
 
-int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int metric,
-                       const ll_summary_row *best, ll_summary_row *out)
+/* One derived row, tested against best. -1 when memory runs out. */
+static int summarise_derived_row(const ll_run_result *r, const ll_derived_row *d, int metric,
+                                 const ll_summary_row *best, ll_summary_row *out)
 {
     size_t per_row = r->repeats * r->folds;
     memset(out, 0, sizeof *out);
     out->model = out->sampler = SIZE_MAX;
+    out->label = d->label;
+    const ll_cell **cells = malloc((per_row ? per_row : 1) * sizeof *cells);
     double *best_v = malloc((per_row ? per_row : 1) * sizeof *best_v);
     double *row_v = malloc((per_row ? per_row : 1) * sizeof *row_v);
     int rc = -1;
-    if (!best_v || !row_v || summarise_cells(cells, per_row, metric, out) != 0)
+    if (!cells || !best_v || !row_v)
+        goto out;
+    for (size_t k = 0; k < per_row; k++)
+        cells[k] = &d->cells[k];
+    if (summarise_cells(cells, per_row, metric, out) != 0)
         goto out;
     out->p_vs_best = NAN;
     int complete = out->failed + out->pending == 0 && best->failed + best->pending == 0;
@@ -289,7 +296,7 @@ int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int 
             for (size_t f = 0; f < r->folds; f++, k++) {
                 best_v[k] = ll_cell_value(
                     &r->cells[ll_cell_index(r, best->model, best->sampler, rep, f)], metric);
-                row_v[k] = cells[k]->status == LL_CELL_OK ? ll_cell_value(cells[k], metric) : NAN;
+                row_v[k] = ll_cell_value(&d->cells[k], metric);
             }
         double t;
         out->p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
@@ -300,7 +307,24 @@ int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int 
     }
     rc = 0;
 out:
+    free(cells);
     free(best_v);
     free(row_v);
     return rc;
+}
+
+ll_summary_row *ll_summarise_derived(const ll_run_result *r, int metric,
+                                     const ll_summary_row *best, size_t *n)
+{
+    *n = 0;
+    if (!r->n_derived)
+        return NULL;
+    ll_summary_row *rows = calloc(r->n_derived, sizeof *rows);
+    for (size_t d = 0; rows && d < r->n_derived; d++)
+        if (summarise_derived_row(r, &r->derived[d], metric, best, &rows[d]) != 0) {
+            free(rows);
+            rows = NULL;
+        }
+    *n = rows ? r->n_derived : SIZE_MAX;
+    return rows;
 }

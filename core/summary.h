@@ -13,7 +13,8 @@ enum { LL_SUM_F1, LL_SUM_PRECISION, LL_SUM_RECALL, LL_SUM_ROC_AUC, LL_SUM_PR_AUC
        LL_SUM_LOG_LOSS, LL_SUM_ECE, LL_SUM_AT, LL_SUM_N = LL_SUM_AT + LL_MAX_AT };
 
 typedef struct {
-    size_t model, sampler;
+    size_t model, sampler;   /* SIZE_MAX for a derived row */
+    const char *label;       /* a derived row's label (borrowed from the run); NULL otherwise */
     size_t cells, failed, pending; /* pending: not run yet (an interrupted run) */
     const char *first_error; /* borrowed from the run result */
     double mean[LL_SUM_N], sd[LL_SUM_N];
@@ -35,11 +36,11 @@ ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows);
  * better for brier, log_loss and ece), with p_vs_best from that metric's per-fold values. */
 ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_rows);
 
-/* A row over cells that are not one config's (the nested selection's, one per repeat x fold,
- * repeat-major), tested against `best` (a row of ll_summarise_by with the same metric) on the
- * same folds. model and sampler are SIZE_MAX. -1 when memory runs out. */
-int ll_summarise_outer(const ll_run_result *r, const ll_cell *const *cells, int metric,
-                       const ll_summary_row *best, ll_summary_row *out);
+/* The rows of the run's derived rows (r->derived, in order), each tested against `best` (a row
+ * of ll_summarise_by with the same metric) on the same folds. The caller frees the array;
+ * NULL when there are none (*n = 0) or memory runs out (*n = SIZE_MAX). */
+ll_summary_row *ll_summarise_derived(const ll_run_result *r, int metric,
+                                     const ll_summary_row *best, size_t *n);
 
 /* The LL_SUM_* index of a ranking metric that is not top-k from its key ("f1", "pr_auc",
  * "brier", ...) or label ("F1", "PR-AUC", "Brier", ...), case-insensitive; -1 when it names
