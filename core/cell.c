@@ -87,7 +87,8 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const ll_split *sp
                      spec->models[cell->model].label, spec->samplers[cell->sampler].label,
                      cell->repeat, cell->fold);
     if (cell->inner && n > 0 && (size_t)n < sizeof context)
-        snprintf(context + n, sizeof context - (size_t)n, ", inner fold %u", cell->inner - 1);
+        snprintf(context + n, sizeof context - (size_t)n, ", inner fold %u, rung %u",
+                 cell->inner - 1, cell->rung);
     ll_host_set_log_context(context);
     double start = ll_now_seconds();
     size_t n_rows = data->n_rows, n_cols = data->n_cols, n_train = 0, n_test = 0;
@@ -102,9 +103,11 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const ll_split *sp
         st = ll_fail(&err, LL_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n_rows; i++)
-        if (ll_split_is_train(split, i))
-            rows[n_train++] = i;
+    n_train = ll_split_train_rows(split, data->y, n_rows, rows);
+    if (n_train == SIZE_MAX) {
+        st = ll_fail(&err, LL_ENOMEM, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < n_rows; i++)
         if (ll_split_is_test(split, i))
             rows[n_train + n_test++] = i;

@@ -14,13 +14,18 @@
 #include "metrics.h"
 #include "spec.h"
 
-typedef enum { LL_CELL_PENDING = 0, LL_CELL_OK = 1, LL_CELL_FAILED = 2 } ll_cell_status;
+/* DORMANT: planned but not wanted (yet): a successive-halving rung or outer cell that only the
+ * configs promoted to it run. The engine leaves it alone; the selection wakes it. */
+typedef enum {
+    LL_CELL_PENDING = 0, LL_CELL_OK = 1, LL_CELL_FAILED = 2, LL_CELL_DORMANT = 3
+} ll_cell_status;
 
 typedef struct {
     /* What the cell is (set by the plan, never changed by a worker). */
     uint32_t model, sampler, repeat, fold; /* indexes into the spec's lists */
     uint32_t inner;                        /* 0: an outer cell; g + 1: inner fold g of the
                                               nested selection inside outer fold `fold` */
+    uint32_t rung;                         /* an inner cell's successive-halving rung */
     uint64_t seed;                         /* every random draw of the cell derives from it */
     ll_digest key;                         /* hash of everything that determines the outcome */
     double expected_seconds;               /* the scheduler's estimate */

@@ -1,6 +1,7 @@
 /* leadlab cross-validation splits (see cv.h). */
 #include "cv.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 int ll_cv_stratified_folds(const uint8_t *y, size_t n, size_t k, uint64_t seed,
@@ -75,4 +76,58 @@ out:
     free(y_in);
     free(fold_in);
     return rc;
+}
+
+static int ascending_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t ll_split_train_rows(const ll_split *s, const uint8_t *y, size_t n_rows, size_t *rows)
+{
+    size_t n = 0, n_pos = 0;
+    for (size_t i = 0; i < n_rows; i++)
+        if (ll_split_is_train(s, i)) {
+            rows[n++] = i;
+            n_pos += y[i] != 0;
+        }
+    if (!s->max_train || s->max_train >= n)
+        return n;
+    size_t n_neg = n - n_pos;
+    size_t keep_pos = (size_t)llround((double)s->max_train * (double)n_pos / (double)n);
+    if (keep_pos == 0 && n_pos)
+        keep_pos = 1;
+    size_t keep_neg = s->max_train - keep_pos;
+    if (keep_neg == 0 && n_neg) {
+        keep_neg = 1;
+        keep_pos--;
+    }
+    size_t *train = malloc(n * sizeof *train), *by_class = malloc(n * sizeof *by_class);
+    if (!train || !by_class) {
+        free(train);
+        free(by_class);
+        return SIZE_MAX;
+    }
+    for (size_t j = 0; j < n; j++)
+        train[j] = rows[j];
+    /* Each class in a fixed shuffled order; a budget takes a prefix of each, so the rows of
+     * a smaller budget stay in every larger one. */
+    ll_rng rng;
+    ll_rng_seed(&rng, s->subsample_seed);
+    size_t kept = 0;
+    for (int cls = 1; cls >= 0; cls--) {
+        size_t m = 0;
+        for (size_t j = 0; j < n; j++)
+            if ((y[train[j]] != 0) == cls)
+                by_class[m++] = train[j];
+        ll_rng_shuffle_size(&rng, by_class, m);
+        size_t take = cls ? keep_pos : keep_neg;
+        for (size_t j = 0; j < take && j < m; j++)
+            rows[kept++] = by_class[j];
+    }
+    free(train);
+    free(by_class);
+    qsort(rows, kept, sizeof *rows, ascending_size);
+    return kept;
 }

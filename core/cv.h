@@ -18,10 +18,14 @@ int ll_cv_stratified_folds(const uint8_t *y, size_t n, size_t k, uint64_t seed,
 #define LL_FOLD_NONE UINT32_MAX
 
 /* The rows of one cell: those of fold test_fold are its test rows, every other row of a fold
- * is a training row. */
+ * is a training row. With max_train > 0, the cell trains on a stratified subsample of at most
+ * max_train of its training rows (a successive-halving rung), drawn from subsample_seed so
+ * that a larger budget keeps every row a smaller one took. */
 typedef struct {
     const uint32_t *fold_of_row;
     uint32_t test_fold;
+    size_t max_train;        /* 0: every training row */
+    uint64_t subsample_seed;
 } ll_split;
 
 static inline int ll_split_is_test(const ll_split *s, size_t row)
@@ -34,6 +38,11 @@ static inline int ll_split_is_train(const ll_split *s, size_t row)
     uint32_t f = s->fold_of_row[row];
     return f != s->test_fold && f != LL_FOLD_NONE;
 }
+
+/* The training rows of a split into rows (ascending; n_rows entries of room), subsampled as
+ * max_train says; returns their count, or SIZE_MAX when memory runs out. Each class keeps its
+ * share of the budget, rounded, and at least one row while it has one. */
+size_t ll_split_train_rows(const ll_split *s, const uint8_t *y, size_t n_rows, size_t *rows);
 
 /* Like ll_cv_stratified_folds over the rows whose `outer` fold is not `skip_fold` (a nested
  * split of one outer training fold): those rows get an inner fold in [0, k), the others

@@ -551,8 +551,8 @@ static int given_map_read(const ll_plugin *plugin, const ll_ynode *map, const ch
                                    &g->options[k], err) != 0)
                 goto fail;
             if (!sampling) {
-                ll_error_set(err, "%s: %s.%s: a distribution needs search: {method: random, "
-                             "trials: N}", ll_ynode_where(val, file), where, def->name);
+                ll_error_set(err, "%s: %s.%s: a distribution needs search: {method: random "
+                             "(or halving), trials: N}", ll_ynode_where(val, file), where, def->name);
                 goto fail;
             }
             continue;

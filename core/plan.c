@@ -22,6 +22,7 @@ void ll_run_result_free(ll_run_result *r)
             ll_cell_clear(&r->cells[c]);
     free(r->fold_of_row);
     free(r->inner_fold_of_row);
+    free(r->rung_rows);
     ll_selection_free(r->selection);
     ll_run_derived_free(r);
     free(r->y);
@@ -168,6 +169,48 @@ static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_
     return 0;
 }
 
+/* Successive halving's rungs (sklearn's HalvingRandomSearchCV with n_samples as the
+ * resource): rung r trains the inner cells on min_rows x factor^r rows, the last on every row;
+ * as many rungs as both the rows and the configs allow (each rung keeps 1/factor of them).
+ * Without min_rows, the first rung's rows follow from the rung count ("exhaust"). */
+static int plan_rungs(const ll_spec *spec, ll_run_result *r, ll_error *err)
+{
+    r->rungs = 1;
+    r->halving_factor = spec->halving_factor;
+    r->subsample_seed = ll_seed_mix(spec->seed, 0x4A17000u);
+    if (spec->search != LL_SEARCH_HALVING || !r->inner_folds) {
+        r->rung_rows = calloc(1, sizeof *r->rung_rows);
+        return r->rung_rows ? 0 : ll_error_set(err, "out of memory");
+    }
+    /* The smallest inner training set bounds every budget. */
+    size_t n_train = SIZE_MAX, splits = r->repeats * r->folds;
+    for (size_t k = 0; k < splits; k++)
+        for (size_t g = 0; g < r->inner_folds; g++) {
+            size_t m = 0;
+            const uint32_t *inner = r->inner_fold_of_row + k * r->n_rows;
+            for (size_t i = 0; i < r->n_rows; i++)
+                m += inner[i] != LL_FOLD_NONE && inner[i] != g;
+            n_train = m < n_train ? m : n_train;
+        }
+    double factor = (double)spec->halving_factor;
+    size_t configs = r->n_models * r->n_samplers, by_configs = 1, by_rows = 1;
+    for (double c = (double)configs; c >= factor; c /= factor)
+        by_configs++;
+    size_t min_rows = spec->halving_min_rows;
+    if (min_rows)
+        for (double b = (double)min_rows; b < (double)n_train; b *= factor)
+            by_rows++;
+    r->rungs = min_rows && by_rows < by_configs ? by_rows : by_configs;
+    if (!(r->rung_rows = calloc(r->rungs, sizeof *r->rung_rows)))
+        return ll_error_set(err, "out of memory");
+    for (size_t k = 0; k + 1 < r->rungs; k++) {
+        double rows = min_rows ? (double)min_rows * pow(factor, (double)k)
+                               : ceil((double)n_train / pow(factor, (double)(r->rungs - 1 - k)));
+        r->rung_rows[k] = rows < (double)n_train ? (size_t)rows : 0;
+    }
+    return 0;
+}
+
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
                   ll_run_result *out, ll_error *err)
 {
@@ -180,15 +223,14 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     r->folds = spec->folds;
     r->n_outer = r->n_models * r->n_samplers * r->repeats * r->folds;
     r->inner_folds = spec->select ? spec->select_inner_folds : 0;
-    r->n_cells = r->n_outer * (1 + r->inner_folds);
-    if (r->n_cells == 0)
+    r->rungs = 1;
+    if (r->n_outer == 0)
         return ll_error_set(err, "the spec plans no cells");
     r->fold_of_row = malloc(r->repeats * (r->n_rows ? r->n_rows : 1) * sizeof *r->fold_of_row);
-    r->cells = calloc(r->n_cells, sizeof *r->cells);
     r->y = malloc(r->n_rows ? r->n_rows : 1);
-    if (!r->fold_of_row || !r->cells || !r->y) {
+    if (!r->fold_of_row || !r->y) {
         ll_run_result_free(r);
-        return ll_error_set(err, "out of memory for %zu cells", r->n_cells);
+        return ll_error_set(err, "out of memory for the folds");
     }
     memcpy(r->y, data->y, r->n_rows);
     memcpy(r->at, spec->at, sizeof r->at);
@@ -200,10 +242,18 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
             ll_run_result_free(r);
             return -1;
         }
-    if (check_inner_folds(spec, data, r, err) != 0 || plan_selection_folds(spec, data, r, err) != 0) {
+    if (check_inner_folds(spec, data, r, err) != 0 ||
+        plan_selection_folds(spec, data, r, err) != 0 || plan_rungs(spec, r, err) != 0) {
         ll_run_result_free(r);
         return -1;
     }
+    r->n_cells = r->n_outer * (1 + r->inner_folds * r->rungs);
+    if (!(r->cells = calloc(r->n_cells, sizeof *r->cells))) {
+        ll_run_result_free(r);
+        return ll_error_set(err, "out of memory for %zu cells", r->n_cells);
+    }
+    /* Under halving, only the first rung runs at first; the selection wakes the rest. */
+    int halving = r->rungs > 1 || spec->search == LL_SEARCH_HALVING;
     ll_hash context;
     ll_hash_init(&context);
     hash_run_context(&context, spec, data, data_hash);
@@ -234,18 +284,32 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
                     ll_hash_u64(&h, f);
                     c->key = ll_hash_final(&h);
                     c->expected_seconds = prior;
-                    for (size_t g = 0; g < r->inner_folds; g++) {
-                        ll_cell *in = &r->cells[ll_inner_cell_index(r, m, s, rep, f, g)];
-                        *in = *c;
-                        in->inner = (uint32_t)(g + 1);
-                        in->seed = ll_seed_mix(c->seed, 0x1AAE0000u + g);
-                        ll_hash hi = h;
-                        ll_hash_str(&hi, "inner");
-                        ll_hash_u64(&hi, r->inner_folds);
-                        ll_hash_u64(&hi, g);
-                        in->key = ll_hash_final(&hi);
-                        in->expected_seconds = inner_prior;
-                    }
+                    c->status = halving ? LL_CELL_DORMANT : LL_CELL_PENDING;
+                    for (size_t rung = 0; rung < r->rungs; rung++)
+                        for (size_t g = 0; g < r->inner_folds; g++) {
+                            ll_cell *in = &r->cells[ll_inner_cell_index(r, m, s, rep, f, rung, g)];
+                            *in = *c;
+                            in->inner = (uint32_t)(g + 1);
+                            in->rung = (uint32_t)rung;
+                            in->status = rung ? LL_CELL_DORMANT : LL_CELL_PENDING;
+                            in->seed = ll_seed_mix(c->seed, 0x1AAE0000u + g);
+                            ll_hash hi = h;
+                            ll_hash_str(&hi, "inner");
+                            ll_hash_u64(&hi, r->inner_folds);
+                            ll_hash_u64(&hi, g);
+                            /* The last rung trains on every row: the key of a plain selection's
+                             * inner cell, so either run reuses the other's. */
+                            size_t rows = r->rung_rows[rung];
+                            if (rows) {
+                                ll_hash_str(&hi, "rows");
+                                ll_hash_u64(&hi, rows);
+                                ll_hash_u64(&hi, r->subsample_seed);
+                            }
+                            in->key = ll_hash_final(&hi);
+                            in->expected_seconds =
+                                rows ? inner_prior * (double)rows / (double)(n_train - n_train / r->inner_folds)
+                                     : inner_prior;
+                        }
                 }
         }
     return 0;

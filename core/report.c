@@ -45,7 +45,7 @@ int ll_output_dir_ready(const char *dir, ll_error *err)
 static const char *const output_files[] = {
     "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
     "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock",
-    "report.html",    "importances.csv", "selection.csv", LL_MANIFEST_FILE};
+    "report.html",    "importances.csv", "selection.csv", "search.csv",  LL_MANIFEST_FILE};
 
 /* importances.csv is a CSV output of a run that asks for importances. */
 static int writes_importances(const ll_spec *spec)
@@ -252,11 +252,14 @@ static void md_row_values(FILE *out, const ll_spec *spec, const ll_summary_row *
     }
     for (size_t k = 0; k < n_shown; k++)
         md_mean_sd(out, row, shown[k]);
+    size_t folds = spec->folds * spec->repeats;
     if (row->failed) {
         fprintf(out, " FAILED %zu of %zu folds: ", row->failed, row->cells);
         md_cell(out, row->first_error);
         fputs(" |\n", out);
-    } else if (row->pending == row->cells)
+    } else if (row->cells < folds && row->model != SIZE_MAX) /* halving: the folds it won */
+        fprintf(out, " won %zu of %zu folds |\n", row->cells, folds);
+    else if (row->pending == row->cells)
         fputs(" not run yet |\n", out);
     else if (row->pending)
         fprintf(out, " partial: %zu/%zu cells |\n", row->cells - row->pending, row->cells);
@@ -284,6 +287,62 @@ static ll_summary_row *md_derived_rows(FILE *out, const ll_spec *spec, const ll_
         md_row_values(out, spec, &derived[d], 0, shown, n_shown);
     }
     return derived;
+}
+
+/* "all" for the last rung's budget, the row count otherwise. */
+static void rung_rows_text(const ll_run_result *run, size_t rung, char *buf, size_t len)
+{
+    if (run->rung_rows[rung])
+        snprintf(buf, len, "%zu", run->rung_rows[rung]);
+    else
+        snprintf(buf, len, "all");
+}
+
+/* Under successive halving: every config with the budget it reached in each outer fold. */
+static void md_halving(FILE *out, const ll_spec *spec, const ll_run_result *run,
+                       char **model_short, char **sampler_short)
+{
+    const ll_selection *sel = run->selection;
+    if (sel->rungs < 2)
+        return;
+    char label[64], rows[32];
+    fprintf(out, "\nSuccessive halving, factor %zu: %zu rungs of inner training rows (",
+            run->halving_factor, sel->rungs);
+    for (size_t r = 0; r < sel->rungs; r++) {
+        rung_rows_text(run, r, rows, sizeof rows);
+        fprintf(out, "%s%s", r ? ", " : "", rows);
+    }
+    fprintf(out, "); each rung keeps the best 1/%zu of its configs by inner %s. The rows each "
+                 "config reached in each outer fold, and its inner %s there (★: the fold's "
+                 "winner):\n\n| config | sampler |",
+            run->halving_factor, ll_metric_label_at(sel->metric, spec->at, label, sizeof label),
+            label);
+    for (size_t k = 0; k < sel->n_folds; k++)
+        fprintf(out, " fold %zu |", k);
+    fputs("\n|---|---|", out);
+    for (size_t k = 0; k < sel->n_folds; k++)
+        fputs("---:|", out);
+    fputc('\n', out);
+    for (size_t c = 0; c < sel->n_candidates; c++) {
+        size_t m = c / run->n_samplers, s = c % run->n_samplers;
+        fputs("| ", out);
+        md_cell(out, model_short[m]);
+        fputs(" | ", out);
+        md_cell(out, sampler_short[s]);
+        fputs(" |", out);
+        for (size_t k = 0; k < sel->n_folds; k++) {
+            const ll_selected_fold *sf = &sel->folds[k];
+            int rung = sf->rung_reached[c];
+            if (rung < 0) {
+                fputs(" – |", out);
+                continue;
+            }
+            rung_rows_text(run, (size_t)rung, rows, sizeof rows);
+            int won = sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s;
+            fprintf(out, " %s%s (%.3f) |", won ? "★ " : "", rows, sf->rung_value[c]);
+        }
+        fputc('\n', out);
+    }
 }
 
 /* Under the table: what the selected row is, and the winner of every outer fold. */
@@ -385,13 +444,19 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     size_t n_derived;
     ll_summary_row *derived = md_derived_rows(out, spec, run, metric, rows, shown, n_shown,
                                               &n_derived);
-    fprintf(out, "\nmean ± sd over %zu cells per row. %s%s%s▼: %s significantly below the best "
+    fprintf(out, "\nmean ± sd over %zu cells per row%s. %s%s%s▼: %s significantly below the best "
                  "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
-            spec->folds * spec->repeats, metric ? "Ranked by " : "",
+            spec->folds * spec->repeats,
+            run->rungs > 1 ? " (under successive halving, a config's row holds only the outer "
+                             "folds it won: the others never fitted it on all their rows)"
+                           : "",
+            metric ? "Ranked by " : "",
             metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
             metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
-    if (run->selection && derived) /* the selection's row comes first */
+    if (run->selection && derived) { /* the selection's row comes first */
         md_selection(out, spec, run, &derived[0], &rows[0], model_short, sampler_short);
+        md_halving(out, spec, run, model_short, sampler_short);
+    }
     int sentence = md_call_sentence(out, run, &rows[0], model_short, sampler_short);
     md_full_labels(out, spec, model_short, sampler_short);
     md_importances(out, spec, run);
@@ -524,6 +589,36 @@ static void write_selection_csv(FILE *out, const ll_spec *spec, const ll_run_res
         ll_csv_field(out, ok ? "" : sf->error);
         fputc('\n', out);
     }
+}
+
+/* Every config in every outer fold: the successive-halving rung it reached, the training rows
+ * of that rung (empty: all) and its inner value there. */
+static void write_search_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    const ll_selection *sel = run->selection;
+    char key[64];
+    fprintf(out, "repeat,fold,config,sampler,rung,rows,inner_%s,winner\n",
+            ll_metric_key_at(sel->metric, spec->at, key, sizeof key));
+    for (size_t k = 0; k < sel->n_folds; k++)
+        for (size_t c = 0; c < sel->n_candidates; c++) {
+            const ll_selected_fold *sf = &sel->folds[k];
+            size_t m = c / run->n_samplers, s = c % run->n_samplers;
+            int rung = sf->rung_reached[c];
+            fprintf(out, "%zu,%zu,", k / run->folds, k % run->folds);
+            ll_csv_field(out, spec->models[m].label);
+            fputc(',', out);
+            ll_csv_field(out, spec->samplers[s].label);
+            if (rung < 0) {
+                fputs(",,,,0\n", out);
+                continue;
+            }
+            fprintf(out, ",%d,", rung);
+            if (run->rung_rows[rung])
+                fprintf(out, "%zu", run->rung_rows[rung]);
+            fputc(',', out);
+            csv_number(out, sf->rung_value[c]);
+            fprintf(out, ",%d\n", sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s);
+        }
 }
 
 static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
@@ -806,7 +901,7 @@ static int write_importances_csv(FILE *out, const ll_spec *spec, const ll_datase
 
 typedef enum {
     OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML, OUT_IMPORTANCES,
-    OUT_SELECTION
+    OUT_SELECTION, OUT_SEARCH
 } output_kind;
 
 static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
@@ -829,6 +924,7 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_HTML: rc = ll_report_html(af.f, spec, data, run, ctx); break;
     case OUT_IMPORTANCES: rc = write_importances_csv(af.f, spec, data, run); break;
     case OUT_SELECTION: write_selection_csv(af.f, spec, run); break;
+    case OUT_SEARCH: write_search_csv(af.f, spec, run); break;
     }
     if (rc != 0 && !ferror(af.f)) { /* a write error is the commit's to report */
         fclose(af.f);
@@ -854,6 +950,7 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         {~0u, OUT_HTML, "report.html"},
         {LL_OUT_CSV, OUT_IMPORTANCES, "importances.csv"},
         {LL_OUT_CSV, OUT_SELECTION, "selection.csv"},
+        {LL_OUT_CSV, OUT_SEARCH, "search.csv"},
     };
     const char *written[sizeof outputs / sizeof outputs[0] + 1];
     size_t n_written = 0;
@@ -865,6 +962,8 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
             wanted = writes_importances(spec);
         if (outputs[i].kind == OUT_SELECTION)
             wanted = wanted && run->selection;
+        if (outputs[i].kind == OUT_SEARCH)
+            wanted = wanted && run->selection && run->selection->rungs > 1;
         if (!wanted)
             continue;
         if (write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)

@@ -38,6 +38,7 @@ typedef struct {
     size_t *running;                /* scratch for the ETA: running cells ... */
     double *elapsed;                /* ... and their seconds so far (slots + n_cells each) */
     size_t total_slots, done;
+    size_t planned;                 /* cells of the run that are not dormant */
     int progress_due; /* a cell finished since the last progress report */
     double start;
     ll_engine_stats *stats;
@@ -56,7 +57,7 @@ static void report_progress(engine *e)
             cells[n] = c;
             elapsed[n++] = now - e->started[c];
         }
-    ll_progress p = {e->done, e->stats->failed, e->run->n_cells, n, now - e->start,
+    ll_progress p = {e->done, e->stats->failed, e->planned, n, now - e->start,
                      ll_schedule_eta(&e->sched, cells, elapsed, n, e->total_slots)};
     e->opt->on_progress(&p, e->opt->progress_ctx);
 }
@@ -73,6 +74,8 @@ static int finish_cell(engine *e, size_t index, ll_cell *outcome, ll_error *err)
     cell->sampler = identity.sampler;
     cell->repeat = identity.repeat;
     cell->fold = identity.fold;
+    cell->inner = identity.inner;
+    cell->rung = identity.rung;
     cell->seed = identity.seed;
     cell->key = identity.key;
     cell->expected_seconds = identity.expected_seconds;
@@ -139,8 +142,20 @@ static int schedule_loop(engine *e, int *abandon, ll_error *err)
             e->progress_due = 0;
         }
         size_t remote = remote_outstanding(e), local = ll_pool_busy(e->pool);
-        if (!local && !remote)
-            return 0;
+        if (!local && !remote) {
+            size_t woken = !stop && e->opt->refill
+                               ? e->opt->refill(e->run, e->opt->refill_ctx, err)
+                               : 0;
+            if (woken == SIZE_MAX)
+                return -1;
+            if (!woken)
+                return 0;
+            for (size_t c = 0; c < e->run->n_cells; c++)
+                if (e->run->cells[c].status == LL_CELL_PENDING && !e->started[c])
+                    ll_schedule_requeue(&e->sched, c);
+            e->planned += woken;
+            continue;
+        }
         size_t index;
         ll_cell outcome;
         /* A wait is cut short by a signal; with other ranks to listen to, it stays short. */
@@ -216,7 +231,11 @@ int ll_run_pending(const ll_spec *spec, const ll_dataset *data, ll_run_result *r
         goto out;
     }
     e.total_slots = n_slots;
-    e.done = run->n_cells - e.sched.n_pending; /* reused from the store */
+    for (size_t c = 0; c < run->n_cells; c++) {
+        ll_cell_status st = run->cells[c].status;
+        e.planned += st != LL_CELL_DORMANT;
+        e.done += st == LL_CELL_OK || st == LL_CELL_FAILED; /* reused from the store */
+    }
     for (size_t r = 1; r < e.n_ranks; r++)
         e.total_slots += e.capacity[r];
     rc = schedule_loop(&e, &abandon, err);

@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "metrics.h"
 #include "spec.h"
+#include "leadlab/rng.h"
 
 /* A leaderboard row that is not one config x sampler (the nested selection, an ensemble): one
  * cell per repeat x fold, repeat-major, with the metrics of that fold. The cells own no
@@ -35,6 +36,10 @@ typedef struct {
                               inner cells of the nested selection (ll_inner_cell_index) */
     size_t n_cells, n_outer;
     size_t inner_folds;    /* select.inner_folds; 0 = no nested selection */
+    size_t rungs;          /* successive-halving rungs of the inner cells (1: no halving) */
+    size_t *rung_rows;     /* rungs: the training rows of each rung's inner cells (0: all) */
+    size_t halving_factor; /* 1/factor of a rung's configs go on to the next */
+    uint64_t subsample_seed; /* the halving subsamples derive from it (and repeat, folds) */
     uint32_t *inner_fold_of_row; /* (repeat x fold) x n_rows: the inner fold of each row of
                                     that outer training fold, LL_FOLD_NONE for its test rows */
     struct ll_selection *selection; /* the nested selection's outcome, built by ll_run_select
@@ -54,20 +59,26 @@ static inline size_t ll_cell_index(const ll_run_result *r, size_t model, size_t 
     return ((model * r->n_samplers + sampler) * r->repeats + repeat) * r->folds + fold;
 }
 
+/* The inner cell of a config x sampler for inner fold `inner` of outer fold (repeat, fold), at
+ * successive-halving rung `rung` (0 without halving). */
 static inline size_t ll_inner_cell_index(const ll_run_result *r, size_t model, size_t sampler,
-                                         size_t repeat, size_t fold, size_t inner)
+                                         size_t repeat, size_t fold, size_t rung, size_t inner)
 {
-    return r->n_outer + ll_cell_index(r, model, sampler, repeat, fold) * r->inner_folds + inner;
+    return r->n_outer +
+           (ll_cell_index(r, model, sampler, repeat, fold) * r->rungs + rung) * r->inner_folds +
+           inner;
 }
 
 /* Which rows a cell of the run trains and tests on. */
 static inline ll_split ll_plan_split(const ll_run_result *r, const ll_cell *cell)
 {
-    ll_split s;
+    ll_split s = {0};
     if (cell->inner) {
-        s.fold_of_row = r->inner_fold_of_row + ((size_t)cell->repeat * r->folds + cell->fold) *
-                                                   r->n_rows;
+        size_t split = (size_t)cell->repeat * r->folds + cell->fold;
+        s.fold_of_row = r->inner_fold_of_row + split * r->n_rows;
         s.test_fold = cell->inner - 1;
+        s.max_train = r->rung_rows ? r->rung_rows[cell->rung] : 0;
+        s.subsample_seed = ll_seed_mix(r->subsample_seed, split * r->inner_folds + s.test_fold);
     } else {
         s.fold_of_row = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
         s.test_fold = cell->fold;
@@ -128,6 +139,11 @@ typedef struct {
     void (*on_progress)(const ll_progress *p, void *ctx);
     void *progress_ctx;
     struct ll_mpi *mpi;          /* NULL, or the MPI world this run spreads over */
+    /* Called when every handed-out cell has finished and none is pending: may turn dormant
+     * cells pending (successive halving's next rung) and returns how many, 0 when the run is
+     * done, SIZE_MAX on failure (err filled). May be NULL. */
+    size_t (*refill)(ll_run_result *run, void *ctx, ll_error *err);
+    void *refill_ctx;
 } ll_run_options;
 
 typedef struct {

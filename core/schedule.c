@@ -27,7 +27,7 @@ int ll_schedule_init(ll_schedule *s, ll_run_result *run)
     for (size_t c = 0; c < run->n_cells; c++) {
         if (run->cells[c].status == LL_CELL_PENDING)
             s->pending[s->n_pending++] = c;
-        else
+        else if (run->cells[c].status != LL_CELL_DORMANT)
             ll_schedule_learn(s, &run->cells[c]);
     }
     return 0;

@@ -9,6 +9,11 @@
 
 /* The selection inside one outer fold of one repeat. */
 typedef struct {
+    /* Every config x sampler (index m * n_samplers + s): the last successive-halving rung it
+     * was scored at (-1: none finished), and its select-metric value there. Without halving,
+     * rung 0 for every config that finished. Owned by the selection. */
+    int *rung_reached;
+    double *rung_value;
     ll_cell_status status;  /* ok: a winner was chosen and scored on the outer test fold;
                                pending: inner or outer cells have not run yet */
     char error[256];        /* failed: why */
@@ -24,6 +29,8 @@ typedef struct {
 struct ll_selection {
     int metric;               /* LL_SUM_* the winners were chosen by */
     size_t inner_folds;
+    size_t rungs;             /* successive-halving rungs (1: none) */
+    size_t n_candidates;      /* configs x samplers */
     ll_selected_fold *folds;  /* repeats x folds, repeat-major */
     size_t n_folds;
 };
@@ -34,6 +41,13 @@ typedef struct ll_selection ll_selection;
  * Nothing to do without `select` in the spec. -1 when memory runs out (err filled). */
 int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err);
 
+/* Successive halving's next step, for the engine to run: in every outer fold whose current
+ * rung has finished, the best 1/factor of its configs are promoted, and their next rung's
+ * inner cells (or, after the last rung, the winner's outer cell) turn from dormant to
+ * pending. Returns how many cells it woke (0: nothing more to run), or SIZE_MAX when memory
+ * runs out (err filled). */
+size_t ll_selection_wake(const ll_spec *spec, ll_run_result *run, ll_error *err);
+
 void ll_selection_free(ll_selection *s); /* NULL-safe */
 
 /* The inner out-of-fold scores of one config x sampler inside outer fold (repeat, fold): for
@@ -42,5 +56,9 @@ void ll_selection_free(ll_selection *s); /* NULL-safe */
  * inner cell finished ok, 0 when one failed, 2 when one has not run yet. */
 int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sampler,
                            size_t repeat, size_t fold, double *pooled);
+/* The same at successive-halving rung `rung` (the last rung is what the above reads); a
+ * dormant inner cell counts as not run yet (2). */
+int ll_inner_pooled_scores_at(const ll_run_result *run, size_t model, size_t sampler,
+                              size_t repeat, size_t fold, size_t rung, double *pooled);
 
 #endif

@@ -10,6 +10,7 @@
 #include "mpi_link.h"
 #include "params.h"
 #include "report.h"
+#include "select.h"
 #include "store.h"
 
 #ifndef LL_VERSION
@@ -33,6 +34,12 @@ static int commit_cell(const ll_cell *cell, void *ctx, ll_error *err)
     int rc = ll_store_commit_cell(c->store, c->run_id, c->spec, cell, rows, err);
     free(rows);
     return rc;
+}
+
+/* The engine's refill: successive halving's next rung, or the winners' outer cells. */
+static size_t wake_next_rung(ll_run_result *run, void *ctx, ll_error *err)
+{
+    return ll_selection_wake(ctx, run, err);
 }
 
 /* What `write` prints about the spec, as a malloc'd string (NULL when out of memory). */
@@ -79,7 +86,7 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     ll_run_options ropt = {opt->threads, spec->isolation, spec->cell_seconds,
                            spec->cell_memory_mb, opt->stop, NULL, NULL, opt->on_progress,
-                           opt->ctx, opt->mpi};
+                           opt->ctx, opt->mpi, NULL, NULL};
     if (ll_mpi_rank(opt->mpi) != 0) {
         /* Another rank writes the store and the reports; this one only computes. */
         result->serving = 1;
@@ -112,6 +119,9 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     }
     if (ll_store_load_cells(store, &result->run, 1, err) != 0)
         goto out;
+    /* Halving rungs the store already holds lead straight to the next ones. */
+    if (ll_selection_wake(spec, &result->run, err) == SIZE_MAX)
+        goto out;
     for (size_t c = 0; c < result->run.n_cells; c++)
         result->reused += result->run.cells[c].status == LL_CELL_OK;
     ll_run_info info = {LL_VERSION,        opt->command, opt->machine, spec->train_path,
@@ -121,6 +131,8 @@ int ll_session_run(const ll_spec *spec, const ll_dataset *data, const ll_session
     commit_ctx cctx = {store, run_id, spec, &result->run};
     ropt.on_cell = commit_cell;
     ropt.cell_ctx = &cctx;
+    ropt.refill = wake_next_rung;
+    ropt.refill_ctx = (void *)spec;
     ll_error run_err;
     if (ll_run_pending(spec, data, &result->run, &ropt, &result->engine, &run_err) != 0) {
         engine_failed = 1;

@@ -514,7 +514,9 @@ static int read_plugin_list(reader *r, const ll_ynode *node, const char *section
         snprintf(where, sizeof where, "%s.%s", section, plugin->name);
         ll_params **sets = NULL;
         size_t n_sets = 0;
-        int sampled = spec->search == LL_SEARCH_RANDOM && ll_params_has_distribution(params);
+        int draws = spec->search == LL_SEARCH_RANDOM ||
+                    (spec->search == LL_SEARCH_HALVING && spec->search_trials);
+        int sampled = draws && ll_params_has_distribution(params);
         if (sampled) {
             /* An entry's draws follow from the search seed, the list, the plugin and which of
              * that plugin's entries it is, so entries added or removed around it (of other
@@ -1008,36 +1010,57 @@ static int read_importances(reader *r, const ll_ynode *node, ll_spec *spec)
 static int read_search(reader *r, const ll_ynode *node, ll_spec *spec)
 {
     if (expect_kind(r, node, LL_Y_MAP, "search") != 0 ||
-        check_keys(r, node, "search", "method|trials|seed") != 0)
+        check_keys(r, node, "search", "method|trials|seed|factor|min_rows") != 0)
         return -1;
     const ll_ynode *v = ll_ymap_get(node, "method");
     if (v) {
         if (expect_kind(r, v, LL_Y_SCALAR, "search.method") != 0)
             return -1;
-        if (!strcmp(v->text, "grid") || !strcmp(v->text, "random")) {
-            spec->search = strcmp(v->text, "grid") ? LL_SEARCH_RANDOM : LL_SEARCH_GRID;
+        if (!strcmp(v->text, "grid")) {
+            spec->search = LL_SEARCH_GRID;
+        } else if (!strcmp(v->text, "random")) {
+            spec->search = LL_SEARCH_RANDOM;
         } else if (!strcmp(v->text, "halving")) {
-            return fail_at(r, v, "search.method", "halving is not available yet; use grid or "
-                           "random");
+            if (!spec->select)
+                return fail_at(r, v, "search.method", "halving needs select: {metric, "
+                               "inner_folds}: it halves the configs inside each outer training "
+                               "fold");
+            spec->search = LL_SEARCH_HALVING;
         } else {
             char sugg[64];
-            const char *s = ll_suggest(v->text, "grid|random", sugg, sizeof sugg);
+            const char *s = ll_suggest(v->text, "grid|random|halving", sugg, sizeof sugg);
             return fail_at(r, v, "search.method", "unknown method '%s'%s%s%s (expected one of: "
-                           "grid|random)", v->text, s ? " (did you mean '" : "", s ? s : "",
-                           s ? "'?)" : "");
+                           "grid|random|halving)", v->text, s ? " (did you mean '" : "",
+                           s ? s : "", s ? "'?)" : "");
         }
     }
-    static const char *const random_only[] = {"search.trials", "search.seed"};
-    for (int i = 0; i < 2 && spec->search != LL_SEARCH_RANDOM; i++)
-        if ((v = ll_ymap_get(node, random_only[i] + strlen("search."))))
-            return fail_at(r, v, random_only[i], "only method: random takes it (a grid tries "
-                           "each configuration once)");
-    if (spec->search != LL_SEARCH_RANDOM)
+    static const char *const halving_only[] = {"search.factor", "search.min_rows"};
+    for (int i = 0; i < 2 && spec->search != LL_SEARCH_HALVING; i++)
+        if ((v = ll_ymap_get(node, halving_only[i] + strlen("search."))))
+            return fail_at(r, v, halving_only[i], "only method: halving takes it");
+    static const char *const draw_keys[] = {"search.trials", "search.seed"};
+    for (int i = 0; i < 2 && spec->search == LL_SEARCH_GRID; i++)
+        if ((v = ll_ymap_get(node, draw_keys[i] + strlen("search."))))
+            return fail_at(r, v, draw_keys[i], "only method: random or halving takes it (a "
+                           "grid tries each configuration once)");
+    long trials = 0, seed = 0, factor = 3, min_rows = 0;
+    if (spec->search == LL_SEARCH_HALVING) {
+        if ((v = ll_ymap_get(node, "factor")) && read_long(r, v, "search.factor", 2, 100, &factor))
+            return -1;
+        if ((v = ll_ymap_get(node, "min_rows")) &&
+            read_long(r, v, "search.min_rows", 10, 1000000000, &min_rows))
+            return -1;
+        spec->halving_factor = (size_t)factor;
+        spec->halving_min_rows = (size_t)min_rows;
+    }
+    if (spec->search == LL_SEARCH_GRID)
         return 0;
-    long trials, seed = 0;
-    if (!(v = ll_ymap_get(node, "trials")))
+    if (!(v = ll_ymap_get(node, "trials"))) {
+        if (spec->search == LL_SEARCH_HALVING)
+            return 0; /* the configs of the grid; a distribution is refused where it is */
         return fail_at(r, node, "search", "'trials' is required with method: random (the "
                        "draws per model or sampler entry)");
+    }
     if (read_long(r, v, "search.trials", 1, 100000, &trials) != 0)
         return -1;
     if ((v = ll_ymap_get(node, "seed")) && read_long(r, v, "search.seed", 0, LONG_MAX, &seed))

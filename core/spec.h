@@ -31,7 +31,9 @@ typedef struct {
 /* search.method: how a plugin entry's parameters become configs. */
 enum {
     LL_SEARCH_GRID = 0, /* every combination of the list values (the default) */
-    LL_SEARCH_RANDOM    /* entries with a distribution: search_trials draws each */
+    LL_SEARCH_RANDOM,   /* entries with a distribution: search_trials draws each */
+    LL_SEARCH_HALVING   /* configs as random (with trials) or grid; the nested selection
+                           halves them rung by rung on growing training rows (select.c) */
 };
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
@@ -103,6 +105,9 @@ typedef struct {
     int search;                 /* LL_SEARCH_* */
     size_t search_trials;       /* random: draws per entry that gives a distribution */
     uint64_t search_seed;       /* random: the seed every draw derives from (default 0) */
+    size_t halving_factor;      /* halving: 1/factor of the configs go on to factor x the rows */
+    size_t halving_min_rows;    /* halving: training rows of the first rung (0: as many rungs
+                                   as the configs allow, the last on all rows) */
 } ll_spec;
 
 /* Reads and validates `path`, applying `sets` ("key.path=value") first. The spec's tree keeps

@@ -641,9 +641,14 @@ int ll_store_load_cells(ll_store *s, ll_run_result *run, int only_ok, ll_error *
         sqlite3_finalize(q_scores);
         return -1;
     }
-    for (size_t c = 0; c < run->n_cells; c++)
-        if (!load_cell(run, q_cell, q_scores, q_imp, &run->cells[c], only_ok))
+    for (size_t c = 0; c < run->n_cells; c++) {
+        ll_cell_status before = run->cells[c].status;
+        if (!load_cell(run, q_cell, q_scores, q_imp, &run->cells[c], only_ok)) {
             ll_cell_clear(&run->cells[c]);
+            /* a halving cell nobody asked for stays asleep */
+            run->cells[c].status = before == LL_CELL_DORMANT ? LL_CELL_DORMANT : LL_CELL_PENDING;
+        }
+    }
     sqlite3_finalize(q_cell);
     sqlite3_finalize(q_scores);
     sqlite3_finalize(q_imp);

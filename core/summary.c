@@ -171,7 +171,10 @@ static int summarise_cells(const ll_cell *const *cells, size_t n, int metric, ll
     double *values = malloc((n ? n : 1) * sizeof *values);
     if (!values)
         return -1;
-    row->cells = n;
+    /* Dormant cells (configs successive halving never promoted) are not the row's. */
+    row->cells = 0;
+    for (size_t k = 0; k < n; k++)
+        row->cells += cells[k]->status != LL_CELL_DORMANT;
     for (int w = 0; w < LL_SUM_N; w++) {
         for (size_t k = 0; k < n; k++)
             values[k] = cells[k]->status != LL_CELL_OK ? NAN : ll_cell_value(cells[k], w);
@@ -196,6 +199,12 @@ static int summarise_cells(const ll_cell *const *cells, size_t n, int metric, ll
         row->mean[metric] = NAN;
     free(values);
     return 0;
+}
+
+/* A cell's value for a paired comparison: NaN unless it finished ok. */
+static double paired_value(const ll_cell *c, int metric)
+{
+    return c->status == LL_CELL_OK ? ll_cell_value(c, metric) : NAN;
 }
 
 ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
@@ -226,6 +235,17 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
             if (summarise_cells(cells, per_row, metric, row) != 0)
                 goto fail;
         }
+    /* Rows successive halving never ran an outer cell of are no rows of the leaderboard
+     * (unless no row has run one yet: then every row is still to run). */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ranked[i].row.cells)
+            ranked[kept++] = ranked[i];
+    if (kept)
+        n = kept;
+    else
+        for (size_t i = 0; i < n; i++)
+            ranked[i].row.cells = ranked[i].row.pending = per_row;
     qsort(ranked, n, sizeof *ranked, better_row);
     for (size_t i = 0; i < n; i++)
         rows[i] = ranked[i].row;
@@ -237,9 +257,9 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
                        rows[0].failed + rows[0].pending == 0;
         for (size_t rep = 0; rep < r->repeats; rep++)
             for (size_t f = 0; f < r->folds; f++, k++) {
-                best_v[k] = ll_cell_value(
+                best_v[k] = paired_value(
                     &r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)], metric);
-                row_v[k] = ll_cell_value(
+                row_v[k] = paired_value(
                     &r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)], metric);
             }
         if (i == 0 || !complete) {
@@ -294,9 +314,9 @@ static int summarise_derived_row(const ll_run_result *r, const ll_derived_row *d
         size_t k = 0;
         for (size_t rep = 0; rep < r->repeats; rep++)
             for (size_t f = 0; f < r->folds; f++, k++) {
-                best_v[k] = ll_cell_value(
+                best_v[k] = paired_value(
                     &r->cells[ll_cell_index(r, best->model, best->sampler, rep, f)], metric);
-                row_v[k] = ll_cell_value(&d->cells[k], metric);
+                row_v[k] = paired_value(&d->cells[k], metric);
             }
         double t;
         out->p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,

@@ -67,6 +67,51 @@ START_TEST(too_few_positives_for_the_folds)
 }
 END_TEST
 
+/* A halving budget: a stratified share of the split's training rows, in row order, never a
+ * test or outer-test row, and every smaller budget's rows inside every larger one's. */
+START_TEST(halving_subsamples_are_stratified_and_nested)
+{
+    enum { N = 1000 };
+    uint8_t y[N];
+    uint32_t fold[N];
+    make_labels(y, N); /* 53 positives */
+    for (size_t i = 0; i < N; i++)
+        fold[i] = i % 10 == 0 ? LL_FOLD_NONE : (uint32_t)(i % 3); /* 100 rows outside */
+    size_t prev[N], n_prev = 0, rows[N];
+    const size_t budgets[] = {40, 120, 360, 0};
+    for (size_t b = 0; b < 4; b++) {
+        ll_split split = {fold, 2, budgets[b], 99};
+        size_t n = ll_split_train_rows(&split, y, N, rows);
+        size_t pos = 0, all_train = 0, all_pos = 0;
+        for (size_t i = 0; i < N; i++)
+            if (ll_split_is_train(&split, i)) {
+                all_train++;
+                all_pos += y[i];
+            }
+        ck_assert_uint_eq(n, budgets[b] ? budgets[b] : all_train);
+        for (size_t j = 0; j < n; j++) {
+            ck_assert(ll_split_is_train(&split, rows[j]));
+            ck_assert(j == 0 || rows[j] > rows[j - 1]);
+            pos += y[rows[j]];
+        }
+        /* the class share, rounded: 40 x 32/600 = 2.13 -> 2; 120 -> 6.4 -> 6; 360 -> 19.2 -> 19 */
+        double want = budgets[b] ? round((double)budgets[b] * (double)all_pos / (double)all_train)
+                                 : (double)all_pos;
+        ck_assert_uint_eq(pos, (size_t)want);
+        /* nested: every row of the previous (smaller) budget is here */
+        size_t j = 0;
+        for (size_t k = 0; k < n_prev; k++) {
+            while (j < n && rows[j] < prev[k])
+                j++;
+            ck_assert_msg(j < n && rows[j] == prev[k], "budget %zu lost row %zu", budgets[b],
+                          prev[k]);
+        }
+        memcpy(prev, rows, n * sizeof *rows);
+        n_prev = n;
+    }
+}
+END_TEST
+
 START_TEST(scaler_centres_and_scales_training_columns)
 {
     /* column 0: 1, 2, 3, 4 -> mean 2.5, population sd sqrt(1.25); column 1 constant */
@@ -94,6 +139,7 @@ int main(void)
     tcase_add_test(tc, folds_depend_only_on_the_seed);
     tcase_add_test(tc, too_few_positives_for_the_folds);
     tcase_add_test(tc, scaler_centres_and_scales_training_columns);
+    tcase_add_test(tc, halving_subsamples_are_stratified_and_nested);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

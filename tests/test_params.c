@@ -422,7 +422,7 @@ START_TEST(bad_distributions_are_refused_naming_the_key)
     /* without random search (ll_params_expand), a valid distribution is still refused */
     assert_refused("{rate: {uniform: [0.1, 0.2]}}", 0,
                    "spec.yaml:1:8: models.searched.rate: a distribution needs search: {method: "
-                   "random, trials: N}");
+                   "random (or halving), trials: N}");
 }
 END_TEST
 

@@ -168,7 +168,7 @@ START_TEST(inner_cells_never_touch_the_outer_test_fold)
         const ll_cell *cell = &run->cells[c];
         ck_assert_uint_gt(cell->inner, 0);
         ck_assert_ptr_eq(&run->cells[ll_inner_cell_index(run, cell->model, cell->sampler,
-                                                         cell->repeat, cell->fold,
+                                                         cell->repeat, cell->fold, 0,
                                                          cell->inner - 1)], cell);
         ll_split inner = ll_plan_split(run, cell);
         const uint32_t *outer = run->fold_of_row + (size_t)cell->repeat * n;
@@ -190,7 +190,7 @@ START_TEST(inner_cells_never_touch_the_outer_test_fold)
         ck_assert_uint_gt(n_train, 2 * n_test); /* 3 of 4 inner folds train */
         /* Another config's inner cell of the same outer fold splits the same rows. */
         const ll_cell *twin = &run->cells[ll_inner_cell_index(run, 1, 1, cell->repeat, cell->fold,
-                                                              cell->inner - 1)];
+                                                              0, cell->inner - 1)];
         ll_split other = ll_plan_split(run, twin);
         ck_assert(other.fold_of_row == inner.fold_of_row && other.test_fold == inner.test_fold);
     }
@@ -224,6 +224,98 @@ START_TEST(selection_does_not_depend_on_threads_and_resumes)
     char *out = NULL;
     run_spec("j2", SYNTH_SPEC, "-j 2", &out);
     ck_assert_msg(strstr(out, "0 cells run, 180 reused"), "%s", out);
+    free(out);
+}
+END_TEST
+
+#define HALVING_SPEC                                                                         \
+    "name: halving\n"                                                                        \
+    "data: {train: product.csv, target: buy, id: id}\n"                                      \
+    "cv: {folds: 3, seed: 7}\n"                                                              \
+    "samplers: [none]\n"                                                                     \
+    "models: [{logreg: {C: [0.01, 0.1, 1, 10]}}, {ridge: {alpha: [0.1, 1, 10]}},\n"          \
+    "         {sgb: {n_estimators: 60, max_depth: 3}}]\n"                                    \
+    "threshold: {tune: f1, folds: 3}\n"                                                      \
+    "select: {metric: f1, inner_folds: 3}\n"                                                 \
+    "search: {method: halving, factor: 2}\n"                                                 \
+    "importances: none\n"
+
+/* Successive halving on the product table: 8 configs, factor 2, so 1 + floor(log2 8) = 4
+ * rungs of 8, 4, 2 and 1 configs, each rung on twice the rows of the one before and the last
+ * on all of them. The planted tree ensemble survives every rung and wins every outer fold;
+ * only the winners' outer cells run (3 x 3 x (8 + 4 + 2 + 1) inner cells + 3 outer = 138). */
+START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
+{
+    char csv[600];
+    th_write_file(dir, "product.csv", "", csv, sizeof csv);
+    write_product_table(csv, 2400);
+    char *out = NULL;
+    run_spec("halving", HALVING_SPEC, "-j 2", &out);
+    ck_assert_msg(strstr(out, "138 cells run, 0 reused"), "%s", out);
+    free(out);
+    char *sel = output("halving", "selection.csv"), *line, value[128];
+    for (line = strchr(sel, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        field(line, 3, value, sizeof value);
+        ck_assert_msg(!strncmp(value, "sgb(", 4), "a fold chose %s", value);
+    }
+    free(sel);
+    char *search = output("halving", "search.csv");
+    size_t at_least[3][4] = {{0}}, rows_of[4] = {0};
+    for (line = strchr(search, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        char fold[16], config[128], rung[16], rows[32], winner[8];
+        field(line, 1, fold, sizeof fold);
+        field(line, 2, config, sizeof config);
+        field(line, 4, rung, sizeof rung);
+        field(line, 5, rows, sizeof rows);
+        field(line, 7, winner, sizeof winner);
+        int r = atoi(rung);
+        ck_assert(r >= 0 && r < 4);
+        for (int k = 0; k <= r; k++)
+            at_least[atoi(fold)][k]++;
+        if (r < 3) {
+            ck_assert_msg(rows[0], "rung %d has a row budget", r);
+            ck_assert(rows_of[r] == 0 || rows_of[r] == (size_t)atol(rows));
+            rows_of[r] = (size_t)atol(rows);
+        } else {
+            ck_assert_str_eq(rows, ""); /* the last rung trains on every row */
+        }
+        ck_assert_int_eq(!strcmp(winner, "1"), r == 3);
+        ck_assert_int_eq(r == 3, !strncmp(config, "sgb(", 4));
+    }
+    free(search);
+    for (size_t f = 0; f < 3; f++)
+        for (size_t r = 0; r < 4; r++)
+            ck_assert_uint_eq(at_least[f][r], (size_t)8 >> r);
+    /* "exhaust": each rung twice the last, the first as small as the rungs allow */
+    ck_assert(rows_of[0] > 100 && rows_of[1] >= 2 * rows_of[0] - 1 && rows_of[1] <= 2 * rows_of[0]);
+    ck_assert(rows_of[2] >= 2 * rows_of[1] - 1 && rows_of[2] <= 2 * rows_of[1]);
+    char *md = output("halving", "leaderboard.md");
+    ck_assert_msg(strstr(md, "Successive halving, factor 2: 4 rungs"), "%.3000s", md);
+    ck_assert_msg(strstr(md, "won 3 of 3 folds") || strstr(md, "| best |"), "%.3000s", md);
+    free(md);
+}
+END_TEST
+
+/* Halving is as deterministic as the rest: the same at -j 1 and -j 2, and a rerun takes every
+ * rung from results.db (the first rung's cells lead straight to the next ones) and runs none. */
+START_TEST(halving_does_not_depend_on_threads_and_resumes)
+{
+    char csv[600];
+    th_write_file(dir, "product.csv", "", csv, sizeof csv);
+    write_product_table(csv, 1800);
+    const char *spec = HALVING_SPEC;
+    run_spec("h1", spec, "-j 1", NULL);
+    run_spec("h2", spec, "-j 2", NULL);
+    const char *files[] = {"selection.csv", "search.csv", "predictions.csv"};
+    for (size_t k = 0; k < 3; k++) {
+        char *one = output("h1", files[k]), *two = output("h2", files[k]);
+        ck_assert_msg(!strcmp(one, two), "%s differs between -j 1 and -j 2", files[k]);
+        free(one);
+        free(two);
+    }
+    char *out = NULL;
+    run_spec("h2", spec, "-j 2", &out);
+    ck_assert_msg(strstr(out, "0 cells run, 138 reused"), "%s", out);
     free(out);
 }
 END_TEST
@@ -272,6 +364,8 @@ int main(void)
     tcase_add_test(tc, the_planted_best_config_wins_every_outer_fold);
     tcase_add_test(tc, inner_cells_never_touch_the_outer_test_fold);
     tcase_add_test(tc, selection_does_not_depend_on_threads_and_resumes);
+    tcase_add_test(tc, halving_promotes_the_planted_best_and_runs_only_what_it_needs);
+    tcase_add_test(tc, halving_does_not_depend_on_threads_and_resumes);
     tcase_add_test(tc, bad_select_sections_are_refused);
     suite_add_tcase(s, tc);
     return th_run_suite(s);

@@ -497,11 +497,11 @@ START_TEST(bad_searches_are_refused_naming_the_key)
                        "not words: use {choice: [v, ...]}");
     expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n",
                        "spec.yaml:3:26: models.sgb.learning_rate: a distribution needs search: "
-                       "{method: random, trials: N}");
+                       "{method: random (or halving), trials: N}");
     expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n"
                             "search: {method: grid}\n",
                        "spec.yaml:3:26: models.sgb.learning_rate: a distribution needs search: "
-                       "{method: random, trials: N}");
+                       "{method: random (or halving), trials: N}");
     expect_exact_error(BASE "models:\n  - logreg: {C: {logunifrom: [1, 2]}}\n" RANDOM,
                        "spec.yaml:3:18: models.logreg.C: unknown distribution 'logunifrom' (did "
                        "you mean 'loguniform'?) (expected one of: uniform|loguniform|int|choice)");
@@ -511,14 +511,24 @@ START_TEST(bad_searches_are_refused_naming_the_key)
                        "spec.yaml:3:9: search: 'trials' is required with method: random (the "
                        "draws per model or sampler entry)");
     expect_exact_error(BASE "models: [logreg]\nsearch: {trials: 5}\n",
-                       "spec.yaml:3:18: search.trials: only method: random takes it (a grid "
-                       "tries each configuration once)");
+                       "spec.yaml:3:18: search.trials: only method: random or halving takes it "
+                       "(a grid tries each configuration once)");
     expect_exact_error(BASE "models: [logreg]\nsearch: {method: halving}\n",
-                       "spec.yaml:3:18: search.method: halving is not available yet; use grid "
-                       "or random");
+                       "spec.yaml:3:18: search.method: halving needs select: {metric, "
+                       "inner_folds}: it halves the configs inside each outer training fold");
+    expect_exact_error(BASE "models: [logreg]\nsearch: {method: random, trials: 3, factor: 3}\n",
+                       "spec.yaml:3:45: search.factor: only method: halving takes it");
+    expect_exact_error(BASE "models: [logreg]\nselect: {}\nsearch: {method: halving, factor: 1}\n",
+                       "spec.yaml:4:35: search.factor: 1 is out of range [2, 100]");
+    expect_exact_error(BASE "models: [logreg]\nselect: {}\nsearch: {method: halving, min_rows: 5}\n",
+                       "spec.yaml:4:37: search.min_rows: 5 is out of range [10, 1000000000]");
+    expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n"
+                            "select: {}\nsearch: {method: halving}\n",
+                       "spec.yaml:3:26: models.sgb.learning_rate: a distribution needs search: "
+                       "{method: random (or halving), trials: N}");
     expect_exact_error(BASE "models: [logreg]\nsearch: {method: randon}\n",
                        "spec.yaml:3:18: search.method: unknown method 'randon' (did you mean "
-                       "'random'?) (expected one of: grid|random)");
+                       "'random'?) (expected one of: grid|random|halving)");
 }
 END_TEST
 
