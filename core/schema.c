@@ -691,20 +691,29 @@ static void properties(writer *w)
     raw(w, "{\"description\": \"the models; a list value of a parameter is a grid\", "
            "\"type\": \"array\", \"minItems\": 1}");
 
-    /* method: random needs trials; trials and seed mean nothing to a grid. */
+    /* method: random needs trials; trials and seed mean nothing to a grid; factor and
+     * min_rows only to halving. */
     key(w, "search");
     open_object(w, "grid (default): every combination of list values; random: `trials` draws "
                 "of each model or sampler entry that gives a distribution ({uniform: [a, b]}, "
-                "{loguniform: [a, b]}, {int: [a, b]}, {choice: [...]})");
-    kv_raw(w, "method", "{\"enum\": [\"grid\", \"random\"]}");
-    prop_int(w, "trials", 1, 100000, "random: draws per entry (repeated draws are run once)");
-    prop_int(w, "seed", 0, LONG_MAX, "random: the seed of every draw (default 0)");
+                "{loguniform: [a, b]}, {int: [a, b]}, {choice: [...]}); halving: those configs "
+                "raced by successive halving inside the nested selection (needs select)");
+    kv_raw(w, "method", "{\"enum\": [\"grid\", \"random\", \"halving\"]}");
+    prop_int(w, "trials", 1, 100000, "random, halving: draws per entry (repeated draws are run "
+             "once)");
+    prop_int(w, "seed", 0, LONG_MAX, "random, halving: the seed of every draw (default 0)");
+    prop_int(w, "factor", 2, 100, "halving: 1/factor of a rung's configs go on to factor "
+             "times the rows (default 3)");
+    prop_int(w, "min_rows", 10, 1000000000, "halving: training rows of the first rung "
+             "(default: as many rungs as the configs allow, the last on all rows)");
     w_close(w, '}');
-    kv_raw(w, "if", "{\"required\": [\"method\"], \"properties\": {\"method\": {\"const\": "
-           "\"random\"}}}");
-    kv_raw(w, "then", "{\"required\": [\"trials\"]}");
-    kv_raw(w, "else", "{\"not\": {\"anyOf\": [{\"required\": [\"trials\"]}, {\"required\": "
-           "[\"seed\"]}]}}");
+    kv_raw(w, "allOf", "[{\"if\": {\"required\": [\"method\"], \"properties\": {\"method\": "
+           "{\"const\": \"random\"}}}, \"then\": {\"required\": [\"trials\"]}}, {\"if\": {\"not\": "
+           "{\"required\": [\"method\"], \"properties\": {\"method\": {\"enum\": [\"random\", "
+           "\"halving\"]}}}}, \"then\": {\"not\": {\"anyOf\": [{\"required\": [\"trials\"]}, "
+           "{\"required\": [\"seed\"]}]}}}, {\"if\": {\"not\": {\"required\": [\"method\"], "
+           "\"properties\": {\"method\": {\"const\": \"halving\"}}}}, \"then\": {\"not\": "
+           "{\"anyOf\": [{\"required\": [\"factor\"]}, {\"required\": [\"min_rows\"]}]}}}]");
     w_close(w, '}');
 
     key(w, "metrics");
@@ -794,10 +803,14 @@ int ll_schema_write(FILE *out, const ll_registry *reg)
     kv_raw(&w, "additionalProperties", "false");
     kv_raw(&w, "required", "[\"data\", \"models\"]");
     properties(&w);
-    /* Rules across sections: limits need process isolation; the plugin lists check names
-     * and parameters against the loaded plugins, or loosely when plugin_path adds others. */
+    /* Rules across sections: limits need process isolation; halving needs select; the plugin
+     * lists check names and parameters against the loaded plugins, or loosely when
+     * plugin_path adds others. */
     key(&w, "allOf");
-    raw(&w, "[{\"if\": {\"required\": [\"isolation\"], \"properties\": {\"isolation\": "
+    raw(&w, "[{\"if\": {\"required\": [\"search\"], \"properties\": {\"search\": "
+            "{\"required\": [\"method\"], \"properties\": {\"method\": {\"const\": "
+            "\"halving\"}}}}}, \"then\": {\"required\": [\"select\"]}}, "
+            "{\"if\": {\"required\": [\"isolation\"], \"properties\": {\"isolation\": "
             "{\"const\": \"none\"}}}, \"then\": {\"properties\": {\"limits\": "
             "{\"maxProperties\": 0}}}}, {\"if\": {\"required\": [\"plugin_path\"]}, "
             "\"then\": {\"properties\": {\"samplers\": {\"items\": {\"anyOf\": [{\"$ref\": "

@@ -242,7 +242,9 @@ BAD = {
     "search trials 0": BASE + MODELS + "search: {method: random, trials: 0}\n",
     "random search without trials": BASE + MODELS + "search: {method: random}\n",
     "trials for a grid": BASE + MODELS + "search: {method: grid, trials: 5}\n",
-    "search method not available": BASE + MODELS + "search: {method: halving}\n",
+    "halving without select": BASE + MODELS + "search: {method: halving}\n",
+    "factor for random search": BASE + MODELS + "search: {method: random, trials: 3, factor: 3}\n",
+    "select inner folds 1": BASE + MODELS + "select: {inner_folds: 1}\n",
 }
 for label, body in BAD.items():
     schema_ok, res = run_case(re.sub(r"\W+", "_", label), body)
