@@ -691,6 +691,9 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
             ll_csv_field(out, name ? name : "?");
             free(name);
         }
+    const ll_selection *sel = run->selection;
+    if (sel) /* the selection's own out-of-fold scores: each fold's winner's */
+        fputs(",selected (nested)", out);
     fputc('\n', out);
     for (size_t rep = 0; rep < run->repeats; rep++)
         for (size_t i = 0; i < run->n_rows; i++) {
@@ -707,6 +710,13 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
                         fputc(',', out); /* the cell that should have scored it failed or
                                             did not run */
                 }
+            uint32_t f = run->fold_of_row[rep * run->n_rows + i];
+            if (sel) {
+                const ll_selected_fold *sf = &sel->folds[rep * run->folds + f];
+                fputc(',', out);
+                if (sf->status == LL_CELL_OK)
+                    fprintf(out, "%.9g", ll_oof_scores(run, sf->model, sf->sampler, rep)[i]);
+            }
             fputc('\n', out);
         }
 }
