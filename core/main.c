@@ -394,7 +394,7 @@ static int cmd_run(const ll_cli_parsed *args, const char *exe)
         if (res.engine.interrupted) {
             fprintf(stderr, "leadlab: interrupted by %s: %zu of %zu cells done%s; rerun the same "
                             "command to resume\n", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                    run->n_cells - run->n_pending, run->n_cells,
+                    run->n_ok + run->n_failed, run->n_ok + run->n_failed + run->n_pending,
                     res.engine.abandoned ? " (running cells abandoned)" : "");
             rc = 128 + (stop_signal ? (int)stop_signal : SIGINT);
         }

@@ -197,7 +197,7 @@ static void md_importances(FILE *out, const ll_spec *spec, const ll_run_result *
     fputs("\nFeature importances of every row, mean ± sd over folds: importances.csv.", out);
     size_t ok = 0, without = 0;
     const char *note = NULL;
-    for (size_t c = 0; c < run->n_cells; c++) {
+    for (size_t c = 0; c < run->n_outer; c++) { /* inner cells measure none */
         const ll_cell *cell = &run->cells[c];
         if (cell->status != LL_CELL_OK)
             continue;
@@ -392,12 +392,13 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         free(rows);
         return -1;
     }
-    size_t finished = run->n_cells - run->n_pending;
+    /* Dormant cells (halving never needed them) are neither planned work nor done. */
+    size_t finished = run->n_ok + run->n_failed, planned = finished + run->n_pending;
     if (run->n_pending)
         fprintf(out, "# Leaderboard: %s (incomplete: %zu of %zu cells)\n\n"
                      "**incomplete: %zu of %zu cells.** The run stopped before every cell ran; "
                      "rows marked partial average the cells that did. Rerun the same command "
-                     "to resume.\n\n", spec->name, finished, run->n_cells, finished, run->n_cells);
+                     "to resume.\n\n", spec->name, finished, planned, finished, planned);
     else
         fprintf(out, "# Leaderboard: %s\n\n", spec->name);
     if (ctx && ctx->command) {
@@ -788,7 +789,7 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
                  "  \"cells\": %zu,\n  \"failed_cells\": %zu,\n  \"pending_cells\": %zu,\n"
                  "  \"cv_seed\": %llu,\n  \"data_hash\": ",
             run->n_pending ? "incomplete" : "complete", run->threads, run->wall_seconds,
-            run->n_cells, run->n_failed, run->n_pending, (unsigned long long)spec->seed);
+            run->n_ok + run->n_failed + run->n_pending, run->n_failed, run->n_pending, (unsigned long long)spec->seed);
     ll_json_string(out, ctx && ctx->data_hash ? ctx->data_hash : "");
     fputs(",\n  \"spec\": ", out);
     ll_ynode_write_json(spec->tree, out);

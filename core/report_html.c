@@ -132,20 +132,26 @@ static void write_header(const page *p)
                 spec->threshold);
     else
         fprintf(out, "cut %.2g", spec->threshold);
-    fprintf(out, " · %zu model configs × %zu samplers = %zu rows, %zu cells</p>\n",
-            spec->n_models, spec->n_samplers, p->n_rows, p->run->n_cells);
+    const ll_run_result *r = p->run;
+    fprintf(out, " · %zu model configs × %zu samplers = %zu rows, %zu cells", spec->n_models,
+            spec->n_samplers, spec->n_models * spec->n_samplers,
+            r->n_ok + r->n_failed + r->n_pending);
+    if (r->inner_folds)
+        fprintf(out, " (with the nested selection's inner cells%s)",
+                r->rungs > 1 ? "; successive halving ran only the ones it needed" : "");
+    fputs("</p>\n", out);
     fputs("</header>\n", out);
     const ll_run_result *run = p->run;
     if (run->n_pending) {
         fprintf(out, "<div class=\"banner warn\" id=\"status\">Incomplete run: %zu of %zu cells "
                      "finished. The run stopped before every cell ran; rows marked partial "
                      "average the cells that did. Rerun the same command to resume.</div>\n",
-                run->n_cells - run->n_pending, run->n_cells);
+                run->n_ok + run->n_failed, run->n_ok + run->n_failed + run->n_pending);
     }
     if (run->n_failed)
         fprintf(out, "<div class=\"banner fail\" id=\"failures\">%zu of %zu cells failed: their "
                      "rows say why (all errors in cells.csv).</div>\n",
-                run->n_failed, run->n_cells);
+                run->n_failed, run->n_ok + run->n_failed + run->n_pending);
 }
 
 /* ---- the leaderboard table ---- */
@@ -251,6 +257,59 @@ static void write_leaderboard(const page *p)
 
 /* ---- the nested selection: each outer fold's winner ---- */
 
+/* Under successive halving: the rows each config reached in each outer fold. */
+static void write_halving(const page *p, const char *metric)
+{
+    const ll_run_result *run = p->run;
+    const ll_selection *sel = run->selection;
+    if (sel->rungs < 2)
+        return;
+    FILE *out = p->out;
+    fprintf(out, "<p class=\"caption\">Successive halving, factor %zu: %zu rungs of inner "
+                 "training rows (", run->halving_factor, sel->rungs);
+    for (size_t r = 0; r < sel->rungs; r++) {
+        if (run->rung_rows[r])
+            fprintf(out, "%s%zu", r ? ", " : "", run->rung_rows[r]);
+        else
+            fprintf(out, "%sall", r ? ", " : "");
+    }
+    fprintf(out, "); the rows each config reached in each outer fold, and its inner %s there "
+                 "(★: the fold's winner).</p>\n<div class=\"scroll\"><table>\n<thead><tr>"
+                 "<th class=\"l\">config</th><th class=\"l\">sampler</th>", metric);
+    for (size_t k = 0; k < sel->n_folds; k++)
+        fprintf(out, "<th>fold %zu</th>", k);
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (size_t c = 0; c < sel->n_candidates; c++) {
+        size_t m = c / run->n_samplers, s = c % run->n_samplers;
+        fputs("<tr><td class=\"l\" title=\"", out);
+        ll_xml_text(out, p->spec->models[m].label);
+        fputs("\">", out);
+        ll_xml_text(out, p->model_short[m]);
+        fputs("</td><td class=\"l\">", out);
+        ll_xml_text(out, p->sampler_short[s]);
+        fputs("</td>", out);
+        for (size_t k = 0; k < sel->n_folds; k++) {
+            const ll_selected_fold *sf = &sel->folds[k];
+            int rung = sf->rung_reached[c];
+            if (rung < 0) {
+                fputs("<td class=\"muted\">–</td>", out);
+                continue;
+            }
+            int won = sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s;
+            fprintf(out, "<td%s>%s", won ? " class=\"best\"" : "", won ? "★ " : "");
+            if (run->rung_rows[rung])
+                fprintf(out, "%zu", run->rung_rows[rung]);
+            else
+                fputs("all", out);
+            fputs(" (", out);
+            number(out, sf->rung_value[c], 3);
+            fputs(")</td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n", out);
+}
+
 static void write_selection(const page *p)
 {
     const ll_selection *sel = p->run->selection;
@@ -297,7 +356,9 @@ static void write_selection(const page *p)
         number(out, sf->cell.metrics.f1, 4);
         fputs("</td></tr>\n", out);
     }
-    fputs("</tbody></table></div>\n</section>\n", out);
+    fputs("</tbody></table></div>\n", out);
+    write_halving(p, metric);
+    fputs("</section>\n", out);
 }
 
 /* ---- F1 per row: bars, sd error bars and per-fold dots ---- */
@@ -328,7 +389,7 @@ static void write_f1_chart(const page *p)
         label_w = fmax(label_w, ll_text_width(names[i], 12));
         if (!isnan(row->mean[LL_SUM_F1]))
             x_max = fmax(x_max, row->mean[LL_SUM_F1] + row->sd[LL_SUM_F1]);
-        for (size_t c = 0; c < run->n_cells; c++) {
+        for (size_t c = 0; c < run->n_outer; c++) {
             const ll_cell *cell = &run->cells[c];
             if (cell->model == row->model && cell->sampler == row->sampler &&
                 cell->status == LL_CELL_OK)
@@ -379,7 +440,7 @@ static void write_f1_chart(const page *p)
         ll_chart_error_bar(&ch, y + 0.5, fmax(0, row->mean[LL_SUM_F1] - row->sd[LL_SUM_F1]),
                            row->mean[LL_SUM_F1] + row->sd[LL_SUM_F1], 9, &whisker);
         size_t k = 0;
-        for (size_t c = 0; c < run->n_cells; c++) {
+        for (size_t c = 0; c < run->n_outer; c++) {
             const ll_cell *cell = &run->cells[c];
             if (cell->model != row->model || cell->sampler != row->sampler ||
                 cell->status != LL_CELL_OK)
@@ -611,7 +672,7 @@ static int write_threshold_chart(const page *p, const ll_summary_row *best)
     char tuned_label[64], fixed_label[64];
     if (best && spec->tune_threshold && !isnan(best->mean[LL_SUM_THRESHOLD])) {
         double lo = INFINITY, hi = -INFINITY;
-        for (size_t k = 0; k < p->run->n_cells; k++) {
+        for (size_t k = 0; k < p->run->n_outer; k++) {
             const ll_cell *cell = &p->run->cells[k];
             if (cell->model == best->model && cell->sampler == best->sampler &&
                 cell->status == LL_CELL_OK) {
@@ -653,7 +714,7 @@ static void write_confusion(const page *p, const ll_summary_row *best)
     }
     ll_confusion cm = {0};
     size_t cells = 0;
-    for (size_t k = 0; k < p->run->n_cells; k++) {
+    for (size_t k = 0; k < p->run->n_outer; k++) {
         const ll_cell *cell = &p->run->cells[k];
         if (cell->model != best->model || cell->sampler != best->sampler ||
             cell->status != LL_CELL_OK)
@@ -815,7 +876,7 @@ static void write_samplers(const page *p)
     for (size_t s = 0; s < p->spec->n_samplers; s++) {
         double sum[4] = {0};
         size_t n = 0;
-        for (size_t k = 0; k < run->n_cells; k++) {
+        for (size_t k = 0; k < run->n_outer; k++) {
             const ll_cell *c = &run->cells[k];
             if (c->sampler != s || c->status != LL_CELL_OK)
                 continue;
