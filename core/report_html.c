@@ -187,6 +187,22 @@ static void write_status_cell(FILE *out, const ll_summary_row *row, size_t rank)
     }
 }
 
+/* A leaderboard row's cells after its labels, to the end of the row; rank SIZE_MAX for a
+ * derived row. */
+static void write_row_values(FILE *out, const ll_spec *spec, const ll_summary_row *row,
+                             size_t rank, const int *shown, size_t n_shown)
+{
+    td_mean_sd(out, row, LL_SUM_F1);
+    if (spec->tune_threshold) {
+        td_mean_sd(out, row, LL_SUM_F1_FIXED);
+        td_mean_sd(out, row, LL_SUM_THRESHOLD);
+    }
+    write_status_cell(out, row, rank);
+    for (size_t k = 0; k < n_shown; k++)
+        td_mean_sd(out, row, shown[k]);
+    fputs("</tr>\n", out);
+}
+
 static void write_leaderboard(const page *p)
 {
     FILE *out = p->out;
@@ -224,15 +240,7 @@ static void write_leaderboard(const page *p)
         fputs("\">", out);
         ll_xml_text(out, p->sampler_short[row->sampler]);
         fputs("</td>", out);
-        td_mean_sd(out, row, LL_SUM_F1);
-        if (spec->tune_threshold) {
-            td_mean_sd(out, row, LL_SUM_F1_FIXED);
-            td_mean_sd(out, row, LL_SUM_THRESHOLD);
-        }
-        write_status_cell(out, row, i);
-        for (size_t k = 0; k < n_shown; k++)
-            td_mean_sd(out, row, shown[k]);
-        fputs("</tr>\n", out);
+        write_row_values(out, spec, row, i, shown, n_shown);
     }
     for (size_t d = 0; d < p->n_derived; d++) {
         const ll_summary_row *row = &p->derived[d];
@@ -242,15 +250,7 @@ static void write_leaderboard(const page *p)
         ll_xml_text(out, row->label);
         fputs(p->run->selection && d == 0 ? "</a></b></td>" : "</b></td>", out);
         fputs("<td class=\"l\">–</td>", out);
-        td_mean_sd(out, row, LL_SUM_F1);
-        if (spec->tune_threshold) {
-            td_mean_sd(out, row, LL_SUM_F1_FIXED);
-            td_mean_sd(out, row, LL_SUM_THRESHOLD);
-        }
-        write_status_cell(out, row, SIZE_MAX);
-        for (size_t k = 0; k < n_shown; k++)
-            td_mean_sd(out, row, shown[k]);
-        fputs("</tr>\n", out);
+        write_row_values(out, spec, row, SIZE_MAX, shown, n_shown);
     }
     fputs("</tbody></table></div>\n</section>\n", out);
 }

@@ -864,38 +864,44 @@ static int read_execution(reader *r, const ll_ynode *root, ll_spec *spec)
     return 0;
 }
 
-/* report: {sort: METRIC}: the metric the leaderboards rank by (default f1); a top-k metric
- * not among `metrics` is added to them. */
-static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
+/* A metric rows are ranked by (report.sort, select.metric): its LL_SUM_* column into *which,
+ * a top-k one added to spec->at when it is not there yet. */
+static int read_ranking_metric(reader *r, const ll_ynode *v, const char *where, ll_spec *spec,
+                               int *which)
 {
     const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|log_loss|"
                       "ece|recall_at_K|precision_at_K|lift_at_K";
-    if (expect_kind(r, node, LL_Y_MAP, "report") != 0 ||
-        check_keys(r, node, "report", "sort") != 0)
-        return -1;
-    const ll_ynode *v = ll_ymap_get(node, "sort");
-    if (!v)
-        return 0;
-    if (expect_kind(r, v, LL_Y_SCALAR, "report.sort") != 0)
+    if (expect_kind(r, v, LL_Y_SCALAR, where) != 0)
         return -1;
     ll_at_metric at;
     int k = ll_metric_parse(v->text, &at);
     if (k == LL_SUM_AT) {
-        int slot = at_slot(r, v, "report.sort", spec, at);
+        int slot = at_slot(r, v, where, spec, at);
         if (slot < 0)
             return -1;
-        spec->sort_metric = LL_SUM_AT + slot;
+        *which = LL_SUM_AT + slot;
         return 0;
     }
     if (k >= 0) {
-        spec->sort_metric = k;
+        *which = k;
         return 0;
     }
     char sugg[64];
     const char *s = ll_suggest(v->text, all, sugg, sizeof sugg);
-    return fail_at(r, v, "report.sort", "unknown metric '%s'%s%s%s (expected one of: %s, "
-                   "K a fraction in (0, 1])", v->text, s ? " (did you mean '" : "", s ? s : "",
+    return fail_at(r, v, where, "unknown metric '%s'%s%s%s (expected one of: %s, K a fraction "
+                   "in (0, 1])", v->text, s ? " (did you mean '" : "", s ? s : "",
                    s ? "'?)" : "", all);
+}
+
+/* report: {sort: METRIC}: the metric the leaderboards rank by (default f1); a top-k metric
+ * not among `metrics` is added to them. */
+static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_MAP, "report") != 0 ||
+        check_keys(r, node, "report", "sort") != 0)
+        return -1;
+    const ll_ynode *v = ll_ymap_get(node, "sort");
+    return v ? read_ranking_metric(r, v, "report.sort", spec, &spec->sort_metric) : 0;
 }
 
 /* select: {metric: M, inner_folds: K}: nested selection. Inside each outer training fold the
@@ -903,8 +909,6 @@ static int read_report(reader *r, const ll_ynode *node, ll_spec *spec)
  * outer test fold (select.c). A top-k metric not among `metrics` is added to them. */
 static int read_select(reader *r, const ll_ynode *node, ll_spec *spec)
 {
-    const char *all = "f1|precision|recall|roc_auc|pr_auc|mcc|balanced_accuracy|brier|log_loss|"
-                      "ece|recall_at_K|precision_at_K|lift_at_K";
     if (expect_kind(r, node, LL_Y_MAP, "select") != 0 ||
         check_keys(r, node, "select", "metric|inner_folds") != 0)
         return -1;
@@ -914,25 +918,9 @@ static int read_select(reader *r, const ll_ynode *node, ll_spec *spec)
         return -1;
     spec->select_inner_folds = (size_t)folds;
     spec->select_metric = LL_SUM_F1;
-    if ((v = ll_ymap_get(node, "metric"))) {
-        if (expect_kind(r, v, LL_Y_SCALAR, "select.metric") != 0)
-            return -1;
-        ll_at_metric at;
-        int k = ll_metric_parse(v->text, &at);
-        if (k == LL_SUM_AT) {
-            int slot = at_slot(r, v, "select.metric", spec, at);
-            if (slot < 0)
-                return -1;
-            k = LL_SUM_AT + slot;
-        } else if (k < 0) {
-            char sugg[64];
-            const char *sg = ll_suggest(v->text, all, sugg, sizeof sugg);
-            return fail_at(r, v, "select.metric", "unknown metric '%s'%s%s%s (expected one of: "
-                           "%s, K a fraction in (0, 1])", v->text, sg ? " (did you mean '" : "",
-                           sg ? sg : "", sg ? "'?)" : "", all);
-        }
-        spec->select_metric = k;
-    }
+    if ((v = ll_ymap_get(node, "metric")) &&
+        read_ranking_metric(r, v, "select.metric", spec, &spec->select_metric) != 0)
+        return -1;
     spec->select = 1;
     return 0;
 }
