@@ -118,12 +118,13 @@ static void write_header(const page *p)
     const ll_dataset *data = p->data;
     fputs("<header id=\"summary\"><h1>leadlab report: ", out);
     ll_xml_text(out, spec->name);
+    char cv[256];
     fprintf(out, "</h1>\n<p class=\"muted\">%zu rows, %zu positives (%.1f %%), %zu features · "
-                 "%zu-fold stratified CV × %zu repeat%s, seed %llu · ",
-            data->n_rows, data->n_positive,
+                 "CV: ", data->n_rows, data->n_positive,
             100.0 * (double)data->n_positive / (double)(data->n_rows ? data->n_rows : 1),
-            data->n_cols, spec->folds, spec->repeats, spec->repeats == 1 ? "" : "s",
-            (unsigned long long)spec->seed);
+            data->n_cols);
+    ll_xml_text(out, ll_spec_cv_label(spec, cv, sizeof cv));
+    fputs(" · ", out);
     if (spec->tune_threshold)
         fprintf(out, "cut tuned for F1 on %zu inner folds (F1 @%.2g beside it)", spec->tune_folds,
                 spec->threshold);
