@@ -380,10 +380,12 @@ static int write_curves(const page *p, int roc)
                                                                           : "pr-curves",
             roc ? "ROC curves" : "Precision–recall curves");
     fprintf(out, "The top %zu rows, each from its out-of-fold scores of the first repeat pooled over "
-                 "the %zu test folds (every data row scored once). %s in the legend are of "
+                 "the %zu test folds (every data row scored once%s). %s in the legend are of "
                  "these pooled scores, so they can differ slightly from the leaderboard's "
                  "per-fold mean.</p>\n",
-            n_top, p->run->folds, roc ? "AUCs" : "APs (average precision)");
+            n_top, p->run->folds,
+            p->run->forward ? ", but the earliest block, which no time-ordered fold tests" : "",
+            roc ? "AUCs" : "APs (average precision)");
     ll_chart_spec sp;
     /* Room for the legend under the axis in both charts, so the two stay aligned. */
     double legend_h = ll_legend_height(TOP_CURVES + 1);
