@@ -270,7 +270,8 @@ int ll_compare_runs(const ll_stored_run *a, const ll_stored_run *b, ll_compariso
         fold_f1(b, rb, fb);
         int complete = ra->failed + ra->pending == 0 && rb->failed + rb->pending == 0;
         if (out->same_folds && complete && a->run.folds > 1)
-            row->p = ll_corrected_ttest_p(fb, fa, per_a, 1.0 / (double)(a->run.folds - 1), NULL);
+            row->p = ll_corrected_ttest_p(fb, fa, per_a, ll_run_test_train_ratio(&a->run),
+                                          NULL);
         else if (!out->same_folds)
             row->p = ll_welch_ttest_p(fb, per_b, fa, per_a, NULL);
     }

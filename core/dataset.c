@@ -111,6 +111,14 @@ int ll_parse_date(const char *text, long *days)
     return 0;
 }
 
+char *ll_format_date(long days, char *buf, size_t len)
+{
+    int year, month, day;
+    ll_civil_from_days(days, &year, &month, &day);
+    snprintf(buf, len, "%04d-%02d-%02d", year, month, day);
+    return buf;
+}
+
 /* ---- small helpers ----------------------------------------------------------------------- */
 
 static char *copy_string(const char *s)
@@ -307,6 +315,8 @@ static int check_spec_columns(const char *path, const ll_csv *csv, const ll_feat
         for (size_t j = 0; j < spec->derived[i].n_columns; j++)
             note_if_missing(csv, spec->derived[i].columns[j],
                             source_role(spec->derived[i].kind, j), &missing);
+    if (spec->order_column)
+        note_if_missing(csv, spec->order_column, "cv.column", &missing);
     if (missing.count == 0)
         return 0;
     return report_missing(path, csv, missing.count > 1 ? "columns named in the spec"
@@ -901,6 +911,7 @@ void ll_dataset_free(ll_dataset *ds)
         for (size_t i = 0; i < ds->n_rows; i++)
             free(ds->ids[i]);
     free(ds->ids);
+    free(ds->order_days);
     memset(ds, 0, sizeof *ds);
 }
 
@@ -962,6 +973,34 @@ out_of_memory:
 fail:
     ll_dataset_free(&ds);
     return -1;
+}
+
+/* The date of every row in the order column: what time-ordered folds sort by, read from the
+ * raw text whether the features use the column, transform it or drop it. */
+static int read_order_days(const char *path, const ll_csv *csv, const char *column,
+                           long **out, ll_error *err)
+{
+    size_t at = (size_t)ll_csv_column(csv, column); /* present: check_spec_columns said so */
+    long *days = malloc((csv->n_rows ? csv->n_rows : 1) * sizeof *days);
+    if (!days)
+        return ll_error_set(err, "%s: out of memory", path);
+    for (size_t i = 0; i < csv->n_rows; i++) {
+        const char *text = ll_trim(ll_csv_field(csv, i, at));
+        int missing = is_missing(text);
+        if (missing || ll_parse_date(text, &days[i]) != 0) {
+            if (missing)
+                ll_error_set(err, "%s:%zu: column '%s': missing date (cv.column orders the rows "
+                             "by it: every row needs one)", path, csv->lines[i], column);
+            else
+                ll_error_set(err, "%s:%zu: column '%s': '%.*s' is not a YYYY-MM-DD date "
+                             "(cv.column orders the rows by it)", path, csv->lines[i], column,
+                             MAX_SHOWN_TEXT, text);
+            free(days);
+            return -1;
+        }
+    }
+    *out = days;
+    return 0;
 }
 
 /* ---- public entry points ----------------------------------------------------------------- */
@@ -1035,6 +1074,11 @@ int ll_dataset_load_train(const char *path, const ll_feature_spec *spec, ll_enco
     free(job.key.text);
     if (rc != 0)
         goto fail;
+    if (spec->order_column &&
+        read_order_days(path, &csv, spec->order_column, &out->order_days, err) != 0) {
+        ll_dataset_free(out);
+        goto fail;
+    }
     /* Remember the negative label the file showed, so apply() holds other files to it. */
     if (!enc->negative && job.negative && !(enc->negative = copy_string(job.negative))) {
         ll_dataset_free(out);
@@ -1100,5 +1144,6 @@ void ll_feature_spec_free(ll_feature_spec *spec)
             free(spec->derived[i].columns);
         }
     free(spec->derived);
+    free(spec->order_column);
     memset(spec, 0, sizeof *spec);
 }

@@ -64,6 +64,9 @@ typedef struct {
     size_t n_transforms;
     ll_derived *derived;
     size_t n_derived;
+    char *order_column; /* a YYYY-MM-DD column whose date the training file must give in every
+                         * row, kept per row in ll_dataset.order_days whatever the features do
+                         * with it (cv.column: time-ordered folds); NULL = none */
 } ll_feature_spec;
 
 typedef struct ll_encoder ll_encoder; /* opaque, learned from the training file */
@@ -75,6 +78,8 @@ typedef struct {
     char **col_names;   /* n_cols feature names */
     uint8_t *col_binary;/* n_cols flags: 1 when every value is 0 or 1 */
     char **ids;         /* n_rows id texts, or NULL when the spec names no id column */
+    long *order_days;   /* n_rows days since 1970-01-01 of the spec's order_column (training
+                           file only), or NULL when it names none */
     size_t n_positive;
 } ll_dataset;
 
@@ -105,5 +110,7 @@ void ll_civil_from_days(long days, int *year, int *month, int *day);
 int ll_weekday_from_days(long days); /* Monday = 0 ... Sunday = 6 */
 /* Strict YYYY-MM-DD with a real calendar date (2024-02-29 yes, 2021-02-29 no): 0 or -1. */
 int ll_parse_date(const char *text, long *days);
+/* Writes days as YYYY-MM-DD into buf (11 bytes suffice); returns buf. */
+char *ll_format_date(long days, char *buf, size_t len);
 
 #endif

@@ -176,14 +176,14 @@ int ll_row_top_k(const ll_run_result *run, size_t model, size_t sampler, double 
     if (!v[0] || !v[1] || !v[2] || !y_test || !s_test)
         goto out;
     for (size_t rep = 0; rep < run->repeats; rep++) {
-        const uint32_t *fold_of = run->fold_of_row + rep * n;
         const double *oof = ll_oof_scores(run, model, sampler, rep);
         for (size_t f = 0; f < run->folds; f++) {
             if (run->cells[ll_cell_index(run, model, sampler, rep, f)].status != LL_CELL_OK)
                 continue;
+            ll_split split = ll_plan_outer_split(run, rep, f);
             size_t m = 0;
             for (size_t i = 0; i < n; i++)
-                if (fold_of[i] == f) {
+                if (ll_split_is_test(&split, i)) {
                     y_test[m] = run->y[i];
                     s_test[m++] = oof[i];
                 }

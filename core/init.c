@@ -505,7 +505,8 @@ static void write_spec(FILE *f, const plan *p)
         fputs("}\n", f);
     }
     fputs("preprocess: {scale: zscore}  # fitted on each fold's training rows\n", f);
-    fprintf(f, "cv: {folds: %zu, repeats: 1, seed: 42}  # always stratified\n", p->folds);
+    fprintf(f, "cv: {folds: %zu, repeats: 1, seed: 42}  # stratified; by date: {method: time, "
+               "column: COLUMN}\n", p->folds);
     fputs("samplers:\n", f);
     for (size_t s = 0; s < sizeof study_samplers / sizeof *study_samplers; s++) {
         if (strcmp(study_samplers[s].item, "smote"))

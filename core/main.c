@@ -224,7 +224,9 @@ static int open_experiment(const ll_cli_parsed *args, experiment *ex)
                                          &err) != 0)
         rc = error_exit(&err);
     size_t pos = ex->data.n_positive, neg = ex->data.n_rows - pos;
-    if (rc == 0 && (pos < spec->folds || neg < spec->folds)) {
+    /* Time-ordered folds are checked fold by fold when the plan is built. */
+    if (rc == 0 && spec->cv_method == LL_CV_STRATIFIED &&
+        (pos < spec->folds || neg < spec->folds)) {
         fprintf(stderr, "leadlab: %s: %zu-fold CV needs at least %zu rows of each class, the "
                         "data has %zu positives and %zu negatives\n", spec->train_path,
                 spec->folds, spec->folds, pos, neg);
@@ -534,6 +536,22 @@ static int cmd_compare(const ll_cli_parsed *args)
     return rc;
 }
 
+/* validate on time-ordered folds: the days and rows of each fold of the plan. */
+static void print_time_folds(const ll_dataset *data, const ll_run_result *run)
+{
+    for (size_t f = 0; f < run->folds; f++) {
+        ll_split split = ll_plan_outer_split(run, 0, f);
+        ll_split_span span;
+        ll_split_describe(&split, run->y, data->order_days, run->n_rows, &span);
+        char a[16], b[16], c[16], d[16];
+        printf("  fold %zu: trains on %s .. %s (%zu rows, %zu positives), tests on %s .. %s "
+               "(%zu rows, %zu positives)\n", f, ll_format_date(span.train_first, a, sizeof a),
+               ll_format_date(span.train_last, b, sizeof b), span.n_train, span.train_positives,
+               ll_format_date(span.test_first, c, sizeof c),
+               ll_format_date(span.test_last, d, sizeof d), span.n_test, span.test_positives);
+    }
+}
+
 static int cmd_validate(const ll_cli_parsed *args)
 {
     experiment ex;
@@ -542,17 +560,30 @@ static int cmd_validate(const ll_cli_parsed *args)
         return rc;
     const ll_spec spec = ex.spec;
     const ll_dataset data = ex.data;
+    /* Time-ordered folds are planned here, so a fold the data cannot fill is refused too. */
+    ll_run_result plan;
+    memset(&plan, 0, sizeof plan);
+    ll_error plan_err;
+    ll_digest no_hash = {0, 0}; /* the cell keys are not needed */
+    if (spec.cv_method == LL_CV_TIME &&
+        ll_plan_build(&spec, &data, no_hash, &plan, &plan_err) != 0) {
+        close_experiment(&ex);
+        return error_exit(&plan_err);
+    }
     printf("%s: ok\n", ex.opt.spec);
     printf("data: %s: %zu rows, %zu positives, %zu features:", spec.train_path, data.n_rows,
            data.n_positive, data.n_cols);
     for (size_t j = 0; j < data.n_cols; j++)
         printf(" %s", data.col_names[j]);
-    printf("\ncv: %zu folds x %zu repeats, seed %llu; threshold: ", spec.folds, spec.repeats,
-           (unsigned long long)spec.seed);
+    char cv[256];
+    printf("\ncv: %s; threshold: ", ll_spec_cv_label(&spec, cv, sizeof cv));
     if (spec.tune_threshold)
         printf("tuned for F1 on %zu inner folds\n", spec.tune_folds);
     else
         printf("%g\n", spec.threshold);
+    if (spec.cv_method == LL_CV_TIME)
+        print_time_folds(&data, &plan);
+    ll_run_result_free(&plan);
     printf("models (%zu configs):\n", spec.n_models);
     for (size_t i = 0; i < spec.n_models; i++)
         printf("  %s\n", spec.models[i].label);

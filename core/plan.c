@@ -64,6 +64,12 @@ static void hash_run_context(ll_hash *h, const ll_spec *spec, const ll_dataset *
     ll_hash_u64(h, (uint64_t)spec->scale_zscore);
     ll_hash_u64(h, spec->folds);
     ll_hash_u64(h, spec->seed);
+    /* Only time-ordered folds hash their method, so stratified cells keep their keys. */
+    if (spec->cv_method == LL_CV_TIME) {
+        ll_hash_str(h, "cv time");
+        ll_hash_str(h, spec->features.order_column);
+        ll_hash_f64(h, spec->cv_holdout);
+    }
     ll_hash_f64(h, spec->threshold);
     ll_hash_u64(h, (uint64_t)spec->tune_threshold);
     ll_hash_u64(h, spec->tune_threshold ? spec->tune_folds : 0);
@@ -115,10 +121,15 @@ static double prior_cost(const ll_config *model, const ll_config *sampler, size_
     return ll_plan_prior_cost(model->plugin->name, sampler->plugin->name, n_train);
 }
 
+/* The key a refusal about the outer folds points at. */
+static const char *folds_key(const ll_spec *spec)
+{
+    return spec->cv_holdout > 0 ? "cv.holdout" : "cv.folds";
+}
+
 /* Inner CV (the cut, calibrators) splits each training fold in its turn: refused before any
  * cell runs when a training fold has fewer rows of a class than there are inner folds. */
-static int check_inner_folds(const ll_spec *spec, const ll_dataset *data,
-                             const ll_run_result *r, ll_error *err)
+static int check_inner_folds(const ll_spec *spec, const ll_run_result *r, ll_error *err)
 {
     int calibrates = 0;
     for (size_t m = 0; m < spec->n_models; m++)
@@ -128,11 +139,10 @@ static int check_inner_folds(const ll_spec *spec, const ll_dataset *data,
     size_t fewest = SIZE_MAX;
     for (size_t rep = 0; rep < r->repeats; rep++)
         for (size_t f = 0; f < r->folds; f++) {
-            size_t pos = 0, neg = 0;
-            const uint32_t *fold_of = r->fold_of_row + rep * r->n_rows;
-            for (size_t i = 0; i < r->n_rows; i++)
-                if (fold_of[i] != f)
-                    data->y[i] ? pos++ : neg++;
+            ll_split split = ll_plan_outer_split(r, rep, f);
+            ll_split_span span;
+            ll_split_describe(&split, r->y, NULL, r->n_rows, &span);
+            size_t pos = span.train_positives, neg = span.n_train - pos;
             fewest = pos < fewest ? pos : fewest;
             fewest = neg < fewest ? neg : fewest;
         }
@@ -144,8 +154,70 @@ static int check_inner_folds(const ll_spec *spec, const ll_dataset *data,
                         spec->tune_folds, spec->tune_folds, fewest);
 }
 
+/* Time-ordered folds are cut by date, not by class: refused when a fold's training rows lack a
+ * class (nothing to learn) or its test rows hold no positive (F1 is undefined). Stratified
+ * folds cannot fail this once the data has a row of each class per fold. Also sets the run's
+ * t-test ratio: the mean over the folds of test rows / training rows, since forward-chaining
+ * folds train on more rows each. */
+static int check_time_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result *r,
+                            ll_error *err)
+{
+    double ratio = 0;
+    for (size_t f = 0; f < r->folds; f++) {
+        ll_split split = ll_plan_outer_split(r, 0, f);
+        ll_split_span span;
+        ll_split_describe(&split, r->y, data->order_days, r->n_rows, &span);
+        char a[16], b[16], c[16], d[16];
+        ll_format_date(span.train_first, a, sizeof a);
+        ll_format_date(span.train_last, b, sizeof b);
+        ll_format_date(span.test_first, c, sizeof c);
+        ll_format_date(span.test_last, d, sizeof d);
+        int holdout = spec->cv_holdout > 0;
+        if (span.train_positives == 0 || span.train_positives == span.n_train)
+            return ll_error_set(err, "%s: %s: fold %zu trains on %zu rows dated %s .. %s, which "
+                                "hold no %s: use %s", ll_spec_where(spec, folds_key(spec)),
+                                folds_key(spec), f, span.n_train, a, b,
+                                span.train_positives ? "negative" : "positive",
+                                holdout ? "a smaller holdout" : "fewer folds");
+        if (span.test_positives == 0)
+            return ll_error_set(err, "%s: %s: fold %zu tests on %zu rows dated %s .. %s, which "
+                                "hold no positive (F1 is undefined): use %s",
+                                ll_spec_where(spec, folds_key(spec)), folds_key(spec), f,
+                                span.n_test, c, d, holdout ? "a larger holdout" : "fewer folds");
+        ratio += (double)span.n_test / (double)span.n_train;
+    }
+    r->test_train_ratio = ratio / (double)r->folds;
+    return 0;
+}
+
+/* The folds of every repeat: stratified and reshuffled per repeat, or time-ordered (the same
+ * in every repeat: the spec allows only one). */
+static int plan_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result *r,
+                      ll_error *err)
+{
+    if (spec->cv_method == LL_CV_TIME) {
+        ll_error cv_err;
+        if (!data->order_days)
+            return ll_error_set(err, "%s: cv.column: the dataset was loaded without its dates",
+                                ll_spec_where(spec, "cv.column"));
+        if (ll_cv_time_folds(data->order_days, data->n_rows, spec->folds, spec->cv_holdout,
+                             r->fold_of_row, &cv_err) != 0)
+            return ll_error_set(err, "%s: %s: %s", ll_spec_where(spec, folds_key(spec)),
+                                folds_key(spec), cv_err.msg);
+        r->forward = 1;
+        return check_time_folds(spec, data, r, err);
+    }
+    for (size_t rep = 0; rep < r->repeats; rep++)
+        if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
+                                   ll_cv_repeat_seed(spec->seed, rep),
+                                   r->fold_of_row + rep * r->n_rows, err) != 0)
+            return -1;
+    return 0;
+}
+
 /* The inner folds of the nested selection, one split per (repeat, outer fold) shared by every
- * config, so that the configs are compared on the same rows. */
+ * config, so that the configs are compared on the same rows: stratified folds of that outer
+ * fold's training rows. */
 static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result *r,
                                 ll_error *err)
 {
@@ -160,8 +232,8 @@ static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_
         for (size_t f = 0; f < r->folds; f++) {
             ll_error cv_err;
             uint64_t seed = ll_seed_mix(ll_cv_repeat_seed(spec->seed, rep), 0x1AAE0000u + f);
-            if (ll_cv_inner_folds(data->y, r->fold_of_row + rep * n, n, (uint32_t)f,
-                                  r->inner_folds, seed,
+            ll_split outer = ll_plan_outer_split(r, rep, f);
+            if (ll_cv_inner_folds(data->y, &outer, n, r->inner_folds, seed,
                                   r->inner_fold_of_row + (rep * r->folds + f) * n, &cv_err) != 0)
                 return ll_error_set(err, "%s: select.inner_folds: %s (outer fold %zu)",
                                     spec->path, cv_err.msg, f);
@@ -235,14 +307,7 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     memcpy(r->y, data->y, r->n_rows);
     memcpy(r->at, spec->at, sizeof r->at);
     r->n_at = spec->n_at;
-    for (size_t rep = 0; rep < r->repeats; rep++)
-        if (ll_cv_stratified_folds(data->y, data->n_rows, spec->folds,
-                                   ll_cv_repeat_seed(spec->seed, rep),
-                                   r->fold_of_row + rep * r->n_rows, err) != 0) {
-            ll_run_result_free(r);
-            return -1;
-        }
-    if (check_inner_folds(spec, data, r, err) != 0 ||
+    if (plan_folds(spec, data, r, err) != 0 || check_inner_folds(spec, r, err) != 0 ||
         plan_selection_folds(spec, data, r, err) != 0 || plan_rungs(spec, r, err) != 0) {
         ll_run_result_free(r);
         return -1;
@@ -257,22 +322,34 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     ll_hash context;
     ll_hash_init(&context);
     hash_run_context(&context, spec, data, data_hash);
-    size_t n_train = data->n_rows - data->n_rows / spec->folds;
+    /* Forward-chaining folds train on more rows each: the prior follows each fold's size. */
+    size_t *n_train = malloc(r->folds * sizeof *n_train);
+    if (!n_train) {
+        ll_run_result_free(r);
+        return ll_error_set(err, "out of memory");
+    }
+    for (size_t f = 0; f < r->folds; f++) {
+        ll_split split = ll_plan_outer_split(r, 0, f);
+        ll_split_span span;
+        ll_split_describe(&split, NULL, NULL, r->n_rows, &span);
+        n_train[f] = span.n_train;
+    }
     for (size_t m = 0; m < r->n_models; m++)
         for (size_t s = 0; s < r->n_samplers; s++) {
             ll_hash pair = context;
             hash_config(&pair, &spec->samplers[s], spec->calibrate_folds);
             hash_config(&pair, &spec->models[m], spec->calibrate_folds);
-            double prior = prior_cost(&spec->models[m], &spec->samplers[s], n_train);
-            /* An inner cell fits once on a share of the training rows; a tuned outer cell
-             * fits once per inner fold and once more. */
-            double inner_prior = r->inner_folds
-                                     ? prior * (double)(r->inner_folds - 1) /
-                                           (double)r->inner_folds /
-                                           (spec->tune_threshold ? (double)spec->tune_folds + 1 : 1)
-                                     : 0;
             for (size_t rep = 0; rep < r->repeats; rep++)
                 for (size_t f = 0; f < r->folds; f++) {
+                    double prior = prior_cost(&spec->models[m], &spec->samplers[s], n_train[f]);
+                    /* An inner cell fits once on a share of the training rows; a tuned outer
+                     * cell fits once per inner fold and once more. */
+                    double inner_prior =
+                        r->inner_folds ? prior * (double)(r->inner_folds - 1) /
+                                             (double)r->inner_folds /
+                                             (spec->tune_threshold ? (double)spec->tune_folds + 1
+                                                                   : 1)
+                                       : 0;
                     ll_cell *c = &r->cells[ll_cell_index(r, m, s, rep, f)];
                     c->model = (uint32_t)m;
                     c->sampler = (uint32_t)s;
@@ -306,12 +383,15 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
                                 ll_hash_u64(&hi, r->subsample_seed);
                             }
                             in->key = ll_hash_final(&hi);
+                            size_t inner_train = n_train[f] - n_train[f] / r->inner_folds;
                             in->expected_seconds =
-                                rows ? inner_prior * (double)rows / (double)(n_train - n_train / r->inner_folds)
-                                     : inner_prior;
+                                rows && rows < inner_train
+                                    ? inner_prior * (double)rows / (double)inner_train
+                                    : inner_prior;
                         }
                 }
         }
+    free(n_train);
     return 0;
 }
 
@@ -359,10 +439,10 @@ int ll_run_collect(ll_run_result *r, ll_error *err)
         if (cell->inner) /* inner scores serve the selection only (select.c) */
             continue;
         double *oof = ll_oof_scores(r, cell->model, cell->sampler, cell->repeat);
-        const uint32_t *fold_of = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
+        ll_split split = ll_plan_split(r, cell);
         size_t k = 0;
         for (size_t i = 0; i < r->n_rows && k < cell->n_test; i++)
-            if (fold_of[i] == cell->fold) {
+            if (ll_split_is_test(&split, i)) {
                 y_test[k] = r->y[i];
                 oof[i] = cell->scores[k++];
             }

@@ -167,6 +167,8 @@ static void md_mean_sd(FILE *out, const ll_summary_row *row, int which)
 {
     if (isnan(row->mean[which]))
         fputs(" – |", out);
+    else if (row->cells == 1) /* a holdout: one value, no spread to show */
+        fprintf(out, " %.3f |", row->mean[which]);
     else
         fprintf(out, " %.3f ± %.3f |", row->mean[which], row->sd[which]);
 }
@@ -381,6 +383,27 @@ static void md_selection(FILE *out, const ll_spec *spec, const ll_run_result *ru
     }
 }
 
+/* Under the header of a time-ordered run: the days and rows each fold trains and tests on. */
+static void md_time_folds(FILE *out, const ll_dataset *data, const ll_run_result *run)
+{
+    if (!run->forward || !data->order_days)
+        return;
+    fputs("| fold | trains on | rows | positives | tests on | rows | positives |\n"
+          "|---:|---|---:|---:|---|---:|---:|\n", out);
+    for (size_t f = 0; f < run->folds; f++) {
+        ll_split split = ll_plan_outer_split(run, 0, f);
+        ll_split_span span;
+        ll_split_describe(&split, run->y, data->order_days, run->n_rows, &span);
+        char a[16], b[16], c[16], d[16];
+        fprintf(out, "| %zu | %s .. %s | %zu | %zu | %s .. %s | %zu | %zu |\n", f,
+                ll_format_date(span.train_first, a, sizeof a),
+                ll_format_date(span.train_last, b, sizeof b), span.n_train,
+                span.train_positives, ll_format_date(span.test_first, c, sizeof c),
+                ll_format_date(span.test_last, d, sizeof d), span.n_test, span.test_positives);
+    }
+    fputc('\n', out);
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -407,17 +430,17 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
             fprintf(out, " (ran on %s)", ctx->machine);
         fputs(".\n\n", out);
     }
-    fprintf(out, "Data: %zu rows, %zu positives (%.1f %%), %zu features. "
-                 "CV: %zu-fold stratified × %zu repeat%s, seed %llu. ",
+    char cv[256];
+    fprintf(out, "Data: %zu rows, %zu positives (%.1f %%), %zu features. CV: %s. ",
             data->n_rows, data->n_positive, 100.0 * (double)data->n_positive / (double)data->n_rows,
-            data->n_cols, spec->folds, spec->repeats, spec->repeats == 1 ? "" : "s",
-            (unsigned long long)spec->seed);
+            data->n_cols, ll_spec_cv_label(spec, cv, sizeof cv));
     if (spec->tune_threshold)
         fprintf(out, "Cut: tuned per outer fold for F1 on %zu-fold inner out-of-fold scores of "
                      "its training rows (F1 @%.2g shown beside it).\n\n",
                 spec->tune_folds, spec->threshold);
     else
         fprintf(out, "Cut: %.2g.\n\n", spec->threshold);
+    md_time_folds(out, data, run);
     fputs("| # | model | sampler |", out);
     if (spec->tune_threshold)
         fprintf(out, " F1 (tuned cut) | F1 @%.2g | cut |", spec->threshold);
@@ -445,15 +468,30 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
     size_t n_derived;
     ll_summary_row *derived = md_derived_rows(out, spec, run, metric, rows, shown, n_shown,
                                               &n_derived);
-    fprintf(out, "\nmean ± sd over %zu cells per row%s. %s%s%s▼: %s significantly below the best "
-                 "row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
-            spec->folds * spec->repeats,
-            run->rungs > 1 ? " (under successive halving, a config's row holds only the outer "
-                             "folds it won: the others never fitted it on all their rows)"
-                           : "",
-            metric ? "Ranked by " : "",
-            metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
-            metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
+    const char *halving = run->rungs > 1 ? " (under successive halving, a config's row holds "
+                                           "only the outer folds it won: the others never "
+                                           "fitted it on all their rows)"
+                                         : "";
+    if (run->folds * run->repeats == 1)
+        fprintf(out, "\nOne cell per row (a holdout): no sd, and no significance test.%s%s%s\n",
+                metric ? " Ranked by " : "",
+                metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
+                metric ? "." : "");
+    else if (run->forward)
+        /* The folds train on more and more rows: the correction takes their mean ratio. */
+        fprintf(out, "\nmean ± sd over %zu cells per row%s. %s%s%s▼: %s significantly below the "
+                     "best row (corrected resampled t-test, Nadeau & Bengio 2003, with the "
+                     "folds' mean test/train ratio %.3f, p < 0.05).\n",
+                spec->folds * spec->repeats, halving, metric ? "Ranked by " : "",
+                metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
+                metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label),
+                ll_run_test_train_ratio(run));
+    else
+        fprintf(out, "\nmean ± sd over %zu cells per row%s. %s%s%s▼: %s significantly below the "
+                     "best row (corrected resampled t-test, Nadeau & Bengio 2003, p < 0.05).\n",
+                spec->folds * spec->repeats, halving, metric ? "Ranked by " : "",
+                metric ? ll_metric_label_at(metric, spec->at, label, sizeof label) : "",
+                metric ? ". " : "", ll_metric_label_at(metric, spec->at, label, sizeof label));
     if (run->selection && derived) { /* the selection's row comes first */
         md_selection(out, spec, run, &derived[0], &rows[0], model_short, sampler_short);
         md_halving(out, spec, run, model_short, sampler_short);
@@ -668,15 +706,41 @@ static void write_cells_csv(FILE *out, const ll_spec *spec, const ll_run_result 
                 }
 }
 
-static void write_folds_csv(FILE *out, const ll_dataset *data, const ll_run_result *run)
+/* ",y,repeat,fold" of a row; the fold is empty for a row no cell tests (the earliest block of
+ * time-ordered folds, which every fold trains on). */
+static void csv_row_fold(FILE *out, const ll_dataset *data, const ll_run_result *run,
+                         size_t rep, size_t i)
 {
-    fputs("row,id,y,repeat,fold\n", out);
+    uint32_t fold = run->fold_of_row[rep * run->n_rows + i];
+    fprintf(out, ",%u,%zu,", data->y[i], rep);
+    if (fold != LL_FOLD_EARLIEST && fold != LL_FOLD_NONE)
+        fprintf(out, "%u", fold);
+}
+
+/* Time-ordered runs add the date column the folds were ordered by, so every split can be
+ * checked from this file. */
+static void write_folds_csv(FILE *out, const ll_spec *spec, const ll_dataset *data,
+                            const ll_run_result *run)
+{
+    const char *date_column = run->forward && data->order_days ? spec->features.order_column
+                                                               : NULL;
+    fputs("row,id,y,repeat,fold", out);
+    if (date_column) {
+        fputc(',', out);
+        ll_csv_field(out, date_column);
+    }
+    fputc('\n', out);
     for (size_t rep = 0; rep < run->repeats; rep++)
         for (size_t i = 0; i < run->n_rows; i++) {
             fprintf(out, "%zu,", i);
             if (data->ids)
                 ll_csv_field(out, data->ids[i]);
-            fprintf(out, ",%u,%zu,%u\n", data->y[i], rep, run->fold_of_row[rep * run->n_rows + i]);
+            csv_row_fold(out, data, run, rep, i);
+            if (date_column) {
+                char date[16];
+                fprintf(out, ",%s", ll_format_date(data->order_days[i], date, sizeof date));
+            }
+            fputc('\n', out);
         }
 }
 
@@ -701,7 +765,7 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
             fprintf(out, "%zu,", i);
             if (data->ids)
                 ll_csv_field(out, data->ids[i]);
-            fprintf(out, ",%u,%zu,%u", data->y[i], rep, run->fold_of_row[rep * run->n_rows + i]);
+            csv_row_fold(out, data, run, rep, i);
             for (size_t m = 0; m < run->n_models; m++)
                 for (size_t s = 0; s < run->n_samplers; s++) {
                     double v = ll_oof_scores(run, m, s, rep)[i];
@@ -709,13 +773,15 @@ static void write_predictions_csv(FILE *out, const ll_spec *spec, const ll_datas
                         fprintf(out, ",%.9g", v);
                     else
                         fputc(',', out); /* the cell that should have scored it failed or
-                                            did not run */
+                                            did not run, or no cell tests it */
                 }
             uint32_t f = run->fold_of_row[rep * run->n_rows + i];
             if (sel) {
-                const ll_selected_fold *sf = &sel->folds[rep * run->folds + f];
+                /* rows no fold tests (time-ordered folds' earliest block) have no winner */
+                const ll_selected_fold *sf = f < run->folds ? &sel->folds[rep * run->folds + f]
+                                                            : NULL;
                 fputc(',', out);
-                if (sf->status == LL_CELL_OK)
+                if (sf && sf->status == LL_CELL_OK)
                     fprintf(out, "%.9g", ll_oof_scores(run, sf->model, sf->sampler, rep)[i]);
             }
             fputc('\n', out);
@@ -929,7 +995,7 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_LB_MD: rc = ll_report_markdown(af.f, spec, data, run, ctx); break;
     case OUT_LB_CSV: rc = write_leaderboard_csv(af.f, spec, run); break;
     case OUT_CELLS: write_cells_csv(af.f, spec, run); break;
-    case OUT_FOLDS: write_folds_csv(af.f, data, run); break;
+    case OUT_FOLDS: write_folds_csv(af.f, spec, data, run); break;
     case OUT_PRED: write_predictions_csv(af.f, spec, data, run); break;
     case OUT_JSON: write_run_json(af.f, spec, data, run, ctx); break;
     case OUT_HTML: rc = ll_report_html(af.f, spec, data, run, ctx); break;

@@ -121,12 +121,13 @@ static void write_header(const page *p)
     const ll_dataset *data = p->data;
     fputs("<header id=\"summary\"><h1>leadlab report: ", out);
     ll_xml_text(out, spec->name);
+    char cv[256];
     fprintf(out, "</h1>\n<p class=\"muted\">%zu rows, %zu positives (%.1f %%), %zu features · "
-                 "%zu-fold stratified CV × %zu repeat%s, seed %llu · ",
-            data->n_rows, data->n_positive,
+                 "CV: ", data->n_rows, data->n_positive,
             100.0 * (double)data->n_positive / (double)(data->n_rows ? data->n_rows : 1),
-            data->n_cols, spec->folds, spec->repeats, spec->repeats == 1 ? "" : "s",
-            (unsigned long long)spec->seed);
+            data->n_cols);
+    ll_xml_text(out, ll_spec_cv_label(spec, cv, sizeof cv));
+    fputs(" · ", out);
     if (spec->tune_threshold)
         fprintf(out, "cut tuned for F1 on %zu inner folds (F1 @%.2g beside it)", spec->tune_folds,
                 spec->threshold);
@@ -512,10 +513,12 @@ static int write_curves(const page *p, int roc)
                                                                           : "pr-curves",
             roc ? "ROC curves" : "Precision–recall curves");
     fprintf(out, "The top %zu rows, each from its out-of-fold scores of the first repeat pooled over "
-                 "the %zu test folds (every data row scored once). %s in the legend are of "
+                 "the %zu test folds (every data row scored once%s). %s in the legend are of "
                  "these pooled scores, so they can differ slightly from the leaderboard's "
                  "per-fold mean.</p>\n",
-            n_top, p->run->folds, roc ? "AUCs" : "APs (average precision)");
+            n_top, p->run->folds,
+            p->run->forward ? ", but the earliest block, which no time-ordered fold tests" : "",
+            roc ? "AUCs" : "APs (average precision)");
     ll_chart_spec sp;
     /* Room for the legend under the axis in both charts, so the two stay aligned. */
     double legend_h = ll_legend_height(TOP_CURVES + 1);

@@ -28,6 +28,10 @@ typedef struct {
     size_t n_rows;
     size_t n_models, n_samplers, repeats, folds;
     uint32_t *fold_of_row; /* repeats x n_rows */
+    int forward;           /* time-ordered folds (cv.method: time): an outer cell trains only
+                              on the rows before its test fold (ll_split.forward) */
+    double test_train_ratio; /* test rows / training rows that the corrected t-test assumes;
+                                0 = k-fold's 1 / (k - 1) (see ll_run_test_train_ratio) */
     ll_at_metric at[LL_MAX_AT]; /* the spec's top-k metrics: what LL_SUM_AT + i measures */
     size_t n_at;
     uint8_t *y;            /* n_rows labels (0/1), owned: what the score metrics and the
@@ -69,20 +73,24 @@ static inline size_t ll_inner_cell_index(const ll_run_result *r, size_t model, s
            inner;
 }
 
-/* Which rows a cell of the run trains and tests on. */
+/* The split of outer fold `fold` of `repeat`: which rows every config's cell of that fold
+ * trains and tests on. */
+static inline ll_split ll_plan_outer_split(const ll_run_result *r, size_t repeat, size_t fold)
+{
+    ll_split s = {r->fold_of_row + repeat * r->n_rows, (uint32_t)fold, r->forward, 0, 0};
+    return s;
+}
+
+/* Which rows a cell of the run trains and tests on. The nested selection's inner split is
+ * stratified within the outer training rows, even when the outer folds are time-ordered. */
 static inline ll_split ll_plan_split(const ll_run_result *r, const ll_cell *cell)
 {
-    ll_split s = {0};
-    if (cell->inner) {
-        size_t split = (size_t)cell->repeat * r->folds + cell->fold;
-        s.fold_of_row = r->inner_fold_of_row + split * r->n_rows;
-        s.test_fold = cell->inner - 1;
-        s.max_train = r->rung_rows ? r->rung_rows[cell->rung] : 0;
-        s.subsample_seed = ll_seed_mix(r->subsample_seed, split * r->inner_folds + s.test_fold);
-    } else {
-        s.fold_of_row = r->fold_of_row + (size_t)cell->repeat * r->n_rows;
-        s.test_fold = cell->fold;
-    }
+    if (!cell->inner)
+        return ll_plan_outer_split(r, cell->repeat, cell->fold);
+    size_t split = (size_t)cell->repeat * r->folds + cell->fold;
+    ll_split s = {r->inner_fold_of_row + split * r->n_rows, cell->inner - 1, 0,
+                  r->rung_rows ? r->rung_rows[cell->rung] : 0,
+                  ll_seed_mix(r->subsample_seed, split * r->inner_folds + cell->inner - 1)};
     return s;
 }
 
@@ -92,8 +100,11 @@ static inline double *ll_oof_scores(const ll_run_result *r, size_t model, size_t
     return r->oof + ((model * r->n_samplers + sampler) * r->repeats + repeat) * r->n_rows;
 }
 
-/* Builds the plan: stratified folds of every repeat and every cell's identity. `data_hash`
- * (of the data file's bytes) enters every cell key. Cells start pending. */
+/* Builds the plan: the folds of every repeat (stratified, or time-ordered by the dataset's
+ * order_days) and every cell's identity. `data_hash` (of the data file's bytes) enters every
+ * cell key. Cells start pending. Refuses, naming the spec's key, folds the data cannot fill:
+ * inner folds without enough rows of a class, or time-ordered folds whose training rows lack
+ * a class or whose test rows hold no positive. */
 int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_hash,
                   ll_run_result *out, ll_error *err);
 /* A cell's expected seconds before any is measured: per-plugin priors (seconds of one cell per

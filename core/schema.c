@@ -675,14 +675,34 @@ static void properties(writer *w)
            "\"none\"]}");
     close_object(w);
 
+    /* method: time needs column, takes holdout or folds (not both) and one repeat; column
+     * and holdout mean nothing to stratified folds. */
     key(w, "cv");
-    open_object(w, "stratified k-fold cross-validation");
-    prop_int(w, "folds", 2, 1000, "folds (default 5)");
-    prop_int(w, "repeats", 1, 1000, "reshuffled repeats (default 1)");
-    prop_int(w, "seed", 0, LONG_MAX, "seed of the folds (default 42)");
-    kv_raw(w, "stratified", "{\"description\": \"always true: folds are always stratified\", "
-           "\"anyOf\": [{\"const\": true}, {\"enum\": [\"yes\", \"on\"]}]}");
-    close_object(w);
+    open_object(w, "cross-validation: stratified k-fold (default), or time-ordered folds by a "
+                "date column (method: time): forward chaining, or a final-period holdout");
+    kv_raw(w, "method", "{\"description\": \"stratified (default) or time\", \"enum\": "
+           "[\"stratified\", \"time\"]}");
+    prop_ref(w, "column", "text", "time: the YYYY-MM-DD column of the data that orders the rows");
+    prop_int(w, "folds", 2, 1000, "folds (default 5); time: forward-chaining folds");
+    key(w, "holdout");
+    raw(w, "{\"description\": \"time: test once on this share of the latest rows, train on the "
+           "earlier ones (instead of folds)\", \"anyOf\": [{\"type\": \"number\", "
+           "\"exclusiveMinimum\": 0, \"exclusiveMaximum\": 1}, {\"type\": \"string\", "
+           "\"pattern\": \"" DECIMAL_PATTERN "\"}]}");
+    prop_int(w, "repeats", 1, 1000, "reshuffled repeats (default 1; time: 1)");
+    prop_int(w, "seed", 0, LONG_MAX, "seed of the folds and cells (default 42)");
+    kv_raw(w, "stratified", "{\"description\": \"always true: folds are always stratified "
+           "(omit it with method: time)\", \"anyOf\": [{\"const\": true}, {\"enum\": "
+           "[\"yes\", \"on\"]}]}");
+    w_close(w, '}');
+    kv_raw(w, "if", "{\"required\": [\"method\"], \"properties\": {\"method\": {\"const\": "
+           "\"time\"}}}");
+    kv_raw(w, "then", "{\"required\": [\"column\"], \"properties\": {\"repeats\": "
+           "{\"maximum\": 1}}, \"not\": {\"anyOf\": [{\"required\": [\"stratified\"]}, "
+           "{\"required\": [\"holdout\", \"folds\"]}]}}");
+    kv_raw(w, "else", "{\"not\": {\"anyOf\": [{\"required\": [\"column\"]}, {\"required\": "
+           "[\"holdout\"]}]}}");
+    w_close(w, '}');
 
     key(w, "samplers");
     raw(w, "{\"description\": \"resamplers of each fold's training rows (default: [none])\", "

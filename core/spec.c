@@ -647,10 +647,12 @@ static int read_calibrate(reader *r, const ll_ynode *node, ll_spec *spec)
 
 /* ---- the rest ---- */
 
+/* cv: stratified k-fold by default; method: time orders the rows by a date column instead,
+ * into forward-chaining folds or one final-period holdout. */
 static int read_cv(reader *r, const ll_ynode *node, ll_spec *spec)
 {
     if (expect_kind(r, node, LL_Y_MAP, "cv") != 0 ||
-        check_keys(r, node, "cv", "folds|repeats|seed|stratified") != 0)
+        check_keys(r, node, "cv", "method|column|folds|holdout|repeats|seed|stratified") != 0)
         return -1;
     const ll_ynode *v;
     long folds = 5, repeats = 1, seed = 42;
@@ -660,12 +662,55 @@ static int read_cv(reader *r, const ll_ynode *node, ll_spec *spec)
         return -1;
     if ((v = ll_ymap_get(node, "seed")) && read_long(r, v, "cv.seed", 0, LONG_MAX, &seed))
         return -1;
+    int time = 0;
+    if ((v = ll_ymap_get(node, "method"))) {
+        if (expect_kind(r, v, LL_Y_SCALAR, "cv.method") != 0)
+            return -1;
+        if (strcmp(v->text, "stratified") && strcmp(v->text, "time")) {
+            char sugg[64];
+            const char *s = ll_suggest(v->text, "stratified|time", sugg, sizeof sugg);
+            return fail_at(r, v, "cv.method", "unknown method '%s'%s%s%s (expected one of: "
+                           "stratified|time)", v->text, s ? " (did you mean '" : "", s ? s : "",
+                           s ? "'?)" : "");
+        }
+        time = !strcmp(v->text, "time");
+    }
+    const ll_ynode *column = ll_ymap_get(node, "column"), *holdout = ll_ymap_get(node, "holdout");
+    if (!time && (column || holdout))
+        return fail_at(r, column ? column : holdout, column ? "cv.column" : "cv.holdout",
+                       "only time-ordered folds use it: add method: time");
     if ((v = ll_ymap_get(node, "stratified"))) {
+        if (time)
+            return fail_at(r, v, "cv.stratified", "time-ordered folds are not stratified: "
+                           "drop this key");
         int strat;
         if (read_bool(r, v, "cv.stratified", &strat) != 0)
             return -1;
         if (!strat)
-            return fail_at(r, v, "cv.stratified", "folds are always stratified in leadlab");
+            return fail_at(r, v, "cv.stratified", "folds are always stratified in leadlab, "
+                           "unless ordered by date (method: time)");
+    }
+    if (time) {
+        if (!column)
+            return fail_at(r, node, "cv", "method: time needs 'column', the YYYY-MM-DD column "
+                           "of the data that orders the rows");
+        if (read_string(r, column, "cv.column", &spec->features.order_column) != 0)
+            return -1;
+        if ((v = ll_ymap_get(node, "repeats")) && repeats > 1)
+            return fail_at(r, v, "cv.repeats", "time-ordered folds are the same in every "
+                           "repeat: use repeats: 1");
+        if (holdout) {
+            if (ll_ymap_get(node, "folds"))
+                return fail_at(r, holdout, "cv.holdout", "a holdout is one split (train on the "
+                               "earlier rows, test on the latest), so it excludes cv.folds");
+            if (read_double(r, holdout, "cv.holdout", &spec->cv_holdout) != 0)
+                return -1;
+            if (!(spec->cv_holdout > 0.0 && spec->cv_holdout < 1.0))
+                return fail_at(r, holdout, "cv.holdout", "%g is out of range (0, 1): the share "
+                               "of the latest rows to test on", spec->cv_holdout);
+            folds = 1;
+        }
+        spec->cv_method = LL_CV_TIME;
     }
     spec->folds = (size_t)folds;
     spec->repeats = (size_t)repeats;
@@ -1382,6 +1427,34 @@ void ll_spec_free(ll_spec *spec)
     free(spec->out_dir);
     ll_ynode_free(spec->tree);
     memset(spec, 0, sizeof *spec);
+}
+
+const char *ll_spec_cv_label(const ll_spec *spec, char *buf, size_t len)
+{
+    unsigned long long seed = (unsigned long long)spec->seed;
+    if (spec->cv_method != LL_CV_TIME)
+        snprintf(buf, len, "%zu-fold stratified × %zu repeat%s, seed %llu", spec->folds,
+                 spec->repeats, spec->repeats == 1 ? "" : "s", seed);
+    else if (spec->cv_holdout > 0)
+        snprintf(buf, len, "final-period holdout: the latest %g %% of rows by %s, seed %llu",
+                 100.0 * spec->cv_holdout, spec->features.order_column, seed);
+    else
+        snprintf(buf, len, "%zu forward-chaining folds by %s (train on earlier rows only), "
+                 "seed %llu", spec->folds, spec->features.order_column, seed);
+    return buf;
+}
+
+const char *ll_spec_where(const ll_spec *spec, const char *key_path)
+{
+    const ll_ynode *node = NULL, *at = spec->tree;
+    char path[256];
+    snprintf(path, sizeof path, "%s", key_path);
+    char *save = NULL;
+    for (char *seg = strtok_r(path, ".", &save); seg && at && at->kind == LL_Y_MAP;
+         seg = strtok_r(NULL, ".", &save))
+        if ((at = ll_ymap_get(at, seg)))
+            node = at;
+    return ll_ynode_where(node, spec->path);
 }
 
 /* ---- JSON ---- */

@@ -38,6 +38,13 @@ enum {
 
 enum { LL_OUT_MD = 1u, LL_OUT_CSV = 2u, LL_OUT_JSON = 4u };
 
+/* cv.method: how rows are dealt into folds. */
+enum {
+    LL_CV_STRATIFIED = 0, /* stratified k-fold, reshuffled per repeat (the default) */
+    LL_CV_TIME            /* time-ordered by cv.column: forward chaining, or a final-period
+                             holdout (cv_holdout > 0) */
+};
+
 /* importances: how each cell measures its features' importance. NONE is 0 so that a spec
  * built by hand (zeroed) computes nothing it did not ask for; ll_spec_load defaults to AUTO. */
 enum {
@@ -71,8 +78,11 @@ typedef struct {
     uint64_t synth_seed;
     ll_feature_spec features;
     int scale_zscore;
-    size_t folds, repeats;
+    size_t folds, repeats; /* folds is 1 for a final-period holdout */
     uint64_t seed;
+    int cv_method;         /* LL_CV_*; cv.column is features.order_column, since the loader
+                              keeps that column's dates */
+    double cv_holdout;     /* cv.holdout: the latest share of the rows tested once; 0 = none */
     ll_config *samplers;
     size_t n_samplers;
     ll_config *models;
@@ -125,6 +135,17 @@ int ll_spec_sort_by(ll_spec *spec, const char *name, ll_error *err);
 /* Applies one "a.b.c=value" override to a parsed spec tree (exposed for tests). A segment
  * that names a plugin selects that item of a samplers/models list. */
 int ll_spec_apply_set(ll_ynode *root, const char *assignment, ll_error *err);
+
+/* The fold scheme in words, as reports and `validate` head it: "5-fold stratified × 1 repeat,
+ * seed 42", "4 forward-chaining folds by created_at (train on earlier rows only), seed 42" or
+ * "final-period holdout: the latest 20 % of rows by created_at, seed 42". Returns buf. */
+const char *ll_spec_cv_label(const ll_spec *spec, char *buf, size_t len);
+
+/* "FILE:LINE:COL" of the spec's key `key_path` ("cv.folds"), or of the nearest section above it
+ * that the spec writes ("cv"), or of the file when it writes neither: where a refusal found
+ * after loading (by the plan, against the data) points. "--set ..." when an override gave it.
+ * A static buffer, overwritten by later calls. */
+const char *ll_spec_where(const ll_spec *spec, const char *key_path);
 
 /* Writes the tree as JSON (scalars that parse as numbers or booleans stay unquoted). */
 void ll_ynode_write_json(const ll_ynode *node, FILE *out);

@@ -946,6 +946,37 @@ static int read_fold_rows(ll_store *s, ll_stored_run *out, ll_error *err)
     return 0;
 }
 
+/* A run on time-ordered folds (its spec's cv.method) tests its folds on fewer rows than it
+ * trains them on, fold by fold: its t-test ratio is the mean over the folds of test rows /
+ * training rows, as the plan computed it, here from the first ok cell of each fold. */
+static int read_time_ratio(ll_store *s, ll_stored_run *out, ll_error *err)
+{
+    sqlite3_stmt *st;
+    if (prepare(s, "SELECT json_extract(spec_json, '$.cv.method') = 'time' FROM runs "
+                "WHERE id = ?1", &st, err) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, out->run_id);
+    int time = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    ll_run_result *run = &out->run;
+    if (!time)
+        return 0;
+    run->forward = 1;
+    double ratio = 0;
+    for (size_t f = 0; f < run->folds; f++) {
+        const ll_cell *ok = NULL;
+        for (size_t c = 0; c < run->n_cells && !ok; c++)
+            if (run->cells[c].fold == f && run->cells[c].status == LL_CELL_OK &&
+                run->cells[c].fit.rows_before > 0)
+                ok = &run->cells[c];
+        if (!ok)
+            return 0; /* unknown: the t-test falls back to k-fold's ratio */
+        ratio += (double)ok->n_test / (double)ok->fit.rows_before;
+    }
+    run->test_train_ratio = run->folds ? ratio / (double)run->folds : 0;
+    return 0;
+}
+
 int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -975,7 +1006,8 @@ int ll_store_read_run(const char *dir, ll_stored_run *out, ll_error *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (read_run_cells(&s, out, err) != 0 || read_fold_rows(&s, out, err) != 0)
+    if (read_run_cells(&s, out, err) != 0 || read_fold_rows(&s, out, err) != 0 ||
+        read_time_ratio(&s, out, err) != 0)
         goto out;
     rc = 0;
 out:

@@ -207,6 +207,14 @@ static double paired_value(const ll_cell *c, int metric)
     return c->status == LL_CELL_OK ? ll_cell_value(c, metric) : NAN;
 }
 
+double ll_run_test_train_ratio(const ll_run_result *r)
+{
+    if (r->test_train_ratio > 0)
+        return r->test_train_ratio;
+    /* each test fold holds 1/k of the rows, its training part (k-1)/k */
+    return r->folds > 1 ? 1.0 / (double)(r->folds - 1) : NAN;
+}
+
 ll_summary_row *ll_summarise(const ll_run_result *r, size_t *n_rows)
 {
     return ll_summarise_by(r, LL_SUM_F1, n_rows);
@@ -269,9 +277,8 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
             continue;
         }
         double t;
-        /* each test fold holds 1/k of the rows, its training part (k-1)/k */
-        double ratio = 1.0 / (double)(r->folds - 1);
-        rows[i].p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row, ratio, &t);
+        rows[i].p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
+                                                 ll_run_test_train_ratio(r), &t);
         double gap = rows[0].mean[metric] - rows[i].mean[metric];
         rows[i].worse_than_best = rows[i].p_vs_best < 0.05 &&
                                   (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
@@ -320,7 +327,7 @@ static int summarise_derived_row(const ll_run_result *r, const ll_derived_row *d
             }
         double t;
         out->p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
-                                              1.0 / (double)(r->folds - 1), &t);
+                                              ll_run_test_train_ratio(r), &t);
         double gap = best->mean[metric] - out->mean[metric];
         out->worse_than_best = out->p_vs_best < 0.05 &&
                                (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);

@@ -23,6 +23,11 @@ typedef struct {
     int worse_than_best; /* p < 0.05 and a lower mean of the ranking metric */
 } ll_summary_row;
 
+/* The test rows / training rows ratio the corrected t-test's variance correction takes:
+ * 1 / (k - 1) for k-fold CV; for time-ordered folds, whose training rows grow fold by fold,
+ * the mean over the folds (run->test_train_ratio). NaN with one fold (a holdout: no test). */
+double ll_run_test_train_ratio(const ll_run_result *r);
+
 /* The value of LL_SUM_* column `which` in one cell. */
 double ll_cell_value(const ll_cell *c, int which);
 

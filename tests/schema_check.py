@@ -204,6 +204,21 @@ elif not schema_ok:
 else:
     print("ok: the random-search spec is valid for both")
 
+# Time-ordered folds, both forms.
+for label, cv in (("forward-chaining", "{method: time, column: created_at, folds: 2}"),
+                  ("holdout", "{method: time, column: created_at, holdout: 0.25, seed: 1}")):
+    body = (BASE + "features: {drop: [created_at, signup_date], columns: "
+            "{products_purchased: {fill: 0}}}\nmodels: [logreg]\ncv: " + cv + "\n")
+    schema_ok, res = run_case("time_" + label, body)
+    if res.returncode != 0:
+        fail(f"the {label} spec: leadlab validate exited {res.returncode}: "
+             f"{res.stderr.strip()}")
+    elif not schema_ok:
+        for e in validator.iter_errors(yaml.safe_load(body)):
+            fail(f"the {label} spec: schema: {list(e.absolute_path)}: {e.message}")
+    else:
+        print(f"ok: the {label} spec is valid for both")
+
 MODELS = "models: [logreg]\n"
 RANDOM = "search: {method: random, trials: 3}\n"
 BAD = {
@@ -219,6 +234,16 @@ BAD = {
     "cv folds 1": BASE + MODELS + "cv: {folds: 1}\n",
     "cv folds not a number": BASE + MODELS + "cv: {folds: five}\n",
     "unknown cv key": BASE + MODELS + "cv: {fold: 5}\n",
+    "unknown cv method": BASE + MODELS + "cv: {method: random}\n",
+    "time without a column": BASE + MODELS + "cv: {method: time}\n",
+    "cv column without time": BASE + MODELS + "cv: {column: created_at}\n",
+    "holdout without time": BASE + MODELS + "cv: {holdout: 0.2}\n",
+    "holdout and folds": BASE + MODELS +
+        "cv: {method: time, column: created_at, holdout: 0.2, folds: 3}\n",
+    "holdout out of (0, 1)": BASE + MODELS + "cv: {method: time, column: created_at, holdout: 1}\n",
+    "time with repeats": BASE + MODELS + "cv: {method: time, column: created_at, repeats: 2}\n",
+    "time and stratified": BASE + MODELS +
+        "cv: {method: time, column: created_at, stratified: true}\n",
     "threshold out of (0, 1)": BASE + MODELS + "threshold: 1.5\n",
     "unknown metric": BASE + MODELS + "metrics: [f1, auc]\n",
     "limits without process isolation": BASE + MODELS +

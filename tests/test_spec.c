@@ -580,6 +580,93 @@ START_TEST(random_search_runs_end_to_end)
 }
 END_TEST
 
+/* cv: {method: time, ...}: read into the spec (the column becomes the loader's order column),
+ * described in words, and each misuse refused in one line at its key. */
+START_TEST(time_cv_is_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    char label[256];
+    ck_assert_msg(load(BASE "models: [logreg]\ncv: {method: time, column: created_at, folds: 4}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(spec.cv_method, LL_CV_TIME);
+    ck_assert_uint_eq(spec.folds, 4);
+    ck_assert_str_eq(spec.features.order_column, "created_at");
+    ck_assert(spec.cv_holdout == 0.0);
+    ck_assert_str_eq(ll_spec_cv_label(&spec, label, sizeof label),
+                     "4 forward-chaining folds by created_at (train on earlier rows only), "
+                     "seed 42");
+    /* where a refusal found later points: the key, else its section */
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s/spec.yaml:3:47", dir);
+    ck_assert_str_eq(ll_spec_where(&spec, "cv.folds"), expected);
+    snprintf(expected, sizeof expected, "%s/spec.yaml:3:5", dir);
+    ck_assert_str_eq(ll_spec_where(&spec, "cv.holdout"), expected);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+
+    /* the holdout is one fold; --set switches a stratified spec to time */
+    const char *sets[] = {"cv.method=time", "cv.column=created_at"};
+    ck_assert_msg(load(BASE "models: [logreg]\ncv: {holdout: 0.2}\n", sets, 2, &spec, &reg,
+                       &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(spec.folds, 1);
+    ck_assert_double_eq(spec.cv_holdout, 0.2);
+    ck_assert_str_eq(ll_spec_cv_label(&spec, label, sizeof label),
+                     "final-period holdout: the latest 20 % of rows by created_at, seed 42");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+
+    /* stratified stays the default, with no order column for the loader to read */
+    ck_assert_msg(load(BASE "models: [logreg]\ncv: {folds: 3, repeats: 2}\n", NULL, 0, &spec,
+                       &reg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(spec.cv_method, LL_CV_STRATIFIED);
+    ck_assert_ptr_null(spec.features.order_column);
+    ck_assert_str_eq(ll_spec_cv_label(&spec, label, sizeof label),
+                     "3-fold stratified × 2 repeats, seed 42");
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+}
+END_TEST
+
+START_TEST(time_cv_mistakes_are_refused_at_their_key)
+{
+#define M BASE "models: [logreg]\ncv: "
+    expect_exact_error(M "{method: tme}\n", "spec.yaml:3:14: cv.method: unknown method 'tme' "
+                       "(did you mean 'time'?) (expected one of: stratified|time)");
+    expect_exact_error(M "{column: created_at}\n", "spec.yaml:3:14: cv.column: only "
+                       "time-ordered folds use it: add method: time");
+    expect_exact_error(M "{folds: 3, holdout: 0.2}\n", "spec.yaml:3:25: cv.holdout: only "
+                       "time-ordered folds use it: add method: time");
+    expect_exact_error(M "{method: time}\n", "spec.yaml:3:5: cv: method: time needs 'column', "
+                       "the YYYY-MM-DD column of the data that orders the rows");
+    expect_exact_error(M "{method: time, column: created_at, holdout: 0.2, folds: 3}\n",
+                       "spec.yaml:3:49: cv.holdout: a holdout is one split (train on the "
+                       "earlier rows, test on the latest), so it excludes cv.folds");
+    expect_exact_error(M "{method: time, column: created_at, holdout: 1}\n",
+                       "spec.yaml:3:49: cv.holdout: 1 is out of range (0, 1): the share of the "
+                       "latest rows to test on");
+    expect_exact_error(M "{method: time, column: created_at, repeats: 3}\n",
+                       "spec.yaml:3:49: cv.repeats: time-ordered folds are the same in every "
+                       "repeat: use repeats: 1");
+    expect_exact_error(M "{method: time, column: created_at, stratified: true}\n",
+                       "spec.yaml:3:52: cv.stratified: time-ordered folds are not stratified: "
+                       "drop this key");
+    expect_exact_error(M "{stratified: false}\n", "spec.yaml:3:18: cv.stratified: folds are "
+                       "always stratified in leadlab, unless ordered by date (method: time)");
+#undef M
+    /* an override that makes the mistake is named as the override */
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    const char *sets[] = {"cv.holdout=0.3"};
+    ck_assert_int_eq(load(BASE "models: [logreg]\ncv: {method: time, column: created_at, "
+                               "folds: 4}\n", sets, 1, &spec, &reg, &err), -1);
+    ck_assert_str_eq(err.msg, "--set cv.holdout=0.3: cv.holdout: a holdout is one split (train "
+                              "on the earlier rows, test on the latest), so it excludes cv.folds");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("spec");
@@ -604,6 +691,8 @@ int main(void)
     tcase_add_test(tc, calibrate_expands_drawn_configs);
     tcase_add_test(tc, bad_searches_are_refused_naming_the_key);
     tcase_add_test(tc, random_search_runs_end_to_end);
+    tcase_add_test(tc, time_cv_is_read);
+    tcase_add_test(tc, time_cv_mistakes_are_refused_at_their_key);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
