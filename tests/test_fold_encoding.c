@@ -1,6 +1,8 @@
 /* Fold-fitted encodings (core/fold_encoding.c): count, frequency and target tables against
  * values worked out by hand, target cross-fitting that never lets a training row see its own
- * label, refusals of what is no key code, and the tables' model-file form. */
+ * label, refusals of what is no key code, the tables' model-file form, and the issue's leakage
+ * proof: changing a test-fold row (its key or its label) leaves everything the cell learned
+ * from its training rows, and the other test rows' scores, bit for bit as they were. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,8 +10,15 @@
 #include <string.h>
 
 #include "blob.h"
+#include "cell.h"
+#include "fit.h"
 #include "fold_encoding.h"
 #include "harness.h"
+#include "runner.h"
+
+static char dir[256];
+
+static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
 
 /* ---- tables on twelve rows, by hand -------------------------------------------------------- */
 
@@ -295,16 +304,218 @@ START_TEST(tables_in_model_files_load_back_or_are_refused)
 }
 END_TEST
 
+/* ---- the leakage proof on a real cell ------------------------------------------------------ */
+
+/* Count, frequency and target encodings of the campaign variables, a tuned cut (inner CV) and
+ * the permutation importances a cell measures on its test rows. */
+static const char LEAK_SPEC[] =
+    "name: leak\n"
+    "data: {train: train.csv, target: buy, id: id}\n"
+    "features:\n"
+    "  drop: [created_at, signup_date]\n"
+    "  columns: {products_purchased: {fill: 0}}\n"
+    "  derived:\n"
+    "    pair_n: {count: [campaign_var_1, campaign_var_2]}\n"
+    "    c1_share: {frequency: campaign_var_1}\n"
+    "    pair_rate: {target: [campaign_var_1, campaign_var_2], smoothing: 5}\n"
+    "    c2_rate: {target: campaign_var_2, fill: 0.5}\n"
+    "cv: {folds: 3, seed: 9}\n"
+    "samplers: [{smote: {k: 3}}]\n"
+    "models: [logreg]\n"
+    "threshold: {tune: f1, folds: 3}\n"
+    "importances: permutation\n";
+
+/* The CSV text with field `col` of data row `row` (0-based, after the header) replaced. */
+static char *with_field(const char *csv, size_t row, size_t col, const char *value)
+{
+    const char *line = strchr(csv, '\n') + 1;
+    for (size_t r = 0; r < row; r++)
+        line = strchr(line, '\n') + 1;
+    const char *start = line;
+    for (size_t c = 0; c < col; c++)
+        start = strchr(start, ',') + 1;
+    const char *end = strpbrk(start, ",\n");
+    size_t n = strlen(csv) + strlen(value) + 1;
+    char *out = malloc(n);
+    ck_assert_ptr_nonnull(out);
+    snprintf(out, n, "%.*s%s%s", (int)(start - csv), csv, value, end);
+    return out;
+}
+
+/* Field `col` of data row `row` into out. */
+static void field_of(const char *csv, size_t row, size_t col, char *out, size_t cap)
+{
+    const char *line = strchr(csv, '\n') + 1;
+    for (size_t r = 0; r < row; r++)
+        line = strchr(line, '\n') + 1;
+    for (size_t c = 0; c < col; c++)
+        line = strchr(line, ',') + 1;
+    snprintf(out, cap, "%.*s", (int)strcspn(line, ",\n"), line);
+}
+
+typedef struct {
+    ll_registry reg;
+    ll_spec spec;
+    ll_encoder *enc;
+    ll_dataset data;
+} loaded_run;
+
+static void load_run(const char *csv, loaded_run *out)
+{
+    char path[600];
+    ll_error err;
+    th_write_file(dir, "train.csv", csv, path, sizeof path);
+    th_write_file(dir, "spec.yaml", LEAK_SPEC, path, sizeof path);
+    ck_assert_msg(ll_spec_load(path, NULL, 0, &out->reg, &out->spec, &err) == 0, "%s", err.msg);
+    ck_assert_msg(ll_dataset_load_train(out->spec.train_path, &out->spec.features, &out->enc,
+                                        &out->data, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(out->data.encoding.n, 4);
+}
+
+static void free_run(loaded_run *r)
+{
+    ll_dataset_free(&r->data);
+    ll_encoder_free(r->enc);
+    ll_spec_free(&r->spec);
+    ll_registry_free(&r->reg);
+}
+
+/* The matrix ll_fit_model leaves of the cell's training rows (encoded, then scaled), and the
+ * fit's resampled row counts: what the model was trained on. Caller frees. */
+static double *fitted_training_rows(const loaded_run *r, const uint32_t *fold_of,
+                                    const ll_cell *cell, size_t *n_train)
+{
+    const ll_dataset *d = &r->data;
+    size_t *rows = malloc(d->n_rows * sizeof *rows), n = 0;
+    ck_assert_ptr_nonnull(rows);
+    for (size_t i = 0; i < d->n_rows; i++)
+        if (fold_of[i] != cell->fold)
+            rows[n++] = i;
+    double *x;
+    uint8_t *y;
+    ck_assert_int_eq(ll_gather_rows(d->x, d->y, d->n_cols, rows, n, &x, &y), 0);
+    ll_fit_setup setup = {&r->spec.samplers[0], &r->spec.models[0], 1, d->n_cols, d->col_binary,
+                          cell->seed, 1, (const char *const *)d->col_names, &d->encoding};
+    ll_fitted fitted;
+    ll_fit_stats stats;
+    ll_err err = {{0}};
+    ck_assert_msg(ll_fit_model(&setup, (ll_rows){x, y, n}, &fitted, &stats, &err) == LL_OK,
+                  "%s", err.msg);
+    ll_fitted_free(&fitted);
+    free(rows);
+    free(y);
+    *n_train = n;
+    return x;
+}
+
+/* Runs `cell` of a on the folds of a's plan, then the same cell of b (a's CSV with one
+ * test-fold row changed) on the same folds; `changed` is that row. What the cell learned from
+ * its training rows must not move: the encoded, scaled training matrix, the tuned cut and the
+ * scores of every other test row are bit for bit the same; with same_row_score, the changed
+ * row's score too (its features did not change). */
+static void assert_cell_unmoved(const char *csv_a, const char *csv_b, size_t changed,
+                                int same_row_score)
+{
+    loaded_run a, b;
+    load_run(csv_a, &a);
+    ll_run_result plan;
+    ll_error err;
+    ck_assert_msg(ll_plan_build(&a.spec, &a.data, (ll_digest){1, 2}, &plan, &err) == 0, "%s",
+                  err.msg);
+    const uint32_t *fold_of = plan.fold_of_row;
+    size_t c = 0;
+    while (plan.cells[c].fold != fold_of[changed] || plan.cells[c].repeat != 0)
+        c++;
+    ll_cell cell_a = ll_cell_pending_copy(&plan.cells[c]);
+    ll_cell_run(&a.spec, &a.data, fold_of, &cell_a, 1);
+    ck_assert_msg(cell_a.status == LL_CELL_OK, "%s", cell_a.error);
+    size_t n_a, n_b;
+    double *train_a = fitted_training_rows(&a, fold_of, &cell_a, &n_a);
+    load_run(csv_b, &b);
+    ll_cell cell_b = ll_cell_pending_copy(&plan.cells[c]);
+    ll_cell_run(&b.spec, &b.data, fold_of, &cell_b, 1);
+    ck_assert_msg(cell_b.status == LL_CELL_OK, "%s", cell_b.error);
+    double *train_b = fitted_training_rows(&b, fold_of, &cell_b, &n_b);
+
+    ck_assert_uint_eq(n_a, n_b);
+    ck_assert_msg(memcmp(train_a, train_b, n_a * a.data.n_cols * sizeof *train_a) == 0,
+                  "the encoded training rows moved");
+    ck_assert_msg(cell_a.threshold == cell_b.threshold, "the tuned cut moved: %.17g, %.17g",
+                  cell_a.threshold, cell_b.threshold);
+    ck_assert_uint_eq(cell_a.fit.rows_after, cell_b.fit.rows_after);
+    ck_assert_uint_eq(cell_a.n_test, cell_b.n_test);
+    size_t t = 0, checked = 0;
+    for (size_t i = 0; i < a.data.n_rows; i++) {
+        if (fold_of[i] != cell_a.fold)
+            continue;
+        if (i != changed || same_row_score) {
+            ck_assert_msg(cell_a.scores[t] == cell_b.scores[t], "test row %zu: %.17g, %.17g", i,
+                          cell_a.scores[t], cell_b.scores[t]);
+            checked++;
+        }
+        t++;
+    }
+    ck_assert_uint_ge(checked, 100);
+    ll_cell_clear(&cell_a);
+    ll_cell_clear(&cell_b);
+    free(train_a);
+    free(train_b);
+    ll_run_result_free(&plan);
+    free_run(&a);
+    free_run(&b);
+}
+
+/* Under the old design (counts and, worse, target rates from the whole file) each change below
+ * moves the training rows' encodings, so the model, its cut and every score: this fails. */
+START_TEST(a_test_fold_row_never_shapes_what_its_cell_learns)
+{
+    char path[600];
+    ll_error err;
+    snprintf(path, sizeof path, "%s/synth.csv", dir);
+    ck_assert_msg(ll_synth_write(path, 600, 21, &err) == 0, "%s", err.msg);
+    char *csv = th_read_file(path);
+    ck_assert_ptr_nonnull(csv);
+    loaded_run a;
+    load_run(csv, &a);
+    /* the first positive row (so its flipped label is a negative's) */
+    size_t changed = 0;
+    while (!a.data.y[changed])
+        changed++;
+    free_run(&a);
+    /* columns: id, created_at, campaign_var_1 (2), campaign_var_2 (3), ..., buy (18) */
+    char *b = with_field(csv, changed, 2, "77"); /* a key no other row has */
+    assert_cell_unmoved(csv, b, changed, 0);
+    free(b);
+    /* a key other rows share: the first campaign_var_2 that is not this row's */
+    char mine[32], value[32];
+    field_of(csv, changed, 3, mine, sizeof mine);
+    for (size_t r = 0;; r++) {
+        field_of(csv, r, 3, value, sizeof value);
+        if (strcmp(value, mine) != 0)
+            break;
+    }
+    b = with_field(csv, changed, 3, value);
+    assert_cell_unmoved(csv, b, changed, 0);
+    free(b);
+    b = with_field(csv, changed, 18, "0"); /* its label */
+    assert_cell_unmoved(csv, b, changed, 1);
+    free(b);
+    free(csv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fold_encoding");
     TCase *tc = tcase_create("fold_encoding");
+    tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, count_and_frequency_by_hand);
     tcase_add_test(tc, target_table_by_hand);
     tcase_add_test(tc, target_cross_fitting_never_sees_a_rows_own_label);
     tcase_add_test(tc, what_is_no_key_code_is_refused);
     tcase_add_test(tc, tables_in_model_files_load_back_or_are_refused);
+    tcase_add_test(tc, a_test_fold_row_never_shapes_what_its_cell_learns);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
