@@ -44,7 +44,8 @@ void ll_cell_fail(ll_cell *cell, const char *fmt, ...)
 }
 
 /* The importances the spec asks for, of the fitted model on the cell's test rows (indexes into
- * data, whose rows are still unscaled). A failure here is not the cell's: its scores stand,
+ * data, whose rows are still unencoded and unscaled: a permutation shuffles key codes, which
+ * the fitted tables then encode as they would the shuffled values). A failure here is not the cell's: its scores stand,
  * and the note says why it has no importances. */
 static void measure_importances(const ll_spec *spec, const ll_dataset *data,
                                 const ll_fitted *fitted, const size_t *test_rows, size_t n_test,
@@ -122,7 +123,7 @@ void ll_cell_run(const ll_spec *spec, const ll_dataset *data, const ll_split *sp
         cell->positives_test += y_test[i];
     ll_fit_setup setup = {&spec->samplers[cell->sampler], &spec->models[cell->model],
                           spec->scale_zscore, n_cols, data->col_binary, cell->seed, threads,
-                          (const char *const *)data->col_names};
+                          (const char *const *)data->col_names, &data->encoding};
     ll_rows train = {x_train, y_train, n_train}, test = {x_test, NULL, n_test};
     /* An inner cell's cut comes from the scores of all its inner folds (select.c). */
     ll_nested_setup nested = {spec->tune_threshold && !cell->inner, spec->threshold,

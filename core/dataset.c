@@ -24,7 +24,7 @@ typedef struct {
     size_t target_at, id_at;
 } column_map;
 
-/* A growable text, reused row after row to build count keys without a malloc per row. */
+/* A growable text, reused row after row to build keys without a malloc per row. */
 typedef struct {
     char *text;
     size_t len, cap;
@@ -221,10 +221,9 @@ void ll_encoder_free(ll_encoder *enc)
         for (size_t j = 0; j < dc->n_sources; j++)
             free(dc->sources[j]);
         free(dc->sources);
-        for (size_t k = 0; k < dc->counts.n; k++)
-            free(dc->counts.keys[k]);
-        free(dc->counts.keys);
-        free(dc->counts.counts);
+        for (size_t k = 0; k < dc->keys.n; k++)
+            free(dc->keys.keys[k]);
+        free(dc->keys.keys);
     }
     free(enc->derived);
     for (size_t f = 0; f < enc->n_features; f++)
@@ -289,8 +288,17 @@ static const char *derived_kind_name(ll_derived_kind kind)
         return "sum";
     case LL_DERIVED_COUNT:
         return "count";
+    case LL_DERIVED_FREQUENCY:
+        return "frequency";
+    case LL_DERIVED_TARGET:
+        return "target";
     }
     return NULL;
+}
+
+int ll_derived_is_learned(ll_derived_kind kind)
+{
+    return kind == LL_DERIVED_COUNT || kind == LL_DERIVED_FREQUENCY || kind == LL_DERIVED_TARGET;
 }
 
 static const char *source_role(ll_derived_kind kind, size_t j)
@@ -373,6 +381,12 @@ static int check_spec_shape(const char *path, const ll_feature_spec *spec, ll_er
         if (d->has_fill && !isfinite(d->fill))
             return ll_error_set(err, "%s: column '%s': fill must be a finite number", path,
                                 d->name);
+        if (d->kind == LL_DERIVED_TARGET && !(d->smoothing > 0 && isfinite(d->smoothing)))
+            return ll_error_set(err, "%s: column '%s': target smoothing must be a finite number "
+                                "> 0", path, d->name);
+        if (d->kind != LL_DERIVED_TARGET && d->smoothing != 0)
+            return ll_error_set(err, "%s: column '%s': smoothing goes with target only", path,
+                                d->name);
     }
     return 0;
 }
@@ -453,6 +467,7 @@ static int build_columns(const char *path, const ll_csv *csv, const ll_feature_s
         out->has_fill = d->has_fill;
         out->fill = d->fill;
         out->missing_flag = d->missing_flag;
+        out->smoothing = d->smoothing;
     }
     return 0;
 }
@@ -620,7 +635,7 @@ typedef struct {
     const ll_encoder *enc;
     const column_map *map;
     const char *negative; /* the negative label's text; learned from the first row if NULL */
-    key_buffer key;       /* scratch for count keys; the job's creator frees key.text */
+    key_buffer key;       /* scratch for learned features' keys; the creator frees key.text */
 } encode_job;
 
 static int not_a_number(const encode_job *job, size_t line, const char *column, const char *text,
@@ -770,8 +785,8 @@ static int key_append(key_buffer *key, const char *text, size_t n)
 /* The row's values in d's sources as one text, each prefixed by its length ("4:2021") so no
  * two tuples share a key whatever the values hold. Numbers are written in their shortest form
  * (2.0 and 2 agree) and every missing spelling as the empty value. Fails only out of memory. */
-static int count_key(const ll_csv *csv, size_t row, const derived_column *d,
-                     const size_t *source_at, key_buffer *key, int *missing)
+static int row_key(const ll_csv *csv, size_t row, const derived_column *d,
+                   const size_t *source_at, key_buffer *key, int *missing)
 {
     key->len = 0;
     for (size_t j = 0; j < d->n_sources; j++) {
@@ -798,15 +813,16 @@ static int compare_keys(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int derive_count(encode_job *job, size_t row, const derived_column *d, double *value,
-                        int *missing, ll_error *err)
+/* A learned feature's key code (fold_encoding.h): the key's index among the training file's,
+ * or the unseen code. */
+static int derive_code(encode_job *job, size_t row, const derived_column *d, double *value,
+                       int *missing, ll_error *err)
 {
-    if (count_key(job->csv, row, d, job->map->source_at, &job->key, missing) != 0)
+    if (row_key(job->csv, row, d, job->map->source_at, &job->key, missing) != 0)
         return ll_error_set(err, "%s: out of memory", job->path);
     const char *needle = job->key.text;
-    char **hit = bsearch(&needle, d->counts.keys, d->counts.n, sizeof *d->counts.keys,
-                         compare_keys);
-    *value = hit ? d->counts.counts[hit - d->counts.keys] : 0.0;
+    char **hit = bsearch(&needle, d->keys.keys, d->keys.n, sizeof *d->keys.keys, compare_keys);
+    *value = (double)(hit ? (size_t)(hit - d->keys.keys) : d->keys.n);
     return 0;
 }
 
@@ -824,14 +840,17 @@ static int encode_derived(encode_job *job, size_t row, const derived_column *d, 
         rc = derive_sum(job, row, d, at, &value, &missing, err);
         break;
     case LL_DERIVED_COUNT:
-        rc = derive_count(job, row, d, &value, &missing, err);
+    case LL_DERIVED_FREQUENCY:
+    case LL_DERIVED_TARGET:
+        rc = derive_code(job, row, d, &value, &missing, err);
         break;
     }
     if (rc != 0)
         return rc;
-    if (missing && d->has_fill)
-        value = d->fill;
-    else if (missing && d->kind != LL_DERIVED_COUNT) /* count keeps missing as a value */
+    int learned = ll_derived_is_learned(d->kind);
+    if (missing && d->has_fill) /* a learned feature's fill comes with the fit: a code says so */
+        value = learned ? (double)(d->keys.n + 1) : d->fill;
+    else if (missing && !learned) /* learned kinds keep missing as a key */
         return no_fill(job, job->csv->lines[row], d->name, err);
     x[(*k)++] = value;
     if (d->missing_flag)
@@ -839,19 +858,18 @@ static int encode_derived(encode_job *job, size_t row, const derived_column *d, 
     return 0;
 }
 
-/* Counts how often each key of a count column occurs among the training file's rows. */
-static int learn_counts(const char *path, const ll_csv *csv, const column_map *map,
-                        derived_column *d, ll_error *err)
+/* The distinct keys a learned column finds among the training file's rows, ascending. Labels
+ * and counts stay out of it: each fit learns those from its own training rows. */
+static int learn_keys(const char *path, const ll_csv *csv, const column_map *map,
+                      derived_column *d, ll_error *err)
 {
-    count_table *t = &d->counts;
-    t->keys = calloc(csv->n_rows, sizeof *t->keys);
-    t->counts = malloc(csv->n_rows * sizeof *t->counts);
-    if (!t->keys || !t->counts)
+    key_table *t = &d->keys;
+    if (!(t->keys = calloc(csv->n_rows ? csv->n_rows : 1, sizeof *t->keys)))
         return ll_error_set(err, "%s: out of memory", path);
     key_buffer key = { 0 };
     for (size_t i = 0; i < csv->n_rows; i++) {
         int missing = 0;
-        if (count_key(csv, i, d, map->source_at, &key, &missing) != 0 ||
+        if (row_key(csv, i, d, map->source_at, &key, &missing) != 0 ||
             !(t->keys[i] = strdup(key.text))) {
             free(key.text);
             return ll_error_set(err, "%s: out of memory", path);
@@ -862,15 +880,44 @@ static int learn_counts(const char *path, const ll_csv *csv, const column_map *m
     qsort(t->keys, t->n, sizeof *t->keys, compare_keys);
     size_t distinct = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (distinct > 0 && strcmp(t->keys[distinct - 1], t->keys[i]) == 0) {
-            t->counts[distinct - 1] += 1.0;
+        if (distinct > 0 && strcmp(t->keys[distinct - 1], t->keys[i]) == 0)
             free(t->keys[i]);
-        } else {
-            t->keys[distinct] = t->keys[i];
-            t->counts[distinct++] = 1.0;
-        }
+        else
+            t->keys[distinct++] = t->keys[i];
     }
     t->n = distinct;
+    return 0;
+}
+
+int ll_encoder_fold_encoding(const ll_encoder *enc, ll_fold_encoding *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    for (size_t d = 0; d < enc->n_derived; d++)
+        n += ll_derived_is_learned(enc->derived[d].kind);
+    if (n == 0)
+        return 0;
+    if (!(out->columns = calloc(n, sizeof *out->columns)))
+        return -1;
+    /* Derived features follow every raw column's, each with its missing flag, if any. */
+    size_t column = ll_encoder_feature_count(enc);
+    for (size_t d = 0; d < enc->n_derived; d++)
+        column -= 1 + (enc->derived[d].missing_flag != 0);
+    for (size_t d = 0; d < enc->n_derived; d++) {
+        const derived_column *dc = &enc->derived[d];
+        if (ll_derived_is_learned(dc->kind)) {
+            ll_fold_column *c = &out->columns[out->n++];
+            c->column = column;
+            c->kind = dc->kind == LL_DERIVED_COUNT       ? LL_FOLD_COUNT
+                      : dc->kind == LL_DERIVED_FREQUENCY ? LL_FOLD_FREQUENCY
+                                                         : LL_FOLD_TARGET;
+            c->n_keys = dc->keys.n;
+            c->smoothing = dc->kind == LL_DERIVED_TARGET ? dc->smoothing : 0.0;
+            c->has_fill = dc->has_fill;
+            c->fill = dc->has_fill ? dc->fill : 0.0;
+        }
+        column += 1 + (dc->missing_flag != 0);
+    }
     return 0;
 }
 
@@ -912,6 +959,7 @@ void ll_dataset_free(ll_dataset *ds)
             free(ds->ids[i]);
     free(ds->ids);
     free(ds->order_days);
+    ll_fold_encoding_free(&ds->encoding);
     memset(ds, 0, sizeof *ds);
 }
 
@@ -965,6 +1013,10 @@ static int encode_file(encode_job *job, ll_dataset *out, ll_error *err)
         }
         ds.col_binary[j] = binary;
     }
+    if (ll_encoder_fold_encoding(enc, &ds.encoding) != 0)
+        goto out_of_memory;
+    for (size_t c = 0; c < ds.encoding.n; c++)
+        ds.col_binary[ds.encoding.columns[c].column] = 0;
     *out = ds;
     return 0;
 
@@ -1065,8 +1117,8 @@ int ll_dataset_load_train(const char *path, const ll_feature_spec *spec, ll_enco
     if (map_columns(path, &csv, enc, &map, err) != 0)
         goto fail;
     for (size_t d = 0; d < enc->n_derived; d++)
-        if (enc->derived[d].kind == LL_DERIVED_COUNT &&
-            learn_counts(path, &csv, &map, &enc->derived[d], err) != 0)
+        if (ll_derived_is_learned(enc->derived[d].kind) &&
+            learn_keys(path, &csv, &map, &enc->derived[d], err) != 0)
             goto fail;
 
     encode_job job = { path, &csv, enc, &map, enc->negative, { 0 } };

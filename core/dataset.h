@@ -1,6 +1,8 @@
 /* leadlab dataset: a CSV file plus the spec's column transforms become a dense feature matrix.
- * The encoder (one-hot categories, column layout) is learned from the training file and reused
- * unchanged for any other file with the same schema (e.g. a test set to predict). */
+ * The encoder (one-hot categories, column layout, the keys of learned features) is learned from
+ * the training file and reused unchanged for any other file with the same schema (e.g. a test
+ * set to predict). Learned features leave key codes in the matrix: each fit encodes them from
+ * its own training rows (fold_encoding.h). */
 #ifndef LL_CORE_DATASET_H
 #define LL_CORE_DATASET_H
 
@@ -8,6 +10,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "fold_encoding.h"
 
 enum {
     LL_DATE_YEAR = 1u,
@@ -34,23 +37,30 @@ typedef struct {
 typedef enum {
     LL_DERIVED_DAYS_BETWEEN = 1, /* [from, to]: days from `from` to `to`, both YYYY-MM-DD */
     LL_DERIVED_SUM,              /* [a, b, ...]: a + b + ..., all numbers */
-    LL_DERIVED_COUNT             /* [a, b, ...]: rows of the training file whose values in a, b,
-                                  * ... equal this row's (labels unused; a value the training
-                                  * file never showed counts 0) */
+    /* Learned: the row's values in a, b, ... form a key, encoded by each fit from its training
+     * rows only (fold_encoding.h) */
+    LL_DERIVED_COUNT,            /* training rows with this row's key (unseen: 0) */
+    LL_DERIVED_FREQUENCY,        /* that count over the training rows (unseen: 0) */
+    LL_DERIVED_TARGET            /* the training rows' smoothed positive rate for the key */
 } ll_derived_kind;
 
+/* Whether the kind is learned from training rows (count, frequency, target). */
+int ll_derived_is_learned(ll_derived_kind kind);
+
 /* A feature computed from several raw columns, which may be dropped or transformed
- * themselves. count compares values as text, except that numbers compare as numbers (2.0 and
- * 2 are one value) and every missing spelling is one value of its own. */
+ * themselves. The learned kinds compare values as text, except that numbers compare as numbers
+ * (2.0 and 2 are one value) and every missing spelling is one value of its own. */
 typedef struct {
     char *name;
     ll_derived_kind kind;
     char **columns; /* the sources, in the order the kind reads them */
     size_t n_columns;
     int has_fill; /* the value when any source is missing; without it, missing is an error
-                   * (days_between, sum) or a value like any other (count) */
+                   * (days_between, sum) or a value like any other (learned kinds) */
     double fill;
     int missing_flag; /* adds NAME_missing: 1 when any source is missing */
+    double smoothing; /* target: m of the m-estimate, > 0 (the spec's default is
+                       * LL_TARGET_SMOOTHING_DEFAULT); 0 for every other kind */
 } ll_derived;
 
 typedef struct {
@@ -76,11 +86,13 @@ typedef struct {
     uint8_t *y;         /* n_rows labels (1 = positive); NULL when the file had no target */
     size_t n_rows, n_cols;
     char **col_names;   /* n_cols feature names */
-    uint8_t *col_binary;/* n_cols flags: 1 when every value is 0 or 1 */
+    uint8_t *col_binary;/* n_cols flags: 1 when every value is 0 or 1 (never a learned column's:
+                         * its codes are no values) */
     char **ids;         /* n_rows id texts, or NULL when the spec names no id column */
     long *order_days;   /* n_rows days since 1970-01-01 of the spec's order_column (training
                            file only), or NULL when it names none */
     size_t n_positive;
+    ll_fold_encoding encoding; /* the learned columns, which hold key codes (n == 0: none) */
 } ll_dataset;
 
 /* Reads the training file, learns the encoder from it and encodes it (target required).
@@ -96,6 +108,10 @@ int ll_dataset_load_apply(const char *path, const ll_encoder *encoder, ll_datase
 
 void ll_dataset_free(ll_dataset *ds);
 void ll_encoder_free(ll_encoder *enc);
+
+/* The learned columns of the matrices the encoder writes: where each sits, its kind, its
+ * training keys, fill and smoothing. 0, or -1 out of memory; the caller frees *out. */
+int ll_encoder_fold_encoding(const ll_encoder *enc, ll_fold_encoding *out);
 void ll_feature_spec_free(ll_feature_spec *spec); /* frees the members, not spec itself */
 
 /* Writes a synthetic lead-scoring table with train.csv's schema (id, created_at, campaign_var_1,

@@ -22,13 +22,13 @@ typedef struct {
     size_t n_categories;
 } raw_column;
 
-/* What a count feature learned from the training file: its distinct keys (see count_key),
- * ascending, and how many rows showed each. */
+/* What a learned feature keeps of the training file: its distinct keys (see row_key),
+ * ascending; a row's key code is its key's index here. Counts and labels are learned per fit
+ * (fold_encoding.h), never here. */
 typedef struct {
     char **keys;
-    double *counts;
     size_t n;
-} count_table;
+} key_table;
 
 typedef struct {
     char *name;
@@ -39,7 +39,8 @@ typedef struct {
     int has_fill;
     double fill;
     int missing_flag;
-    count_table counts; /* LL_DERIVED_COUNT only */
+    double smoothing; /* LL_DERIVED_TARGET only */
+    key_table keys;   /* the learned kinds only */
 } derived_column;
 
 struct ll_encoder {

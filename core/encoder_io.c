@@ -1,6 +1,8 @@
 /* leadlab encoder (de)serialisation: the learned feature pipeline (columns, one-hot categories,
- * date parts, derived features with their learned counts, names) as bytes in a model file, so
- * `predict --model` encodes a new CSV exactly as training did. Load trusts nothing it reads. */
+ * date parts, derived features with the keys of the learned ones, names) as bytes in a model
+ * file, so `predict --model` encodes a new CSV exactly as training did. Load trusts nothing it
+ * reads. Format 1 (model files 1 and 2) kept each key's count over the training file instead
+ * of a fitted table: still read, and handed back as the count tables they are. */
 #include "encoder_io.h"
 
 #include <math.h>
@@ -9,7 +11,7 @@
 
 #include "encoder.h"
 
-enum { ENCODER_FORMAT = 1 };
+enum { ENCODER_FORMAT_COUNTS = 1, ENCODER_FORMAT = 2 };
 #define MAX_TEXT ((size_t)1 << 20)
 #define MAX_ITEMS ((size_t)1 << 28)
 
@@ -70,9 +72,10 @@ int ll_encoder_save(const ll_encoder *enc, ll_writer *w)
         for (size_t j = 0; !bad && j < dc->n_sources; j++)
             bad = write_text(w, dc->sources[j]);
         bad = bad || write_flag(w, dc->has_fill) || ll_write_f64(w, dc->fill) ||
-              write_flag(w, dc->missing_flag) || ll_write_size(w, dc->counts.n);
-        for (size_t k = 0; !bad && k < dc->counts.n; k++)
-            bad = write_text(w, dc->counts.keys[k]) || ll_write_f64(w, dc->counts.counts[k]);
+              write_flag(w, dc->missing_flag) || ll_write_f64(w, dc->smoothing) ||
+              ll_write_size(w, dc->keys.n);
+        for (size_t k = 0; !bad && k < dc->keys.n; k++)
+            bad = write_text(w, dc->keys.keys[k]);
     }
     bad = bad || ll_write_size(w, enc->n_features);
     for (size_t f = 0; !bad && f < enc->n_features; f++)
@@ -103,12 +106,14 @@ static int read_column(ll_reader *r, raw_column *col)
     return 0;
 }
 
-static int read_derived(ll_reader *r, derived_column *dc)
+/* One derived column; in format 1, *counts receives a count column's counts (malloc'd). */
+static int read_derived(ll_reader *r, uint64_t format, derived_column *dc, double **counts)
 {
     uint64_t kind;
     size_t n; /* n_sources grows only as sources are read, so a failure frees what exists */
+    ll_derived_kind last = format == ENCODER_FORMAT_COUNTS ? LL_DERIVED_COUNT : LL_DERIVED_TARGET;
     if (read_text(r, &dc->name) != 0 || !dc->name || ll_read_u64(r, &kind) != 0 ||
-        kind < LL_DERIVED_DAYS_BETWEEN || kind > LL_DERIVED_COUNT ||
+        kind < LL_DERIVED_DAYS_BETWEEN || kind > (uint64_t)last ||
         ll_read_size(r, 8, 4096, &n) != 0 || n == 0)
         return -1;
     dc->kind = (ll_derived_kind)kind;
@@ -122,34 +127,72 @@ static int read_derived(ll_reader *r, derived_column *dc)
             return -1;
     }
     size_t n_keys;
+    int with_counts = format == ENCODER_FORMAT_COUNTS;
     if (read_flag(r, &dc->has_fill) != 0 || ll_read_f64(r, &dc->fill) != 0 ||
-        read_flag(r, &dc->missing_flag) != 0 || ll_read_size(r, 16, MAX_ITEMS, &n_keys) != 0 ||
-        (dc->kind != LL_DERIVED_COUNT && n_keys != 0))
+        (dc->has_fill && !isfinite(dc->fill)) || read_flag(r, &dc->missing_flag) != 0 ||
+        (!with_counts && ll_read_f64(r, &dc->smoothing) != 0) ||
+        ll_read_size(r, with_counts ? 16 : 8, MAX_ITEMS, &n_keys) != 0 ||
+        (!ll_derived_is_learned(dc->kind) && n_keys != 0))
         return -1;
-    dc->counts.keys = calloc(n_keys ? n_keys : 1, sizeof *dc->counts.keys);
-    dc->counts.counts = malloc((n_keys ? n_keys : 1) * sizeof *dc->counts.counts);
-    if (!dc->counts.keys || !dc->counts.counts)
+    /* target's m is a number > 0; the other kinds have none */
+    if (dc->kind == LL_DERIVED_TARGET ? !(dc->smoothing > 0 && isfinite(dc->smoothing))
+                                      : dc->smoothing != 0)
         return -1;
-    dc->counts.n = n_keys;
+    dc->keys.keys = calloc(n_keys ? n_keys : 1, sizeof *dc->keys.keys);
+    if (!dc->keys.keys ||
+        (with_counts && !(*counts = malloc((n_keys ? n_keys : 1) * sizeof **counts))))
+        return -1;
     for (size_t k = 0; k < n_keys; k++) {
-        if (read_text(r, &dc->counts.keys[k]) != 0 || !dc->counts.keys[k] ||
-            ll_read_f64(r, &dc->counts.counts[k]) != 0 || !isfinite(dc->counts.counts[k]))
+        dc->keys.n = k + 1;
+        if (read_text(r, &dc->keys.keys[k]) != 0 || !dc->keys.keys[k])
             return -1;
-        if (k && strcmp(dc->counts.keys[k - 1], dc->counts.keys[k]) >= 0)
+        if (k && strcmp(dc->keys.keys[k - 1], dc->keys.keys[k]) >= 0)
             return -1; /* dataset.c binary-searches the keys */
+        if (with_counts && ll_read_f64(r, &(*counts)[k]) != 0)
+            return -1;
     }
     return 0;
 }
 
-int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_error *err)
+/* The count tables a format 1 encoder held: each key's count over the training file, which is
+ * the table a fit on every training row learns (0 unseen, the fill for filled rows), so the
+ * model saved with it predicts as it did. 0; 1 when a count is none; -1 out of memory. */
+static int legacy_tables(const ll_encoder *enc, double *const *counts, ll_fold_fitted *out)
+{
+    ll_fold_encoding learned;
+    if (ll_encoder_fold_encoding(enc, &learned) != 0)
+        return -1;
+    int rc = ll_fold_fitted_init(out, &learned);
+    for (size_t d = 0, t = 0; rc == 0 && d < enc->n_derived; d++) {
+        if (!ll_derived_is_learned(enc->derived[d].kind))
+            continue;
+        ll_fold_table *table = &out->tables[t++];
+        const ll_fold_column *c = &table->column;
+        memcpy(table->values, counts[d], c->n_keys * sizeof *table->values);
+        table->values[ll_fold_unseen_code(c)] = 0.0;
+        table->values[ll_fold_filled_code(c)] = c->has_fill ? c->fill : 0.0;
+        for (size_t k = 0; rc == 0 && k < c->n_keys; k++)
+            rc = ll_fold_value_ok(c, k, table->values[k]) ? 0 : 1;
+    }
+    if (rc != 0)
+        ll_fold_fitted_free(out);
+    ll_fold_encoding_free(&learned);
+    return rc;
+}
+
+int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_fold_fitted *legacy, ll_error *err)
 {
     *out = NULL;
+    if (legacy)
+        memset(legacy, 0, sizeof *legacy);
     ll_encoder *enc = calloc(1, sizeof *enc);
     if (!enc)
         return ll_error_set(err, "out of memory");
     uint64_t format;
     size_t n;
-    int bad = ll_read_u64(r, &format) != 0 || format != ENCODER_FORMAT ||
+    double **counts = NULL; /* format 1: per derived column, a count column's counts */
+    int bad = ll_read_u64(r, &format) != 0 ||
+              format != (legacy ? ENCODER_FORMAT_COUNTS : ENCODER_FORMAT) ||
               read_text(r, &enc->target) != 0 || !enc->target ||
               read_text(r, &enc->positive) != 0 || !enc->positive ||
               read_text(r, &enc->negative) != 0 || read_text(r, &enc->id) != 0 ||
@@ -161,12 +204,13 @@ int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_error *err)
         bad = read_column(r, &enc->columns[c]) != 0;
     }
     bad = bad || ll_read_size(r, 8, MAX_ITEMS, &n) != 0;
-    if (!bad && !(enc->derived = calloc(n ? n : 1, sizeof *enc->derived)))
+    if (!bad && (!(enc->derived = calloc(n ? n : 1, sizeof *enc->derived)) ||
+                 !(counts = calloc(n ? n : 1, sizeof *counts))))
         bad = 1;
     for (size_t d = 0; !bad && d < n; d++) {
         enc->n_derived = d + 1;
         derived_column *dc = &enc->derived[d];
-        bad = read_derived(r, dc) != 0;
+        bad = read_derived(r, format, dc, &counts[d]) != 0;
         if (!bad) {
             dc->first_source = enc->n_sources;
             enc->n_sources += dc->n_sources;
@@ -181,9 +225,14 @@ int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_error *err)
     }
     if (!bad && (n == 0 || n != ll_encoder_feature_count(enc)))
         bad = 1;
-    if (bad) {
+    int tables = bad || !legacy ? 0 : legacy_tables(enc, counts, legacy);
+    for (size_t d = 0; counts && d < enc->n_derived; d++)
+        free(counts[d]);
+    free(counts);
+    if (bad || tables != 0) {
         ll_encoder_free(enc);
-        return ll_error_set(err, "its feature pipeline is truncated or corrupt");
+        return ll_error_set(err, tables < 0 ? "out of memory"
+                                            : "its feature pipeline is truncated or corrupt");
     }
     *out = enc;
     return 0;

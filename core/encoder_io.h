@@ -8,14 +8,17 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "fold_encoding.h"
 #include "leadlab/plugin.h"
 
 /* 0, or -1 when the writer fails. */
 int ll_encoder_save(const ll_encoder *enc, ll_writer *w);
 /* Rebuilds an encoder, checking every count, kind and ordering it relies on; on success the
  * caller frees *out with ll_encoder_free. -1 with err set ("its feature pipeline is truncated
- * or corrupt") otherwise. */
-int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_error *err);
+ * or corrupt") otherwise. With legacy NULL it reads what ll_encoder_save writes; otherwise the
+ * older format of model files 1 and 2, whose learned counts become *legacy, the fitted count
+ * tables of their model (the caller frees them with ll_fold_fitted_free). */
+int ll_encoder_load(ll_reader *r, ll_encoder **out, ll_fold_fitted *legacy, ll_error *err);
 
 /* Borrowed from the encoder. */
 const char *ll_encoder_target(const ll_encoder *enc);

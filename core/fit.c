@@ -109,6 +109,7 @@ void ll_fitted_free(ll_fitted *fitted)
         return;
     if (fitted->model && fitted->state)
         fitted->model->plugin->model->destroy(fitted->state);
+    ll_fold_fitted_free(&fitted->encoding);
     ll_scaler_free(&fitted->scaler);
     ll_calibrator_free(&fitted->calibrator);
     memset(fitted, 0, sizeof *fitted);
@@ -131,16 +132,23 @@ ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train_rows, ll_fitted 
     fitted->col_names = setup->col_names;
     stats->rows_before = n_train;
     stats->positives_before = count_positive(y_train, n_train);
+    /* Before anything else sees the rows: the scaler and the sampler work on encoded values. */
+    ll_status st = ll_fold_fit(setup->encoding, x_train, y_train, n_train, n_cols, seed,
+                               &fitted->encoding, err);
+    if (st != LL_OK)
+        return st;
     if (setup->zscore) {
-        if (ll_scaler_fit(&fitted->scaler, x_train, n_train, n_cols) != 0)
+        if (ll_scaler_fit(&fitted->scaler, x_train, n_train, n_cols) != 0) {
+            ll_fitted_free(fitted);
             return ll_fail(err, LL_ENOMEM, "out of memory while scaling");
+        }
         ll_scaler_apply(&fitted->scaler, x_train, n_train);
     }
     const ll_host *host = ll_host_default();
     double t0 = ll_now_seconds();
     ll_data train = {x_train, y_train, n_train, n_cols, setup->col_binary, setup->col_names};
     ll_owned_data resampled = {0};
-    ll_status st = sampler->plugin->sampler->resample(host, sampler->params, &train,
+    st = sampler->plugin->sampler->resample(host, sampler->params, &train,
                                                       ll_seed_mix(seed, 1), setup->threads,
                                                       &resampled, err);
     if (st == LL_OK)
@@ -176,10 +184,13 @@ ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, 
                             ll_err *err)
 {
     err->msg[0] = '\0';
+    ll_status st = ll_fold_apply(&fitted->encoding, rows.x, rows.n, fitted->n_cols, err);
+    if (st != LL_OK)
+        return st;
     if (fitted->scaler.mean)
         ll_scaler_apply(&fitted->scaler, rows.x, rows.n);
     ll_data test = {rows.x, NULL, rows.n, fitted->n_cols, fitted->col_binary, fitted->col_names};
-    ll_status st = fitted->model->plugin->model->predict_proba(fitted->state, &test,
+    st = fitted->model->plugin->model->predict_proba(fitted->state, &test,
                                                                threads > 0 ? threads : 1,
                                                                scores, err);
     err->msg[sizeof err->msg - 1] = '\0';

@@ -1,5 +1,6 @@
-/* leadlab one fit: scale on the training rows, resample them, fit the model, score the test
- * rows; plus the nested threshold tuning built from it. The unit every cell and `predict` run. */
+/* leadlab one fit: encode the learned features and scale on the training rows, resample them,
+ * fit the model, score the test rows; plus the nested threshold tuning built from it. The unit
+ * every cell and `predict` run. */
 #ifndef LL_CORE_FIT_H
 #define LL_CORE_FIT_H
 
@@ -7,6 +8,7 @@
 #include <stdint.h>
 
 #include "calibrate.h"
+#include "fold_encoding.h"
 #include "scaler.h"
 #include "spec.h"
 
@@ -20,6 +22,7 @@ typedef struct {
     uint64_t seed;
     int threads;
     const char *const *col_names; /* n_cols feature names handed to the plugins; may be NULL */
+    const ll_fold_encoding *encoding; /* columns holding key codes, learned per fit; NULL: none */
 } ll_fit_setup;
 
 /* Rows of one side of a split: x is n * n_cols, row-major; y is NULL for rows to score. */
@@ -36,10 +39,12 @@ typedef struct {
 } ll_fit_stats;
 
 /* A trained model with the preprocessing its rows need: what `fit` saves and `predict` and the
- * importances use. Owns the plugin state and the scaler; borrows the rest from the setup. */
+ * importances use. Owns the plugin state, the learned feature tables and the scaler; borrows
+ * the rest from the setup. */
 typedef struct {
     const ll_config *model;
     void *state;
+    ll_fold_fitted encoding; /* the learned columns' tables, from the training rows (n 0: none) */
     ll_scaler scaler; /* mean == NULL: no scaling */
     ll_calibrator calibrator; /* applied to the model's scores; method NONE: as they are */
     size_t n_cols;
@@ -47,18 +52,22 @@ typedef struct {
     const char *const *col_names;
 } ll_fitted;
 
-/* Scales train in place (statistics kept in fitted->scaler), resamples and fits. On LL_OK the
- * caller frees *fitted with ll_fitted_free; on failure there is nothing to free. */
+/* Encodes the learned columns of train in place from train's own rows (tables kept in
+ * fitted->encoding; see ll_fold_fit), then scales it in place (statistics kept in
+ * fitted->scaler), resamples and fits: the sampler and the scaler see encoded values. On LL_OK
+ * the caller frees *fitted with ll_fitted_free; on failure there is nothing to free. */
 ll_status ll_fit_model(const ll_fit_setup *setup, ll_rows train, ll_fitted *fitted,
                        ll_fit_stats *stats, ll_err *err);
-/* Scales rows.x in place with the fitted statistics and writes P(y = 1) for each row, checked
- * to be a probability, then calibrated when the fitted model carries a calibrator. */
+/* Encodes the learned columns of rows.x with the fitted tables and scales it, in place, and
+ * writes P(y = 1) for each row, checked to be a probability, then calibrated when the fitted
+ * model carries a calibrator. */
 ll_status ll_fitted_predict(const ll_fitted *fitted, ll_rows rows, int threads, double *scores,
                             ll_err *err);
 void ll_fitted_free(ll_fitted *fitted); /* NULL-safe */
 
 /* Trains on `train` and writes P(y = 1) for each test row into scores. Both matrices are
- * scaled in place when setup->zscore is set (statistics from the training rows only).
+ * encoded (tables from the training rows only) and, when setup->zscore is set, scaled
+ * (statistics from the training rows only) in place.
  * Returns LL_OK, or the failing status with err filled (including a model that returns
  * non-finite or out-of-range scores). */
 ll_status ll_fit_predict(const ll_fit_setup *setup, ll_rows train, ll_rows test, double *scores,
@@ -71,9 +80,10 @@ typedef struct {
     size_t folds;     /* inner folds, when tuning or calibrating */
 } ll_nested_setup;
 
-/* Fits setup's pair on train as ll_fit_model does (train.x scaled in place). When the model
- * config calibrates (setup->model->calibration) or nested->tune is set, first runs
- * nested->folds-fold inner CV on train: the calibrator is fitted on the inner out-of-fold
+/* Fits setup's pair on train as ll_fit_model does (train.x encoded and scaled in place). When
+ * the model config calibrates (setup->model->calibration) or nested->tune is set, first runs
+ * nested->folds-fold inner CV on train (each inner fit learning its own feature tables from
+ * its inner training rows): the calibrator is fitted on the inner out-of-fold
  * scores against train's own labels (never the resampled ones) and kept in fitted; the cut
  * is the F1-best one on those scores, calibrated. *cut is the fixed cut otherwise. On LL_OK
  * the caller frees *fitted with ll_fitted_free. */

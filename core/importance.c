@@ -8,7 +8,8 @@
 #include "metrics.h"
 #include "spec.h"
 
-/* The stream of permutation draws, apart from the fit's own (seed_mix 1, 2, 3, 100 + f). */
+/* The stream of permutation draws, apart from the fit's own (seed_mix 1, 2, 3, 100 + f, and
+ * the cross-fitting of target encodings). */
 #define IMPORTANCE_STREAM 0x696d70u /* "imp" */
 
 /* Picks k of the n indexes in v at random: they end up in v[0..k). */
@@ -89,8 +90,8 @@ static int column_constant(const double *x, size_t n_rows, size_t n_cols, size_t
     return 1;
 }
 
-/* Average precision of the model on `work` (unscaled rows: ll_fitted_predict scales them in
- * place, which is why every caller hands it a fresh copy). */
+/* Average precision of the model on `work` (unencoded, unscaled rows: ll_fitted_predict
+ * encodes and scales them in place, which is why every caller hands it a fresh copy). */
 static ll_status score_rows(const ll_fitted *fitted, double *work, const uint8_t *y, size_t n,
                             int threads, double *scores, double *ap, ll_err *err)
 {

@@ -738,7 +738,8 @@ static int fit_pair(const experiment *ex, const ll_config *model, const ll_confi
     omp_set_max_active_levels(2);
     uint64_t seed = ll_seed_mix(spec->seed, ll_hash_text(LL_HASH_INIT, "predict"));
     ll_fit_setup setup = {sampler, model, spec->scale_zscore, train->n_cols, train->col_binary,
-                          seed, threads, (const char *const *)train->col_names};
+                          seed, threads, (const char *const *)train->col_names,
+                          &train->encoding};
     ll_err perr = {{0}};
     size_t cells = train->n_rows * train->n_cols;
     double *x = malloc((cells ? cells : 1) * sizeof *x);

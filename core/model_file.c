@@ -2,7 +2,9 @@
  *   "LEADLAB-MODEL\0\0\0" (16 bytes), format version, payload length, payload digest (2 x u64),
  *   payload: texts (labels, plugin, parameters, provenance), counts, the cut, the encoder
  *   (encoder_io.c), the column layout, the scaler, the calibrator (format 2 on; calibrate.c),
- *   and the plugin's own bytes.
+ *   the learned feature tables (format 3 on; fold_encoding.c), and the plugin's own bytes.
+ * Formats 1 and 2 kept a count feature's counts over the training file in the encoder: as the
+ * model was fitted on every training row, those are its fitted tables, and are read as such.
  * The digest covers the payload, so any flipped byte is caught before a plugin parses it. */
 #include "model_file.h"
 
@@ -69,7 +71,8 @@ int ll_model_save(const char *path, const ll_saved_model *info, const ll_encoder
               (sc->mean && (ll_write_f64s(&w, sc->mean, sc->n_cols) ||
                             ll_write_f64s(&w, sc->scale, sc->n_cols)));
     ll_err cerr = {{0}};
-    bad = bad || ll_calibrator_save(&fitted->calibrator, &w, &cerr) != LL_OK;
+    bad = bad || ll_calibrator_save(&fitted->calibrator, &w, &cerr) != LL_OK ||
+          ll_fold_fitted_save(&fitted->encoding, &w) != 0;
     /* The plugin's bytes go last, behind their length, so they can be handed over alone. */
     ll_blob state = {0};
     ll_writer sw = ll_blob_writer(&state);
@@ -147,7 +150,7 @@ static int read_payload(ll_span *payload, uint64_t format, ll_saved_model *m, ll
     if (bad)
         return ll_error_set(err, "its header fields are corrupt");
     m->cut_tuned = (int)tuned;
-    if (ll_encoder_load(r, &m->encoder, err) != 0)
+    if (ll_encoder_load(r, &m->encoder, format < 3 ? &m->fitted.encoding : NULL, err) != 0)
         return -1;
     if (ll_read_size(r, 1, MAX_TEXT, &n_cols) != 0 ||
         n_cols != ll_encoder_n_features(m->encoder))
@@ -178,6 +181,15 @@ static int read_payload(ll_span *payload, uint64_t format, ll_saved_model *m, ll
     ll_err cerr = {{0}};
     if (format >= 2 && ll_calibrator_load(r, &m->fitted.calibrator, &cerr) != LL_OK)
         return ll_error_set(err, "its calibrator: %s", cerr.msg);
+    if (format >= 3) {
+        ll_fold_encoding learned;
+        if (ll_encoder_fold_encoding(m->encoder, &learned) != 0)
+            return ll_error_set(err, "out of memory");
+        ll_status st = ll_fold_fitted_load(r, &learned, &m->fitted.encoding, &cerr);
+        ll_fold_encoding_free(&learned);
+        if (st != LL_OK)
+            return ll_error_set(err, "%s", cerr.msg);
+    }
     size_t n_state;
     if (ll_read_size(r, 1, SIZE_MAX, &n_state) != 0 || n_state != r->remaining(r->ctx))
         return ll_error_set(err, "its model bytes are truncated or corrupt");
@@ -197,7 +209,8 @@ int ll_model_load_bytes(const char *name, const uint8_t *bytes, size_t n, ll_reg
     ll_digest want;
     if (ll_read_u64(&hr, &format) != 0)
         return ll_error_set(err, "%s: truncated (%zu bytes)", name, n);
-    /* Format 1 is format 2 without a calibrator: still read. */
+    /* Format 1 is format 2 without a calibrator, and 2 is 3 with its count tables in the
+     * encoder: both still read. */
     if (format < 1 || format > LL_MODEL_FORMAT)
         return ll_error_set(err, "%s: model file format %llu, this leadlab reads formats 1 to "
                             "%u%s", name, (unsigned long long)format, LL_MODEL_FORMAT,

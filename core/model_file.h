@@ -1,6 +1,6 @@
 /* leadlab model files (.llm): one fitted model with its whole feature pipeline (the learned
- * encoder, the scaler, column names, the cut) in a versioned, checksummed, little-endian file,
- * so `predict --model` scores a new CSV with nothing else. */
+ * encoder, the learned feature tables, the scaler, column names, the cut) in a versioned,
+ * checksummed, little-endian file, so `predict --model` scores a new CSV with nothing else. */
 #ifndef LL_CORE_MODEL_FILE_H
 #define LL_CORE_MODEL_FILE_H
 
@@ -12,8 +12,9 @@
 #include "fit.h"
 #include "registry.h"
 
-/* The file format version this leadlab writes; it reads 1 (no calibrator) up to it. */
-#define LL_MODEL_FORMAT 2u
+/* The file format version this leadlab writes; it reads 1 (no calibrator) and 2 (count
+ * features as counts in the encoder, no learned feature tables) up to it. */
+#define LL_MODEL_FORMAT 3u
 
 /* A model file in memory. ll_model_save reads the described fields; ll_model_load fills them
  * all and owns them (free with ll_saved_model_free). */
@@ -26,12 +27,14 @@ typedef struct {
     double cut;    /* scores >= cut are predicted positive */
     int cut_tuned; /* 1: tuned by inner CV on the training rows; 0: the spec's fixed cut */
     ll_encoder *encoder;
-    ll_fitted fitted; /* after load: the plugin's state, the scaler and the column layout */
+    ll_fitted fitted; /* after load: the plugin's state, the learned feature tables, the scaler
+                       * and the column layout */
     ll_config model_config; /* what fitted.model points to after load (label and plugin) */
 } ll_saved_model;
 
 /* Writes the model to `path` atomically: the labels, parameters and cut from `info`, the
- * encoder, and fitted (its scaler, column layout and the plugin's bytes from its save entry).
+ * encoder, and fitted (its learned feature tables, scaler, column layout, calibrator and the
+ * plugin's bytes from its save entry).
  * Fails with a message when the plugin cannot save or the file cannot be written (err->io). */
 int ll_model_save(const char *path, const ll_saved_model *info, const ll_encoder *encoder,
                   const ll_fitted *fitted, ll_error *err);

@@ -61,6 +61,24 @@ static void hash_run_context(ll_hash *h, const ll_spec *spec, const ll_dataset *
     for (size_t i = 0; i < data->n_rows * data->n_cols; i++)
         ll_hash_f64(h, data->x[i]);
     ll_hash_bytes(h, data->y, data->n_rows);
+    /* Learned columns hold key codes, the same for count, frequency and target of the same
+     * sources: what each fit makes of them is hashed apart. Only a matrix that has some hashes
+     * this, so other specs keep their keys; the ones that had count features (which held
+     * counts, not codes) get new ones. */
+    if (data->encoding.n) {
+        ll_hash_str(h, "fold-fitted encodings");
+        ll_hash_u64(h, data->encoding.n);
+        ll_hash_u64(h, LL_TARGET_CROSS_FIT_FOLDS);
+        for (size_t c = 0; c < data->encoding.n; c++) {
+            const ll_fold_column *col = &data->encoding.columns[c];
+            ll_hash_u64(h, col->column);
+            ll_hash_u64(h, (uint64_t)col->kind);
+            ll_hash_u64(h, col->n_keys);
+            ll_hash_f64(h, col->smoothing);
+            ll_hash_u64(h, (uint64_t)col->has_fill);
+            ll_hash_f64(h, col->has_fill ? col->fill : 0.0);
+        }
+    }
     ll_hash_u64(h, (uint64_t)spec->scale_zscore);
     ll_hash_u64(h, spec->folds);
     ll_hash_u64(h, spec->seed);

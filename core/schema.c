@@ -483,6 +483,12 @@ static void definitions(writer *w, const ll_registry *reg)
     w_close(w, ']');
     w_close(w, '}');
 
+    /* A derived feature's sources (read_derived): a name, or a list of distinct names. */
+    key(w, "source_columns");
+    raw(w, "{\"anyOf\": [{\"$ref\": \"#/definitions/text\"}, {\"type\": \"array\", "
+           "\"minItems\": 1, \"uniqueItems\": true, \"items\": {\"$ref\": "
+           "\"#/definitions/text\"}}]}");
+
     /* read_string_list: one scalar counts as a one-item list. */
     key(w, "text_list");
     w_open(w, '{');
@@ -569,26 +575,39 @@ static void definitions(writer *w, const ll_registry *reg)
 
     key(w, "derived");
     open_object(w, "a feature computed from raw columns: exactly one of days_between, sum, "
-                "count");
+                "count, frequency, target");
     key(w, "days_between");
     raw(w, "{\"description\": \"days from the first date column to the second\", "
            "\"type\": \"array\", \"minItems\": 2, \"maxItems\": 2, \"uniqueItems\": true, "
            "\"items\": {\"$ref\": \"#/definitions/text\"}}");
     key(w, "sum");
-    raw(w, "{\"description\": \"the sum of these columns\", \"anyOf\": [{\"$ref\": "
-           "\"#/definitions/text\"}, {\"type\": \"array\", \"minItems\": 1, \"uniqueItems\": "
-           "true, \"items\": {\"$ref\": \"#/definitions/text\"}}]}");
+    raw(w, "{\"description\": \"the sum of these columns\", \"allOf\": [{\"$ref\": "
+           "\"#/definitions/source_columns\"}]}");
     key(w, "count");
-    raw(w, "{\"description\": \"rows of the training file with these values (labels "
-           "unused)\", \"anyOf\": [{\"$ref\": \"#/definitions/text\"}, {\"type\": \"array\", "
-           "\"minItems\": 1, \"uniqueItems\": true, \"items\": {\"$ref\": "
-           "\"#/definitions/text\"}}]}");
+    raw(w, "{\"description\": \"training rows with these values, learned on each fit's "
+           "training rows (unseen: 0)\", \"allOf\": [{\"$ref\": "
+           "\"#/definitions/source_columns\"}]}");
+    key(w, "frequency");
+    raw(w, "{\"description\": \"the share of training rows with these values, learned on each "
+           "fit's training rows (unseen: 0)\", \"allOf\": [{\"$ref\": "
+           "\"#/definitions/source_columns\"}]}");
+    key(w, "target");
+    raw(w, "{\"description\": \"the smoothed positive rate of training rows with these "
+           "values, learned on each fit's training rows, cross-fitted on them (unseen: the "
+           "positive rate)\", \"allOf\": [{\"$ref\": \"#/definitions/source_columns\"}]}");
     prop_ref(w, "fill", "number", "the value when a source column is missing");
     prop_ref(w, "missing_flag", "boolean", "add a 0/1 column: was a source missing");
+    key(w, "smoothing");
+    raw(w, "{\"description\": \"target only: m of (positives + m * rate) / (rows + m), "
+           "default 10\", \"anyOf\": [{\"type\": \"number\", \"exclusiveMinimum\": 0}, "
+           "{\"type\": \"string\", \"pattern\": \"" DECIMAL_PATTERN "\"}]}");
     w_close(w, '}');
     key(w, "oneOf");
     raw(w, "[{\"required\": [\"days_between\"]}, {\"required\": [\"sum\"]}, "
-           "{\"required\": [\"count\"]}]");
+           "{\"required\": [\"count\"]}, {\"required\": [\"frequency\"]}, "
+           "{\"required\": [\"target\"]}]");
+    key(w, "dependencies");
+    raw(w, "{\"smoothing\": [\"target\"]}");
     w_close(w, '}');
 
     /* threshold: a cut in (0, 1), or {tune, folds, fixed} where fixed is read as a

@@ -285,8 +285,8 @@ static int read_column_transform(reader *r, const char *column, const ll_ynode *
     return 0;
 }
 
-/* A derived column names exactly one kind: days_between, sum or count, each with a list of
- * source columns. */
+/* A derived column names exactly one kind: days_between, sum, count, frequency or target,
+ * each with a list of source columns; target may add its smoothing. */
 static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_derived *d)
 {
     static const struct {
@@ -294,13 +294,16 @@ static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_de
         ll_derived_kind kind;
     } kinds[] = { { "days_between", LL_DERIVED_DAYS_BETWEEN },
                   { "sum", LL_DERIVED_SUM },
-                  { "count", LL_DERIVED_COUNT } };
+                  { "count", LL_DERIVED_COUNT },
+                  { "frequency", LL_DERIVED_FREQUENCY },
+                  { "target", LL_DERIVED_TARGET } };
     char where[256];
     snprintf(where, sizeof where, "features.derived.%s", name);
     if (!(d->name = strdup(name)))
         return ll_error_set(r->err, "out of memory");
     if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
-        check_keys(r, node, where, "days_between|sum|count|fill|missing_flag") != 0)
+        check_keys(r, node, where,
+                   "days_between|sum|count|frequency|target|fill|missing_flag|smoothing") != 0)
         return -1;
     const ll_ynode *v = NULL;
     const char *kind_key = NULL;
@@ -317,7 +320,8 @@ static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_de
     }
     if (!v)
         return fail_at(r, node, where, "one of 'days_between: [from_column, to_column]', "
-                       "'sum: [columns]' or 'count: [columns]' is required");
+                       "'sum: [columns]', 'count: [columns]', 'frequency: [columns]' or "
+                       "'target: [columns]' is required");
     char sub[300];
     snprintf(sub, sizeof sub, "%s.%s", where, kind_key);
     if (read_string_list(r, v, sub, &d->columns, &d->n_columns) != 0)
@@ -340,6 +344,17 @@ static int read_derived(reader *r, const char *name, const ll_ynode *node, ll_de
         snprintf(sub, sizeof sub, "%s.missing_flag", where);
         if (read_bool(r, v, sub, &d->missing_flag) != 0)
             return -1;
+    }
+    if (d->kind == LL_DERIVED_TARGET)
+        d->smoothing = LL_TARGET_SMOOTHING_DEFAULT;
+    if ((v = ll_ymap_get(node, "smoothing"))) {
+        snprintf(sub, sizeof sub, "%s.smoothing", where);
+        if (d->kind != LL_DERIVED_TARGET)
+            return fail_at(r, v, sub, "goes with 'target' only, not '%s'", kind_key);
+        if (read_finite(r, v, sub, &d->smoothing) != 0)
+            return -1;
+        if (!(d->smoothing > 0))
+            return fail_at(r, v, sub, "expected a number > 0, got '%s'", v->text);
     }
     return 0;
 }

@@ -150,6 +150,9 @@ GOOD = BASE + """features:
     span: {days_between: [signup_date, created_at], fill: -1}
     act: {sum: [user_activity_var_1, user_activity_var_2], missing_flag: false}
     pair: {count: campaign_var_1}
+    share: {frequency: [campaign_var_1, campaign_var_2]}
+    rate: {target: campaign_var_2, smoothing: 2.5, fill: 0, missing_flag: true}
+    rate_default: {target: [campaign_var_1, campaign_var_2]}
 preprocess: {scale: none}
 cv: {folds: 3, repeats: 2, seed: 0, stratified: true}
 samplers:
@@ -252,6 +255,10 @@ BAD = {
         "features: {columns: {signup_date: {onehot: true, date: [year]}}}\n",
     "two derived kinds": BASE + MODELS +
         "features: {derived: {x: {sum: [a, b], count: [a]}}}\n",
+    "smoothing without target": BASE + MODELS +
+        "features: {derived: {x: {count: [a], smoothing: 5}}}\n",
+    "target smoothing 0": BASE + MODELS +
+        "features: {derived: {x: {target: [a], smoothing: 0}}}\n",
     "empty grid": BASE + "models:\n  - knn: {k: []}\n",
     "train and synth": "name: case\ndata: {train: a.csv, synth: {rows: 200}, target: buy}\n"
         + MODELS,

@@ -60,7 +60,7 @@ static double smote_logreg_mean_p(int calibration, double *rate)
     ll_config logreg = {.plugin = th_plugin("logreg"), .label = "logreg",
                         .calibration = calibration};
     logreg.params = th_params(logreg.plugin, NULL);
-    ll_fit_setup setup = {&smote, &logreg, 1, N_COLS, NULL, 99, 1, NULL};
+    ll_fit_setup setup = {&smote, &logreg, 1, N_COLS, NULL, 99, 1, NULL, NULL};
     ll_nested_setup nested = {1, 0.5, 3};
     ll_fitted fitted;
     ll_fit_stats stats;

@@ -539,6 +539,19 @@ START_TEST(identical_at_one_and_many_threads)
                    "features: {drop: [created_at, signup_date], columns: {products_purchased: {fill: 0}}}\n"
                    "models:\n  - bagging: {n_estimators: 8}\ncv: {folds: 2}\noutput: {dir: out}\n",
                    1, 4);
+    /* Learned encodings, fitted in every cell, inner fold and permutation: their tables and
+     * the target's cross-fitting draw from the cell's seed only. */
+    expect_same_at("data: {synth: {rows: 2000, seed: 4}, target: buy, id: id}\n"
+                   "features:\n  drop: [created_at, signup_date]\n"
+                   "  columns: {products_purchased: {fill: 0}}\n  derived:\n"
+                   "    pair_n: {count: [campaign_var_1, campaign_var_2]}\n"
+                   "    c2_share: {frequency: campaign_var_2}\n"
+                   "    pair_rate: {target: [campaign_var_1, campaign_var_2], smoothing: 4}\n"
+                   "    products_rate: {target: products_purchased, fill: -1}\n"
+                   "models:\n  - logreg\n  - sgb: {n_estimators: 20}\n"
+                   "samplers: [none, smote]\ncv: {folds: 3}\nthreshold: {tune: f1, folds: 3}\n"
+                   "importances: permutation\noutput: {dir: out}\n",
+                   1, 2);
 }
 END_TEST
 

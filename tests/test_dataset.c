@@ -155,6 +155,24 @@ static void load_train_ok(const char *path, const ll_feature_spec *spec, ll_enco
     ck_assert_msg(ll_dataset_load_train(path, spec, enc, ds, &err) == 0, "%s", err.msg);
 }
 
+/* The matrix a fit on every row of ds makes of it: its learned columns encoded from all its
+ * rows (ll_fold_fit), the rest as they are. Caller frees. */
+static double *fitted_on_all_rows(const ll_dataset *ds)
+{
+    double *x = malloc(ds->n_rows * ds->n_cols * sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    memcpy(x, ds->x, ds->n_rows * ds->n_cols * sizeof *x);
+    uint8_t *y = calloc(ds->n_rows, 1); /* labels play no part in count and frequency */
+    ck_assert_ptr_nonnull(y);
+    ll_fold_fitted fitted;
+    ll_err err = {{0}};
+    ck_assert_msg(ll_fold_fit(&ds->encoding, x, y, ds->n_rows, ds->n_cols, 1, &fitted, &err) ==
+                  LL_OK, "%s", err.msg);
+    ll_fold_fitted_free(&fitted);
+    free(y);
+    return x;
+}
+
 static void assert_row(const ll_dataset *ds, size_t row, const double *expected)
 {
     for (size_t j = 0; j < ds->n_cols; j++)
@@ -697,23 +715,44 @@ START_TEST(derived_sum_and_count)
         ck_assert_str_eq(ds.col_names[j], names[j]);
     /* Worked out by hand.
      * total = a + b: 3, 3, 4; a missing in r4 and r5 -> fill -1 and the flag.
-     * pair_n counts (a, b) over the file: 1.0 is 1 and 2.0 is 2, empty and NA are both
-     * "missing", so the keys are (1,2) (1,2) (1,3) (-,2) (-,2): 2, 2, 1, 2, 2. Without a fill a
-     * missing source is a value like any other.
-     * tag_day_n counts (tag, d): (x,01-01) three times (r1, r2, r5), (x,01-02) once; r3 misses
-     * d -> fill 0 and the flag. */
+     * The count columns hold key codes: the index of the row's key among the file's distinct
+     * keys, sorted as text. A key is each value's length, ':', the value (numbers in shortest
+     * form, missing empty).
+     * pair_n: 1.0 is 1 and 2.0 is 2, empty and NA are both "missing", so the keys are
+     * "1:11:2" (r1, r2), "1:11:3" (r3), "0:1:2" (r4, r5); sorted "0:1:2" < "1:11:2" <
+     * "1:11:3": codes 1, 1, 2, 0, 0. Without a fill a missing source is a key like any other.
+     * tag_day_n: "1:x10:2021-01-01" (r1, r2, r5) < "1:x10:2021-01-02" (r4) < "1:y0:" (r3):
+     * three keys; r3 misses d and the column has a fill, so it holds the filled code 3 + 1. */
     const double expected[5][6] = {
-        { 2, 3, 0, 2, 3, 0 }, { 2, 3, 0, 2, 3, 0 }, { 3, 4, 0, 1, 0, 1 },
-        { 2, -1, 1, 2, 1, 0 }, { 2, -1, 1, 2, 3, 0 },
+        { 2, 3, 0, 1, 0, 0 }, { 2, 3, 0, 1, 0, 0 }, { 3, 4, 0, 2, 4, 1 },
+        { 2, -1, 1, 0, 1, 0 }, { 2, -1, 1, 0, 0, 0 },
     };
     for (size_t i = 0; i < 5; i++)
         assert_row(&ds, i, expected[i]);
+    ck_assert_uint_eq(ds.encoding.n, 2);
+    ck_assert_uint_eq(ds.encoding.columns[0].column, 3);
+    ck_assert_uint_eq(ds.encoding.columns[0].n_keys, 3);
+    ck_assert_uint_eq(ds.encoding.columns[1].column, 4);
+    ck_assert_int_eq(ds.encoding.columns[1].has_fill, 1);
+    ck_assert_int_eq(ds.col_binary[3] | ds.col_binary[4], 0); /* codes are no 0/1 values */
+    /* A fit on all five rows counts as the whole file would: pair_n counts 2, 2, 1, 2, 2;
+     * tag_day_n (x,01-01) three times, (x,01-02) once, r3 the fill 0. */
+    const double counted[5][6] = {
+        { 2, 3, 0, 2, 3, 0 }, { 2, 3, 0, 2, 3, 0 }, { 3, 4, 0, 1, 0, 1 },
+        { 2, -1, 1, 2, 1, 0 }, { 2, -1, 1, 2, 3, 0 },
+    };
+    double *x = fitted_on_all_rows(&ds);
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 6; j++)
+            ck_assert_msg(x[i * 6 + j] == counted[i][j], "fitted row %zu, %s: got %g, "
+                          "expected %g", i, ds.col_names[j], x[i * 6 + j], counted[i][j]);
+    free(x);
     ll_dataset_free(&ds);
     ll_feature_spec_free(&spec);
 
-    /* Another file is counted against the training file's tally, not its own: (1,2) stays 2
-     * although it occurs once here; (7,2) and (z,01-01) were never seen -> 0; a missing d
-     * still takes the fill. */
+    /* Another file gets the training file's codes: (1,2) is code 1; (7,2) and (z,01-01) were
+     * never seen -> the unseen code 3 (= the number of keys); a missing d still takes the
+     * filled code 4. */
     path = write_fixture("derived_apply.csv", "id,a,b,tag,d\n"
                                               "s1,1,2,x,2021-01-01\n"
                                               "s2,7,2,z,2021-01-01\n"
@@ -721,10 +760,12 @@ START_TEST(derived_sum_and_count)
     ll_error err = {"", 0};
     ck_assert_msg(ll_dataset_load_apply(path, enc, &ds, &err) == 0, "%s", err.msg);
     const double applied[3][6] = {
-        { 2, 3, 0, 2, 3, 0 }, { 2, 9, 0, 0, 0, 0 }, { 2, -1, 1, 2, 0, 1 },
+        { 2, 3, 0, 1, 0, 0 }, { 2, 9, 0, 3, 3, 0 }, { 2, -1, 1, 0, 4, 1 },
     };
     for (size_t i = 0; i < 3; i++)
         assert_row(&ds, i, applied[i]);
+    ck_assert_uint_eq(ds.encoding.n, 2); /* the training file's description, its key counts */
+    ck_assert_uint_eq(ds.encoding.columns[1].n_keys, 3);
     ll_dataset_free(&ds);
     ll_encoder_free(enc);
 }
@@ -749,8 +790,10 @@ START_TEST(count_keys_do_not_collide)
     ll_dataset ds;
     load_train_ok(path, &spec, &enc, &ds);
     const double expected[5] = { 1, 1, 1, 2, 2 };
+    double *x = fitted_on_all_rows(&ds);
     for (size_t i = 0; i < 5; i++)
-        ck_assert_double_eq(ds.x[i], expected[i]);
+        ck_assert_double_eq(x[i], expected[i]);
+    free(x);
     ll_dataset_free(&ds);
     ll_encoder_free(enc);
     ll_feature_spec_free(&spec);
@@ -798,6 +841,90 @@ START_TEST(derived_errors)
     spec = new_spec("buy", "1", NULL);
     add_derived(&spec, "s", LL_DERIVED_SUM, (const char *)NULL);
     expect_train_error(path, &spec, "column 's': sum needs at least one column, got 0", NULL);
+    ll_feature_spec_free(&spec);
+
+    /* target's m is a finite number > 0; no other kind has one */
+    const double bad_m[] = { 0, -1, INFINITY, NAN };
+    for (size_t i = 0; i < sizeof bad_m / sizeof *bad_m; i++) {
+        spec = new_spec("buy", "1", NULL);
+        add_derived(&spec, "r", LL_DERIVED_TARGET, "tag", (const char *)NULL)->smoothing = bad_m[i];
+        expect_train_error(path, &spec, "column 'r': target smoothing must be a finite number > 0",
+                           NULL);
+        ll_feature_spec_free(&spec);
+    }
+    spec = new_spec("buy", "1", NULL);
+    add_derived(&spec, "f", LL_DERIVED_FREQUENCY, "tag", (const char *)NULL)->smoothing = 2;
+    expect_train_error(path, &spec, "column 'f': smoothing goes with target only", NULL);
+    ll_feature_spec_free(&spec);
+}
+END_TEST
+
+/* Every learned kind leaves key codes, and the dataset describes each learned column where it
+ * sits (after the raw features and any earlier derived feature's missing flag), with its kind,
+ * the training file's key count, its fill and smoothing; labels never enter the codes. */
+START_TEST(learned_kinds_describe_their_columns)
+{
+    /* keys of tag: "1:a" < "1:b" < "1:c"; tag missing in r4 */
+    const char *text = "tag,v,buy\n"
+                       "b,1,0\n"
+                       "a,2,1\n"
+                       "c,3,0\n"
+                       ",4,1\n"
+                       "b,5,0\n";
+    const char *path = write_fixture("learned.csv", text);
+    ll_feature_spec spec = new_spec("buy", "1", NULL);
+    add_drop(&spec, "tag");
+    ll_derived *d = add_derived(&spec, "tag_n", LL_DERIVED_COUNT, "tag", (const char *)NULL);
+    d->missing_flag = 1;
+    add_derived(&spec, "tag_share", LL_DERIVED_FREQUENCY, "tag", (const char *)NULL);
+    d = add_derived(&spec, "tag_rate", LL_DERIVED_TARGET, "tag", (const char *)NULL);
+    d->smoothing = 3;
+    d->has_fill = 1;
+    d->fill = 0.25;
+    add_derived(&spec, "vsum", LL_DERIVED_SUM, "v", (const char *)NULL);
+    ll_encoder *enc;
+    ll_dataset ds;
+    load_train_ok(path, &spec, &enc, &ds);
+    static const char *names[] = { "v", "tag_n", "tag_n_missing", "tag_share", "tag_rate",
+                                   "vsum" };
+    ck_assert_uint_eq(ds.n_cols, 6);
+    for (size_t j = 0; j < 6; j++)
+        ck_assert_str_eq(ds.col_names[j], names[j]);
+    /* Without a fill the missing tag is a key, "0:", which sorts first: keys "0:" < "1:a" <
+     * "1:b" < "1:c", codes b 2, a 1, c 3, missing 0. With a fill (tag_rate) the missing row
+     * holds the filled code 4 + 1. */
+    const double expected[5][6] = {
+        { 1, 2, 0, 2, 2, 1 }, { 2, 1, 0, 1, 1, 2 }, { 3, 3, 0, 3, 3, 3 },
+        { 4, 0, 1, 0, 5, 4 }, { 5, 2, 0, 2, 2, 5 },
+    };
+    for (size_t i = 0; i < 5; i++)
+        assert_row(&ds, i, expected[i]);
+    ck_assert_uint_eq(ds.encoding.n, 3);
+    const ll_fold_column want[3] = {
+        { .column = 1, .kind = LL_FOLD_COUNT, .n_keys = 4 },
+        { .column = 3, .kind = LL_FOLD_FREQUENCY, .n_keys = 4 },
+        { .column = 4, .kind = LL_FOLD_TARGET, .n_keys = 4, .smoothing = 3, .has_fill = 1,
+          .fill = 0.25 },
+    };
+    for (size_t c = 0; c < 3; c++)
+        ck_assert_msg(ll_fold_column_equal(&ds.encoding.columns[c], &want[c]),
+                      "learned column %zu", c);
+    ll_dataset_free(&ds);
+    ll_encoder_free(enc);
+
+    /* The same file with every label flipped gives the same matrix: codes know no labels. */
+    char flipped[256];
+    snprintf(flipped, sizeof flipped, "%s", text);
+    for (char *p = flipped; (p = strchr(p, '\n')) != NULL; p++)
+        if (p > flipped && (p[-1] == '0' || p[-1] == '1') && p[-2] == ',')
+            p[-1] = p[-1] == '0' ? '1' : '0';
+    ll_dataset other;
+    load_train_ok(write_fixture("learned_flipped.csv", flipped), &spec, &enc, &other);
+    ck_assert_uint_eq(other.n_positive, 3);
+    for (size_t i = 0; i < 5; i++)
+        assert_row(&other, i, expected[i]);
+    ll_dataset_free(&other);
+    ll_encoder_free(enc);
     ll_feature_spec_free(&spec);
 }
 END_TEST
@@ -848,14 +975,17 @@ static void check_sum_and_count_invariants(const char *path)
         pair_tally[(int)x[c1]][(int)x[c2]] += 1;
         products_tally[(int)x[products]] += 1;
     }
+    /* The count columns hold key codes until a fit encodes them: one on every row. */
+    double *fitted = fitted_on_all_rows(&ds);
     for (size_t i = 0; i < n; i++) {
-        const double *x = ds.x + i * k;
+        const double *x = fitted + i * k;
         ck_assert_double_eq(x[activity], x[a1] + x[a5] + x[a11]);
         ck_assert_double_eq(x[campaign_n], pair_tally[(int)x[c1]][(int)x[c2]]);
         /* products_purchased is empty in about half the rows: empty is one value of its own,
          * so the filled 0 and the count of empties agree (no row has a real 0). */
         ck_assert_double_eq(x[products_n], products_tally[(int)x[products]]);
     }
+    free(fitted);
     ll_dataset_free(&ds);
     ll_encoder_free(enc);
     ll_feature_spec_free(&spec);
@@ -1076,6 +1206,7 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, derived_sum_and_count);
     tcase_add_test(tc, count_keys_do_not_collide);
     tcase_add_test(tc, derived_errors);
+    tcase_add_test(tc, learned_kinds_describe_their_columns);
     tcase_add_test(tc, sum_and_count_match_a_brute_force_tally);
     tcase_add_test(tc, onehot_too_many_categories);
     tcase_add_test(tc, numbers_in_names_are_exact_and_plain);

@@ -65,7 +65,7 @@ static ll_fitted fit_planted(const ll_config *model, const double *x, const uint
     double *train = malloc(P_TRAIN * P_COLS * sizeof *train);
     ck_assert_ptr_nonnull(train);
     memcpy(train, x, P_TRAIN * P_COLS * sizeof *train);
-    ll_fit_setup setup = {&none, model, 1, P_COLS, NULL, 11, 1, NULL};
+    ll_fit_setup setup = {&none, model, 1, P_COLS, NULL, 11, 1, NULL, NULL};
     ll_fitted fitted;
     ll_fit_stats stats;
     ll_err err = {{0}};

@@ -17,7 +17,8 @@ static char dir[256];
 static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
 
 /* Synthetic training data with the real file's schema, through every kind of transform: dates,
- * one-hot codes, fills with missing flags, a derived day count and a count encoding. */
+ * one-hot codes, fills with missing flags, a derived day count and the learned encodings
+ * (count, frequency, target with a fill), whose tables the fit learns. */
 #define SPEC_TEXT                                                                           \
     "name: saved\n"                                                                         \
     "data: {synth: {rows: 3000, seed: 11}, target: buy, positive: \"1\", id: id}\n"         \
@@ -30,6 +31,9 @@ static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
     "  derived:\n"                                                                          \
     "    signup_to_lead_days: {days_between: [signup_date, created_at], fill: -1}\n"        \
     "    same_campaign: {count: [campaign_var_1, campaign_var_2]}\n"                        \
+    "    campaign_share: {frequency: campaign_var_2}\n"                                    \
+    "    campaign_rate: {target: [campaign_var_1, campaign_var_2], smoothing: 5}\n"        \
+    "    products_rate: {target: products_purchased, fill: -1, missing_flag: true}\n"      \
     "preprocess: {scale: zscore}\n"                                                         \
     "cv: {folds: 3, seed: 5}\n"                                                             \
     "samplers: [none, {smote: {k: 3}}]\n"                                                   \
@@ -66,8 +70,8 @@ static void write_inputs(void)
 }
 
 /* The saved model's predictions equal the spec's refit on the same rows, for a linear model
- * with a tuned cut and a boosted one behind SMOTE: the whole pipeline (encoder with counts,
- * scaler, sampler-free model state, cut) travels in the file. */
+ * with a tuned cut and a boosted one behind SMOTE: the whole pipeline (encoder with its keys,
+ * the learned feature tables, scaler, sampler-free model state, cut) travels in the file. */
 START_TEST(saved_model_predicts_like_a_refit)
 {
     write_inputs();
@@ -526,7 +530,7 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
     memcpy(b, good, n);
     b[16] = 9; /* format version 9 */
     write_bytes(bad, b, n);
-    th_assert_refused(args, "model file format 9, this leadlab reads formats 1 to 2");
+    th_assert_refused(args, "model file format 9, this leadlab reads formats 1 to 3");
     /* Behind a valid checksum: a plugin nobody has, and a wrong column count. */
     memcpy(b, good, n);
     /* the plugin's name, a text of 6 bytes behind its u64 length (the labels come first) */
@@ -557,6 +561,27 @@ START_TEST(damaged_model_files_are_refused_with_one_line)
 }
 END_TEST
 
+/* A format 2 file (counts learned over the whole training file, held in the encoder; see
+ * tests/fixtures/model_format2/README.md) reads as the count tables of a fit on every
+ * training row, which is what it was: its predictions are those the leadlab that wrote it made,
+ * byte for byte. */
+START_TEST(format_2_models_still_predict_as_they_did)
+{
+    char args[2048], out[600], want_path[600];
+    snprintf(args, sizeof args, "predict --model %s/tests/fixtures/model_format2/count.llm "
+             "--test %s/tests/fixtures/model_format2/test.csv --out %s/p.csv --proba",
+             LL_TEST_SOURCE_DIR, LL_TEST_SOURCE_DIR, dir);
+    run_ok(args);
+    snprintf(out, sizeof out, "%s/p.csv", dir);
+    snprintf(want_path, sizeof want_path, "%s/tests/fixtures/model_format2/expected.csv",
+             LL_TEST_SOURCE_DIR);
+    char *got = read_or_fail(out), *want = read_or_fail(want_path);
+    ck_assert_msg(strcmp(got, want) == 0, "a format 2 model predicts otherwise than it did");
+    free(got);
+    free(want);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model_file");
@@ -568,6 +593,7 @@ int main(void)
     tcase_add_test(tc, best_takes_the_top_row_of_the_last_run);
     tcase_add_test(tc, damaged_model_files_are_refused_with_one_line);
     tcase_add_test(tc, rank_and_top_write_the_call_list);
+    tcase_add_test(tc, format_2_models_still_predict_as_they_did);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

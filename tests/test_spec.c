@@ -231,10 +231,64 @@ START_TEST(new_date_parts_and_derived_kinds_are_read)
     expect_error(BASE "models: [logreg]\nfeatures:\n  columns:\n    d: {date: [weekofyr]}\n",
                  "did you mean 'weekofyear'");
     expect_error(DERIVED "    g: {sum: [a], count: [b]}\n", "'sum' and 'count' exclude each other");
-    expect_error(DERIVED "    g: {fill: 0}\n", "'count: [columns]' is required");
+    expect_error(DERIVED "    g: {fill: 0}\n", "'target: [columns]' is required");
     expect_error(DERIVED "    g: {count: []}\n", "features.derived.g.count: name at least one column");
     expect_error(DERIVED "    g: {sum: [a, b, a]}\n", "column 'a' is listed twice");
     expect_error(DERIVED "    g: {count: [a], fil: 0}\n", "did you mean 'fill'");
+#undef DERIVED
+}
+END_TEST
+
+/* frequency and target read like count; target's smoothing defaults to 10, and smoothing is
+ * a number > 0 that goes with target only. */
+START_TEST(learned_encodings_are_read)
+{
+    ll_spec spec;
+    ll_registry reg;
+    ll_error err;
+    ck_assert_msg(load(BASE "models: [logreg]\nfeatures:\n  derived:\n"
+                            "    a_share: {frequency: a}\n"
+                            "    ab_rate: {target: [a, b], fill: -1, missing_flag: true}\n"
+                            "    b_rate: {target: b, smoothing: 2.5}\n"
+                            "    ab_n: {count: [a, b]}\n",
+                       NULL, 0, &spec, &reg, &err) == 0, "%s", err.msg);
+    const ll_feature_spec *fs = &spec.features;
+    ck_assert_uint_eq(fs->n_derived, 4);
+    ck_assert_int_eq(fs->derived[0].kind, LL_DERIVED_FREQUENCY);
+    ck_assert_uint_eq(fs->derived[0].n_columns, 1);
+    ck_assert_double_eq(fs->derived[0].smoothing, 0);
+    ck_assert_int_eq(fs->derived[1].kind, LL_DERIVED_TARGET);
+    ck_assert_str_eq(fs->derived[1].columns[1], "b");
+    ck_assert_double_eq(fs->derived[1].smoothing, 10);
+    ck_assert_int_eq(fs->derived[1].has_fill, 1);
+    ck_assert_int_eq(fs->derived[1].missing_flag, 1);
+    ck_assert_double_eq(fs->derived[2].smoothing, 2.5);
+    ck_assert_int_eq(fs->derived[3].kind, LL_DERIVED_COUNT);
+    ck_assert_double_eq(fs->derived[3].smoothing, 0);
+    ll_spec_free(&spec);
+    ll_registry_free(&reg);
+
+#define DERIVED BASE "models: [logreg]\nfeatures:\n  derived:\n"
+    /* each names the file, the line and column of the value, and the field */
+    expect_error(DERIVED "    g: {count: [a], smoothing: 5}\n",
+                 "spec.yaml:5:32: features.derived.g.smoothing: goes with 'target' only, not "
+                 "'count'");
+    expect_error(DERIVED "    g: {frequency: a, smoothing: 5}\n",
+                 "features.derived.g.smoothing: goes with 'target' only, not 'frequency'");
+    expect_error(DERIVED "    g: {target: a, smoothing: 0}\n",
+                 "spec.yaml:5:31: features.derived.g.smoothing: expected a number > 0, got '0'");
+    expect_error(DERIVED "    g: {target: a, smoothing: -2}\n", "expected a number > 0, got '-2'");
+    expect_error(DERIVED "    g: {target: a, smoothing: .inf}\n",
+                 "features.derived.g.smoothing: expected a finite number, got '.inf'");
+    expect_error(DERIVED "    g: {target: a, smoothing: lots}\n",
+                 "features.derived.g.smoothing: expected a number, got 'lots'");
+    expect_error(DERIVED "    g: {target: a, smothing: 5}\n",
+                 "unknown key 'smothing' (did you mean 'smoothing'?)");
+    expect_error(DERIVED "    g: {target: a, frequency: a}\n",
+                 "'frequency' and 'target' exclude each other");
+    expect_error(DERIVED "    g: {target: []}\n",
+                 "features.derived.g.target: name at least one column");
+    expect_error(DERIVED "    g: {frequency: [a, a]}\n", "column 'a' is listed twice");
 #undef DERIVED
 }
 END_TEST
@@ -682,6 +736,7 @@ int main(void)
     tcase_add_test(tc, paths_resolve_relative_to_the_spec);
     tcase_add_test(tc, transforms_are_read);
     tcase_add_test(tc, new_date_parts_and_derived_kinds_are_read);
+    tcase_add_test(tc, learned_encodings_are_read);
     tcase_add_test(tc, edit_distance_and_suggestions);
     tcase_add_test(tc, report_sort_is_read);
     tcase_add_test(tc, top_k_and_probability_metrics_are_read);

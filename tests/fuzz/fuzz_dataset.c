@@ -4,15 +4,17 @@
  * non-empty header names that ll_csv_column finds where they are, records on increasing lines).
  * Then two fixed feature specs, parsed once through
  * ll_spec_load, cover every transform between them: fill + missing_flag, date parts (all six),
- * one-hot learned and listed, days_between / sum / count with and without fill, id, drop and
- * labels given as text or as numbers. Columns: id, buy (target), n, d, c, t, u, k.
+ * one-hot learned and listed, days_between / sum / count / frequency / target with and without
+ * fill, id, drop and labels given as text or as numbers. Columns: id, buy (target), n, d, c, t,
+ * u, k.
  *
  * For each spec the input is loaded as a training file; when that succeeds the learned encoder
  * is applied to the same bytes (which must give the training matrix back, bit for bit) and to a
- * fixed test file without the target column (unseen categories and counts, missing values).
+ * fixed test file without the target column (unseen categories and keys, missing values).
  * Invariants checked: every feature value finite (README: never a silent NaN), labels 0/1,
- * n_positive consistent, col_binary right, names and ids kept. Everything is freed, so
- * LeakSanitizer sees every leak. */
+ * n_positive consistent, col_binary right (never set on a learned column), every learned cell
+ * one of its column's key codes, names, ids and the learned columns kept. Everything is freed,
+ * so LeakSanitizer sees every leak. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@ static const char *const spec_texts[] = {
     "    dd: {days_between: [d, t], fill: -1, missing_flag: true}\n"
     "    s: {sum: [n, u], fill: 0}\n"
     "    cc: {count: [c, k]}\n"
+    "    fr: {frequency: c}\n"
     "models: [logreg]\n",
     /* The other branches: listed one-hot with a fill, day of year / ISO week without fill,
      * explicit labels compared as numbers (and trimmed), no id, count with a flag over three
@@ -57,6 +60,7 @@ static const char *const spec_texts[] = {
     "    dd: {days_between: [t, d]}\n"
     "    cnt: {count: [d, n, k], missing_flag: true}\n"
     "    s2: {sum: [u, k, c], fill: 0, missing_flag: true}\n"
+    "    tg: {target: [n, t], fill: -1, smoothing: 2.5}\n"
     "models: [logreg]\n",
 };
 #define N_SPECS (sizeof spec_texts / sizeof *spec_texts)
@@ -118,6 +122,23 @@ static void check_dataset(const ll_dataset *ds, int with_labels, int with_ids)
     if (with_ids != (ds->ids != NULL))
         fz_die("ids %s", ds->ids ? "present without an id column" : "missing");
     size_t positives = 0;
+    uint8_t *learned = calloc(ds->n_cols, 1);
+    if (!learned)
+        fz_die("out of memory");
+    for (size_t c = 0; c < ds->encoding.n; c++) {
+        const ll_fold_column *col = &ds->encoding.columns[c];
+        size_t after = c ? ds->encoding.columns[c - 1].column + 1 : 0; /* in column order */
+        if (col->column >= ds->n_cols || col->column < after)
+            fz_die("learned column %zu sits at %zu of %zu", c, col->column, ds->n_cols);
+        learned[col->column] = 1;
+        size_t last = col->has_fill ? ll_fold_filled_code(col) : ll_fold_unseen_code(col);
+        for (size_t i = 0; i < ds->n_rows; i++) {
+            double v = ds->x[i * ds->n_cols + col->column];
+            if (!(v >= 0 && v <= (double)last && v == floor(v)))
+                fz_die("row %zu, feature '%s': %g is no key code (%zu keys)", i,
+                       ds->col_names[col->column], v, col->n_keys);
+        }
+    }
     for (size_t i = 0; i < ds->n_rows; i++) {
         if (ds->y) {
             if (ds->y[i] > 1)
@@ -140,10 +161,11 @@ static void check_dataset(const ll_dataset *ds, int with_labels, int with_ids)
                        ds->col_names[j], v);
             binary &= v == 0.0 || v == 1.0;
         }
-        if (ds->col_binary[j] != binary)
-            fz_die("feature '%s': col_binary %u, values say %d", ds->col_names[j],
-                   ds->col_binary[j], binary);
+        if (ds->col_binary[j] != (binary && !learned[j]))
+            fz_die("feature '%s': col_binary %u, values say %d%s", ds->col_names[j],
+                   ds->col_binary[j], binary, learned[j] ? " (a learned column)" : "");
     }
+    free(learned);
 }
 
 static void check_same(const ll_dataset *a, const ll_dataset *b)
@@ -161,6 +183,43 @@ static void check_same(const ll_dataset *a, const ll_dataset *b)
     for (size_t i = 0; a->ids && i < a->n_rows; i++)
         if (strcmp(a->ids[i], b->ids[i]) != 0)
             fz_die("row %zu: id '%s' became '%s'", i, a->ids[i], b->ids[i]);
+    if (a->encoding.n != b->encoding.n)
+        fz_die("%zu learned columns in training, %zu applied", a->encoding.n, b->encoding.n);
+    for (size_t c = 0; c < a->encoding.n; c++)
+        if (!ll_fold_column_equal(&a->encoding.columns[c], &b->encoding.columns[c]))
+            fz_die("learned column %zu differs between train and apply", c);
+}
+
+static void check_finite(const double *x, size_t cells, const char *what)
+{
+    for (size_t i = 0; i < cells; i++)
+        if (!isfinite(x[i]))
+            fz_die("%s: cell %zu is %g", what, i, x[i]);
+}
+
+/* The learned columns are what a fit takes: fitted on every training row they encode to
+ * finite values, and their tables encode the test file (when it loaded) too. */
+static void check_fold_fit(const ll_dataset *train, ll_dataset *test)
+{
+    size_t n = train->n_rows, cells = n * train->n_cols;
+    if (train->encoding.n == 0 || n < 2)
+        return;
+    double *x = malloc(cells * sizeof *x);
+    if (!x)
+        fz_die("out of memory");
+    memcpy(x, train->x, cells * sizeof *x);
+    ll_fold_fitted fitted;
+    ll_err err = {{0}};
+    if (ll_fold_fit(&train->encoding, x, train->y, n, train->n_cols, 7, &fitted, &err) != LL_OK)
+        fz_die("fitting the learned columns on the training file: %s", err.msg);
+    check_finite(x, cells, "the fitted training matrix");
+    if (test) {
+        if (ll_fold_apply(&fitted, test->x, test->n_rows, test->n_cols, &err) != LL_OK)
+            fz_die("the fitted tables refuse the test file: %s", err.msg);
+        check_finite(test->x, test->n_rows * test->n_cols, "the encoded test matrix");
+    }
+    ll_fold_fitted_free(&fitted);
+    free(x);
 }
 
 static void run_spec(const ll_feature_spec *features)
@@ -187,9 +246,11 @@ static void run_spec(const ll_feature_spec *features)
         check_dataset(&test, 0, features->id != NULL);
         if (test.n_cols != train.n_cols)
             fz_die("test file encoded to %zu features, train to %zu", test.n_cols, train.n_cols);
+        check_fold_fit(&train, &test);
         ll_dataset_free(&test);
     } else {
         fz_note("apply to test.csv", err.msg);
+        check_fold_fit(&train, NULL);
     }
     ll_dataset_free(&train);
     ll_encoder_free(enc);
