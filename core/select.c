@@ -33,18 +33,7 @@ int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sample
     return 1;
 }
 
-typedef struct {
-    const ll_spec *spec;
-    const ll_run_result *run;
-    double *pooled;  /* n_rows: one config's inner scores, by row */
-    double *scores;  /* n_rows: the same, gathered over the outer training rows */
-    uint8_t *labels; /* n_rows: their labels */
-} selector;
-
-/* The cut a config gets from scores of rows it never trained on: tuned for F1 when the spec
- * tunes the cut, the fixed cut otherwise. */
-static int choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, size_t n,
-                      double *cut)
+int ll_choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, size_t n, double *cut)
 {
     if (!spec->tune_threshold) {
         *cut = spec->threshold;
@@ -54,10 +43,8 @@ static int choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, si
     return ll_best_f1_threshold(y, s, n, cut, &f1);
 }
 
-/* Fills `into` as a cell of scores s against labels y at `cut`: its metrics, f1_fixed and
- * score metrics. -1 when memory runs out. */
-static int score_at(const ll_spec *spec, const ll_run_result *run, const uint8_t *y,
-                    const double *s, size_t n, double cut, ll_cell *into)
+int ll_score_cell(const ll_spec *spec, const ll_run_result *run, const uint8_t *y,
+                  const double *s, size_t n, double cut, ll_cell *into)
 {
     ll_metrics fixed;
     into->threshold = cut;
@@ -69,30 +56,36 @@ static int score_at(const ll_spec *spec, const ll_run_result *run, const uint8_t
     return 0;
 }
 
+/* Scratch of n_rows entries for one config's inner scores. */
+typedef struct {
+    double *pooled;  /* by row */
+    double *scores;  /* the same, gathered over the outer training rows */
+    uint8_t *labels; /* their labels */
+} scratch;
+
 /* One config x sampler inside outer fold (rep, f): its value of the select metric on the
- * pooled inner scores and the cut they give. 1 when every inner cell finished ok, 0 when one
- * failed, 2 when one has not run; -1 when memory runs out. */
-static int inner_value(selector *sel, size_t m, size_t s, size_t rep, size_t f, double *value,
-                       double *cut)
+ * pooled inner scores and the cut they give. -1 when memory runs out. */
+static int inner_result(const ll_spec *spec, const ll_run_result *run, scratch *w, size_t m,
+                        size_t s, size_t rep, size_t f, ll_inner_result *out)
 {
-    const ll_run_result *run = sel->run;
-    int rc = ll_inner_pooled_scores(run, m, s, rep, f, sel->pooled);
-    if (rc != 1)
-        return rc;
+    out->value = out->cut = NAN;
+    out->status = ll_inner_pooled_scores(run, m, s, rep, f, w->pooled);
+    if (out->status != 1)
+        return 0;
     const uint32_t *inner = run->inner_fold_of_row + (rep * run->folds + f) * run->n_rows;
     size_t n = 0;
     for (size_t i = 0; i < run->n_rows; i++)
         if (inner[i] != LL_FOLD_NONE) {
-            sel->scores[n] = sel->pooled[i];
-            sel->labels[n++] = run->y[i];
+            w->scores[n] = w->pooled[i];
+            w->labels[n++] = run->y[i];
         }
     ll_cell pooled;
     memset(&pooled, 0, sizeof pooled);
-    if (choose_cut(sel->spec, sel->labels, sel->scores, n, cut) != 0 ||
-        score_at(sel->spec, run, sel->labels, sel->scores, n, *cut, &pooled) != 0)
+    if (ll_choose_cut(spec, w->labels, w->scores, n, &out->cut) != 0 ||
+        ll_score_cell(spec, run, w->labels, w->scores, n, out->cut, &pooled) != 0)
         return -1;
-    *value = ll_cell_value(&pooled, sel->spec->select_metric);
-    return 1;
+    out->value = ll_cell_value(&pooled, spec->select_metric);
+    return 0;
 }
 
 static int better(int metric, double a, double b)
@@ -102,38 +95,65 @@ static int better(int metric, double a, double b)
     return !isnan(a) && (ll_metric_higher_is_better(metric) ? a > b : a < b);
 }
 
-/* The winner of outer fold (rep, f), re-scored on the outer test rows at its inner cut. */
-static int select_fold(selector *sel, size_t rep, size_t f, ll_selected_fold *out)
+int ll_inner_rank(const ll_spec *spec, const ll_run_result *run, size_t rep, size_t f,
+                  ll_inner_result *results, size_t *order, size_t *n_ok)
 {
-    const ll_run_result *run = sel->run;
-    int metric = sel->spec->select_metric, pending = 0;
-    double best_cut = NAN;
-    out->inner_value = NAN;
+    size_t n = run->n_rows ? run->n_rows : 1;
+    scratch w = {malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n)};
+    int rc = -1;
+    *n_ok = 0;
+    if (!w.pooled || !w.scores || !w.labels)
+        goto out;
     for (size_t m = 0; m < run->n_models; m++)
         for (size_t s = 0; s < run->n_samplers; s++) {
-            double value, cut;
-            int rc = inner_value(sel, m, s, rep, f, &value, &cut);
-            if (rc < 0)
-                return -1;
-            pending |= rc == 2;
-            if (rc != 1)
+            size_t k = m * run->n_samplers + s;
+            if (inner_result(spec, run, &w, m, s, rep, f, &results[k]) != 0)
+                goto out;
+            if (results[k].status != 1)
                 continue;
-            out->candidates++;
-            /* Ties keep spec order: the first config reaching the best value wins. */
-            if (out->candidates == 1 || better(metric, value, out->inner_value)) {
-                out->model = (uint32_t)m;
-                out->sampler = (uint32_t)s;
-                out->inner_value = value;
-                best_cut = cut;
-            }
+            /* Insertion after every row at least as good: ties keep spec order. */
+            size_t at = *n_ok;
+            while (at > 0 && better(spec->select_metric, results[k].value,
+                                    results[order[at - 1]].value))
+                at--;
+            memmove(order + at + 1, order + at, (*n_ok - at) * sizeof *order);
+            order[at] = k;
+            (*n_ok)++;
         }
-    const ll_cell *winner = &run->cells[ll_cell_index(run, out->model, out->sampler, rep, f)];
-    if (pending || (out->candidates && winner->status == LL_CELL_PENDING)) {
+    rc = 0;
+out:
+    free(w.pooled);
+    free(w.scores);
+    free(w.labels);
+    return rc;
+}
+
+/* The winner of outer fold (rep, f), re-scored on the outer test rows at its inner cut.
+ * results and order: scratch for ll_inner_rank. */
+static int select_fold(const ll_spec *spec, const ll_run_result *run, size_t rep, size_t f,
+                       ll_inner_result *results, size_t *order, ll_selected_fold *out)
+{
+    if (ll_inner_rank(spec, run, rep, f, results, order, &out->candidates) != 0)
+        return -1;
+    int pending = 0;
+    for (size_t k = 0; k < run->n_models * run->n_samplers; k++)
+        pending |= results[k].status == 2;
+    out->inner_value = NAN;
+    const ll_cell *winner = NULL;
+    if (out->candidates) {
+        const ll_inner_result *best = &results[order[0]];
+        out->model = (uint32_t)(order[0] / run->n_samplers);
+        out->sampler = (uint32_t)(order[0] % run->n_samplers);
+        out->inner_value = best->value;
+        out->cell.threshold = best->cut;
+        winner = &run->cells[ll_cell_index(run, out->model, out->sampler, rep, f)];
+    }
+    if (pending || (winner && winner->status == LL_CELL_PENDING)) {
         out->status = LL_CELL_PENDING;
         return 0;
     }
     out->status = LL_CELL_FAILED;
-    if (!out->candidates) {
+    if (!winner) {
         snprintf(out->error, sizeof out->error, "no config finished all its inner folds");
         return 0;
     }
@@ -142,21 +162,27 @@ static int select_fold(selector *sel, size_t rep, size_t f, ll_selected_fold *ou
                  winner->error);
         return 0;
     }
+    double cut = out->cell.threshold;
     out->cell = ll_cell_pending_copy(winner);
     out->cell.status = LL_CELL_OK;
     out->cell.n_test = winner->n_test;
     out->cell.positives_test = winner->positives_test;
     out->cell.fit = winner->fit;
     out->cell.seconds = winner->seconds;
-    ll_split split = ll_plan_split(run, winner);
-    size_t n = 0;
-    for (size_t i = 0; i < run->n_rows; i++)
-        if (ll_split_is_test(&split, i))
-            sel->labels[n++] = run->y[i];
-    if (score_at(sel->spec, run, sel->labels, winner->scores, n, best_cut, &out->cell) != 0)
-        return -1;
-    out->status = LL_CELL_OK;
-    return 0;
+    size_t n;
+    uint32_t *rows = ll_plan_test_rows(run, winner, &n);
+    uint8_t *labels = malloc(n ? n : 1);
+    int rc = -1;
+    if (rows && labels) {
+        for (size_t i = 0; i < n; i++)
+            labels[i] = run->y[rows[i]];
+        rc = ll_score_cell(spec, run, labels, winner->scores, n, cut, &out->cell);
+    }
+    free(rows);
+    free(labels);
+    if (rc == 0)
+        out->status = LL_CELL_OK;
+    return rc;
 }
 
 /* A fold without a scored winner still carries its status and why, as a cell does. */
@@ -174,12 +200,12 @@ int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err)
     run->selection = NULL;
     if (!spec->select || !run->inner_folds)
         return 0;
-    size_t n = run->n_rows ? run->n_rows : 1;
+    size_t rows = run->n_models * run->n_samplers > 0 ? run->n_models * run->n_samplers : 1;
     ll_selection *s = calloc(1, sizeof *s);
-    selector sel = {spec, run, malloc(n * sizeof(double)), malloc(n * sizeof(double)),
-                    malloc(n)};
+    ll_inner_result *results = malloc(rows * sizeof *results);
+    size_t *order = malloc(rows * sizeof *order);
     int rc = -1;
-    if (!s || !sel.pooled || !sel.scores || !sel.labels ||
+    if (!s || !results || !order ||
         !(s->folds = calloc(run->repeats * run->folds, sizeof *s->folds)))
         goto out;
     s->metric = spec->select_metric;
@@ -187,7 +213,8 @@ int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err)
     s->n_folds = run->repeats * run->folds;
     for (size_t rep = 0; rep < run->repeats; rep++)
         for (size_t f = 0; f < run->folds; f++)
-            if (select_fold(&sel, rep, f, &s->folds[rep * run->folds + f]) != 0)
+            if (select_fold(spec, run, rep, f, results, order,
+                            &s->folds[rep * run->folds + f]) != 0)
                 goto out;
             else
                 mark_cell(&s->folds[rep * run->folds + f]);
@@ -201,8 +228,7 @@ int ll_run_select(const ll_spec *spec, ll_run_result *run, ll_error *err)
     rc = 0;
 out:
     ll_selection_free(s);
-    free(sel.pooled);
-    free(sel.scores);
-    free(sel.labels);
+    free(results);
+    free(order);
     return rc == 0 ? 0 : ll_error_set(err, "out of memory");
 }
