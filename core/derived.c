@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ensemble.h"
 #include "runner.h"
 #include "select.h"
 
@@ -35,7 +36,9 @@ ll_derived_row *ll_run_add_derived(ll_run_result *run, const char *label)
 int ll_run_derive(const ll_spec *spec, ll_run_result *run, ll_error *err)
 {
     clear_derived(run);
-    return ll_run_select(spec, run, err);
+    if (ll_run_select(spec, run, err) != 0)
+        return -1;
+    return ll_run_ensembles(spec, run, err);
 }
 
 void ll_run_derived_free(ll_run_result *run) { clear_derived(run); }

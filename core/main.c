@@ -590,9 +590,17 @@ static int cmd_validate(const ll_cli_parsed *args)
     printf("samplers (%zu configs):\n", spec.n_samplers);
     for (size_t i = 0; i < spec.n_samplers; i++)
         printf("  %s\n", spec.samplers[i].label);
+    size_t outer = spec.n_models * spec.n_samplers * spec.repeats * spec.folds;
     printf("cells: %zu configs x %zu samplers x %zu repeats x %zu folds = %zu\n", spec.n_models,
-           spec.n_samplers, spec.repeats, spec.folds,
-           spec.n_models * spec.n_samplers * spec.repeats * spec.folds);
+           spec.n_samplers, spec.repeats, spec.folds, outer);
+    if (spec.select || spec.n_ensembles) /* the inner cells they share (plan.c) */
+        printf("inner cells (%s): %zu x %zu inner folds = %zu\n",
+               spec.select && spec.n_ensembles ? "select, ensembles"
+               : spec.select                   ? "select"
+                                               : "ensembles",
+               outer, spec.select_inner_folds, outer * spec.select_inner_folds);
+    for (size_t i = 0; i < spec.n_ensembles; i++)
+        printf("ensemble: %s\n", spec.ensembles[i].name);
     printf("isolation: %s", spec.isolation == LL_ISOLATION_NONE ? "none (threads)"
                                                                   : "process (worker processes)");
     if (spec.cell_seconds > 0)

@@ -7,6 +7,7 @@
 
 #include "calibrate.h"
 #include "cv.h"
+#include "ensemble.h"
 #include "params.h"
 #include "runner.h"
 #include "select.h"
@@ -24,6 +25,7 @@ void ll_run_result_free(ll_run_result *r)
     free(r->inner_fold_of_row);
     free(r->rung_rows);
     ll_selection_free(r->selection);
+    ll_ensembles_free(r->ensembles);
     ll_run_derived_free(r);
     free(r->y);
     free(r->cells);
@@ -233,9 +235,9 @@ static int plan_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result
     return 0;
 }
 
-/* The inner folds of the nested selection, one split per (repeat, outer fold) shared by every
- * config, so that the configs are compared on the same rows: stratified folds of that outer
- * fold's training rows. */
+/* The inner folds of the nested selection and the ensembles, one split per (repeat, outer
+ * fold) shared by every config, so that the configs are compared (and stacked) on the same
+ * rows: stratified folds of that outer fold's training rows. */
 static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_run_result *r,
                                 ll_error *err)
 {
@@ -253,8 +255,9 @@ static int plan_selection_folds(const ll_spec *spec, const ll_dataset *data, ll_
             ll_split outer = ll_plan_outer_split(r, rep, f);
             if (ll_cv_inner_folds(data->y, &outer, n, r->inner_folds, seed,
                                   r->inner_fold_of_row + (rep * r->folds + f) * n, &cv_err) != 0)
-                return ll_error_set(err, "%s: select.inner_folds: %s (outer fold %zu)",
-                                    spec->path, cv_err.msg, f);
+                return ll_error_set(err, "%s: select.inner_folds%s: %s (outer fold %zu)",
+                                    spec->path, spec->select ? "" : " (the ensembles' inner folds)",
+                                    cv_err.msg, f);
         }
     return 0;
 }
@@ -312,7 +315,8 @@ int ll_plan_build(const ll_spec *spec, const ll_dataset *data, ll_digest data_ha
     r->repeats = spec->repeats;
     r->folds = spec->folds;
     r->n_outer = r->n_models * r->n_samplers * r->repeats * r->folds;
-    r->inner_folds = spec->select ? spec->select_inner_folds : 0;
+    /* The nested selection and the ensembles share one set of inner cells. */
+    r->inner_folds = spec->select || spec->n_ensembles ? spec->select_inner_folds : 0;
     r->rungs = 1;
     if (r->n_outer == 0)
         return ll_error_set(err, "the spec plans no cells");

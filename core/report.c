@@ -1,6 +1,7 @@
 /* leadlab outputs (see report.h). Numbers are printed with fixed formats so that two runs
  * with the same results give byte-identical files; timings live only in the CSV and JSON. */
 #include "report.h"
+#include "ensemble.h"
 #include "select.h"
 #include "gains.h"
 #include "labels.h"
@@ -45,7 +46,8 @@ int ll_output_dir_ready(const char *dir, ll_error *err)
 static const char *const output_files[] = {
     "leaderboard.md", "leaderboard.csv", "cells.csv",    "folds.csv",    "predictions.csv",
     "run.json",       "results.db",      "results.db-wal", "results.db-shm", ".leadlab.lock",
-    "report.html",    "importances.csv", "selection.csv", "search.csv",  LL_MANIFEST_FILE};
+    "report.html",    "importances.csv", "selection.csv", "search.csv", "ensembles.csv",
+    LL_MANIFEST_FILE};
 
 /* importances.csv is a CSV output of a run that asks for importances. */
 static int writes_importances(const ll_spec *spec)
@@ -404,6 +406,39 @@ static void md_time_folds(FILE *out, const ll_dataset *data, const ll_run_result
     fputc('\n', out);
 }
 
+/* Under the table: what each ensemble combines (ensembles.csv has every fold's weights). */
+static void md_ensembles(FILE *out, const ll_spec *spec, const ll_run_result *run,
+                         char **model_short, char **sampler_short)
+{
+    if (!run->ensembles)
+        return;
+    char label[64];
+    fprintf(out, "\n**Ensembles** are fitted inside each outer training fold on %zu-fold inner "
+                 "out-of-fold scores of its rows (their cut too), then applied to the members' "
+                 "outer cells; `ensembles.csv` has every fold's members and weights.\n\n",
+            run->inner_folds);
+    for (size_t i = 0; i < spec->n_ensembles; i++) {
+        const ll_ensemble_spec *e = &spec->ensembles[i];
+        fputs("- **", out);
+        md_cell(out, e->name);
+        fputs(e->method == LL_ENSEMBLE_STACK
+                  ? "**: a logistic regression (L2, C = 1) on the logits of "
+                  : "**: the mean probability of ", out);
+        if (e->top) {
+            fprintf(out, "each outer fold's %zu best rows by inner %s.\n", e->top,
+                    ll_metric_label_at(spec->select_metric, spec->at, label, sizeof label));
+            continue;
+        }
+        for (size_t k = 0; k < e->n_members; k++) {
+            fputs(k ? ", " : "", out);
+            md_cell(out, model_short[e->members[k].model]);
+            fputs(" \\| ", out);
+            md_cell(out, sampler_short[e->members[k].sampler]);
+        }
+        fputs(".\n", out);
+    }
+}
+
 int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
                        const ll_run_result *run, const ll_report_context *ctx)
 {
@@ -496,6 +531,7 @@ int ll_report_markdown(FILE *out, const ll_spec *spec, const ll_dataset *data,
         md_selection(out, spec, run, &derived[0], &rows[0], model_short, sampler_short);
         md_halving(out, spec, run, model_short, sampler_short);
     }
+    md_ensembles(out, spec, run, model_short, sampler_short);
     int sentence = md_call_sentence(out, run, &rows[0], model_short, sampler_short);
     md_full_labels(out, spec, model_short, sampler_short);
     md_importances(out, spec, run);
@@ -657,6 +693,45 @@ static void write_search_csv(FILE *out, const ll_spec *spec, const ll_run_result
             fputc(',', out);
             csv_number(out, sf->rung_value[c]);
             fprintf(out, ",%d\n", sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s);
+        }
+}
+
+/* The ensembles' outer folds: each member with its weight (the stacker's coefficient on the
+ * member's logit, or 1/K for an average) and the stacker's intercept as a member of its own;
+ * one line with the status and why for a fold that could not be combined. */
+static void write_ensembles_csv(FILE *out, const ll_spec *spec, const ll_run_result *run)
+{
+    const ll_ensembles *all = run->ensembles;
+    fputs("repeat,fold,ensemble,status,member,sampler,weight,error\n", out);
+    for (size_t i = 0; i < all->n; i++)
+        for (size_t k = 0; k < all->n_folds; k++) {
+            const ll_ensemble_fold *ef = &all->folds[i * all->n_folds + k];
+            const char *name = spec->ensembles[i].name;
+            if (ef->status != LL_CELL_OK) {
+                fprintf(out, "%zu,%zu,", k / run->folds, k % run->folds);
+                ll_csv_field(out, name);
+                fputs(ef->status == LL_CELL_PENDING ? ",pending,,,," : ",failed,,,,", out);
+                ll_csv_field(out, ef->error);
+                fputc('\n', out);
+                continue;
+            }
+            int stack = spec->ensembles[i].method == LL_ENSEMBLE_STACK;
+            for (size_t j = 0; j < ef->n_members + (size_t)stack; j++) {
+                fprintf(out, "%zu,%zu,", k / run->folds, k % run->folds);
+                ll_csv_field(out, name);
+                fputs(",ok,", out);
+                if (j == ef->n_members) {
+                    fputs("(intercept),,", out);
+                    csv_number(out, ef->intercept);
+                } else {
+                    ll_csv_field(out, spec->models[ef->members[j].model].label);
+                    fputc(',', out);
+                    ll_csv_field(out, spec->samplers[ef->members[j].sampler].label);
+                    fputc(',', out);
+                    csv_number(out, ef->weights[j]);
+                }
+                fputs(",\n", out);
+            }
         }
 }
 
@@ -978,7 +1053,7 @@ static int write_importances_csv(FILE *out, const ll_spec *spec, const ll_datase
 
 typedef enum {
     OUT_LB_MD, OUT_LB_CSV, OUT_CELLS, OUT_FOLDS, OUT_PRED, OUT_JSON, OUT_HTML, OUT_IMPORTANCES,
-    OUT_SELECTION, OUT_SEARCH
+    OUT_SELECTION, OUT_SEARCH, OUT_ENSEMBLES
 } output_kind;
 
 static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_result *run,
@@ -1002,6 +1077,7 @@ static int write_one(const ll_spec *spec, const ll_dataset *data, const ll_run_r
     case OUT_IMPORTANCES: rc = write_importances_csv(af.f, spec, data, run); break;
     case OUT_SELECTION: write_selection_csv(af.f, spec, run); break;
     case OUT_SEARCH: write_search_csv(af.f, spec, run); break;
+    case OUT_ENSEMBLES: write_ensembles_csv(af.f, spec, run); break;
     }
     if (rc != 0 && !ferror(af.f)) { /* a write error is the commit's to report */
         fclose(af.f);
@@ -1028,6 +1104,7 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
         {LL_OUT_CSV, OUT_IMPORTANCES, "importances.csv"},
         {LL_OUT_CSV, OUT_SELECTION, "selection.csv"},
         {LL_OUT_CSV, OUT_SEARCH, "search.csv"},
+        {LL_OUT_CSV, OUT_ENSEMBLES, "ensembles.csv"},
     };
     const char *written[sizeof outputs / sizeof outputs[0] + 1];
     size_t n_written = 0;
@@ -1041,6 +1118,8 @@ int ll_report_write(const ll_spec *spec, const ll_dataset *data, const ll_run_re
             wanted = wanted && run->selection;
         if (outputs[i].kind == OUT_SEARCH)
             wanted = wanted && run->selection && run->selection->rungs > 1;
+        if (outputs[i].kind == OUT_ENSEMBLES)
+            wanted = wanted && run->ensembles;
         if (!wanted)
             continue;
         if (write_one(spec, data, run, ctx, outputs[i].kind, outputs[i].file, err) != 0)

@@ -37,9 +37,11 @@ typedef struct {
     uint8_t *y;            /* n_rows labels (0/1), owned: what the score metrics and the
                               report's charts are computed against */
     ll_cell *cells;        /* n_cells: the n_outer cells of the grid (ll_cell_index), then the
-                              inner cells of the nested selection (ll_inner_cell_index) */
+                              inner cells of the nested selection and the ensembles
+                              (ll_inner_cell_index) */
     size_t n_cells, n_outer;
-    size_t inner_folds;    /* select.inner_folds; 0 = no nested selection */
+    size_t inner_folds;    /* select.inner_folds when the spec has `select` or `ensembles`,
+                              else 0 (no inner cells) */
     size_t rungs;          /* successive-halving rungs of the inner cells (1: no halving) */
     size_t *rung_rows;     /* rungs: the training rows of each rung's inner cells (0: all) */
     size_t halving_factor; /* 1/factor of a rung's configs go on to the next */
@@ -48,6 +50,8 @@ typedef struct {
                                     that outer training fold, LL_FOLD_NONE for its test rows */
     struct ll_selection *selection; /* the nested selection's outcome, built by ll_run_select
                                        (NULL until then, or without `select`); owned */
+    struct ll_ensembles *ensembles; /* the ensembles' per-fold members and weights, built by
+                                       ll_run_ensembles (NULL without `ensembles`); owned */
     ll_derived_row *derived;        /* rows built by ll_run_derive after ll_run_collect; owned */
     size_t n_derived;
     double *oof;           /* (model, sampler, repeat) x n_rows scores, built by

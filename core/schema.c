@@ -813,6 +813,22 @@ static void properties(writer *w)
     prop_int(w, "inner_folds", 2, 20, "inner folds inside each outer training fold (default 3)");
     close_object(w);
 
+    key(w, "ensembles");
+    raw(w, "{\"description\": \"rows that average, or stack with a logistic regression, other "
+           "rows' probabilities, fitted inside each outer training fold on inner CV scores\", "
+           "\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"object\", "
+           "\"additionalProperties\": false, \"required\": [\"method\", \"members\"], "
+           "\"properties\": {\"method\": {\"enum\": [\"average\", \"stack\"]}, "
+           "\"members\": {\"description\": \"rows as the leaderboard labels them ('LABEL', or "
+           "'LABEL | SAMPLER' with several samplers), or {top: K}: each outer fold's K best by "
+           "select.metric on inner CV\", \"anyOf\": [{\"type\": \"array\", \"minItems\": 2, "
+           "\"uniqueItems\": true, \"items\": {\"type\": \"string\", \"minLength\": 1}}, "
+           "{\"type\": \"object\", \"additionalProperties\": false, \"required\": "
+           "[\"top\"], \"properties\": {\"top\": {\"type\": \"integer\", \"minimum\": "
+           "2}}}]}, \"name\": {\"description\": \"the row's label (default: "
+           "'stack(logreg, sgb)', 'average(top 3)')\", \"type\": \"string\", \"minLength\": 1, "
+           "\"maxLength\": 100}}}}");
+
     key(w, "importances");
     w_open(w, '{');
     kv_string(w, "description", "feature importances: auto (default), model, permutation, "

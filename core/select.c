@@ -47,7 +47,7 @@ int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sample
 
 typedef struct {
     const ll_spec *spec;
-    ll_run_result *run;
+    ll_run_result *run;       /* read by inner_value; wake() changes cell statuses */
     double *pooled;   /* n_rows: one config's inner scores, by row */
     double *scores;   /* n_rows: the same, gathered over the outer training rows */
     uint8_t *labels;  /* n_rows: their labels */
@@ -57,10 +57,7 @@ typedef struct {
     int wake;         /* wake the cells the next step needs */
 } selector;
 
-/* The cut a config gets from scores of rows it never trained on: tuned for F1 when the spec
- * tunes the cut, the fixed cut otherwise. */
-static int choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, size_t n,
-                      double *cut)
+int ll_choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, size_t n, double *cut)
 {
     if (!spec->tune_threshold) {
         *cut = spec->threshold;
@@ -70,10 +67,8 @@ static int choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, si
     return ll_best_f1_threshold(y, s, n, cut, &f1);
 }
 
-/* Fills `into` as a cell of scores s against labels y at `cut`: its metrics, f1_fixed and
- * score metrics. -1 when memory runs out. */
-static int score_at(const ll_spec *spec, const ll_run_result *run, const uint8_t *y,
-                    const double *s, size_t n, double cut, ll_cell *into)
+int ll_score_cell(const ll_spec *spec, const ll_run_result *run, const uint8_t *y,
+                  const double *s, size_t n, double cut, ll_cell *into)
 {
     ll_metrics fixed;
     into->threshold = cut;
@@ -86,10 +81,10 @@ static int score_at(const ll_spec *spec, const ll_run_result *run, const uint8_t
 }
 
 /* One config x sampler inside outer fold (rep, f) at a rung: its value of the select metric on
- * the pooled inner scores and the cut they give. 1 when every inner cell finished ok, 0 when
- * one failed, 2 when one has not run; -1 when memory runs out. */
-static int inner_value(selector *sel, size_t m, size_t s, size_t rep, size_t f, size_t rung,
-                       double *value, double *cut)
+ * the pooled inner scores and the cut they give, using sel's scratch. 1 when every inner cell
+ * finished ok, 0 when one failed, 2 when one has not run; -1 when memory runs out. */
+static int inner_value(const selector *sel, size_t m, size_t s, size_t rep, size_t f,
+                       size_t rung, double *value, double *cut)
 {
     const ll_run_result *run = sel->run;
     int rc = ll_inner_pooled_scores_at(run, m, s, rep, f, rung, sel->pooled);
@@ -104,8 +99,8 @@ static int inner_value(selector *sel, size_t m, size_t s, size_t rep, size_t f, 
         }
     ll_cell pooled;
     memset(&pooled, 0, sizeof pooled);
-    if (choose_cut(sel->spec, sel->labels, sel->scores, n, cut) != 0 ||
-        score_at(sel->spec, run, sel->labels, sel->scores, n, *cut, &pooled) != 0)
+    if (ll_choose_cut(sel->spec, sel->labels, sel->scores, n, cut) != 0 ||
+        ll_score_cell(sel->spec, run, sel->labels, sel->scores, n, *cut, &pooled) != 0)
         return -1;
     *value = ll_cell_value(&pooled, sel->spec->select_metric);
     return 1;
@@ -231,7 +226,7 @@ static int select_fold(selector *sel, size_t rep, size_t f, ll_selected_fold *ou
     for (size_t i = 0; i < run->n_rows; i++)
         if (ll_split_is_test(&split, i))
             sel->labels[n++] = run->y[i];
-    if (score_at(sel->spec, run, sel->labels, winner->scores, n, best_cut, &out->cell) != 0)
+    if (ll_score_cell(sel->spec, run, sel->labels, winner->scores, n, best_cut, &out->cell) != 0)
         return -1;
     out->cell.status = LL_CELL_OK;
     out->status = LL_CELL_OK;
@@ -322,4 +317,41 @@ size_t ll_selection_wake(const ll_spec *spec, ll_run_result *run, ll_error *err)
         return SIZE_MAX;
     ll_selection_free(s);
     return sel.woken;
+}
+
+int ll_inner_rank(const ll_spec *spec, const ll_run_result *run, size_t repeat, size_t fold,
+                  ll_inner_result *results, size_t *order, size_t *n_ok)
+{
+    size_t n = run->n_rows ? run->n_rows : 1;
+    /* Only reads the run: the selector's mutable pointer is never used to wake cells here. */
+    selector sel = {.spec = spec, .run = (ll_run_result *)run, .pooled = malloc(n * sizeof(double)),
+                    .scores = malloc(n * sizeof(double)), .labels = malloc(n)};
+    int rc = -1;
+    *n_ok = 0;
+    if (!sel.pooled || !sel.scores || !sel.labels)
+        goto out;
+    for (size_t m = 0; m < run->n_models; m++)
+        for (size_t s = 0; s < run->n_samplers; s++) {
+            size_t k = m * run->n_samplers + s;
+            ll_inner_result *r = &results[k];
+            r->value = r->cut = NAN;
+            r->status = inner_value(&sel, m, s, repeat, fold, run->rungs - 1, &r->value, &r->cut);
+            if (r->status < 0)
+                goto out;
+            if (r->status != 1)
+                continue;
+            /* Insertion after every row at least as good: ties keep spec order. */
+            size_t at = *n_ok;
+            while (at > 0 && better(spec->select_metric, r->value, results[order[at - 1]].value))
+                at--;
+            memmove(order + at + 1, order + at, (*n_ok - at) * sizeof *order);
+            order[at] = k;
+            (*n_ok)++;
+        }
+    rc = 0;
+out:
+    free(sel.pooled);
+    free(sel.scores);
+    free(sel.labels);
+    return rc;
 }

@@ -61,4 +61,29 @@ int ll_inner_pooled_scores(const ll_run_result *run, size_t model, size_t sample
 int ll_inner_pooled_scores_at(const ll_run_result *run, size_t model, size_t sampler,
                               size_t repeat, size_t fold, size_t rung, double *pooled);
 
+/* How one config x sampler did on its pooled inner scores inside one outer fold. */
+typedef struct {
+    int status;   /* as ll_inner_pooled_scores: 1 ok, 0 an inner cell failed, 2 one has not run */
+    double value; /* the spec's select metric on the pooled inner scores (status 1) */
+    double cut;   /* the cut those scores give (ll_choose_cut) */
+} ll_inner_result;
+
+/* Every config x sampler inside outer fold (repeat, fold), compared by the spec's select
+ * metric (F1 without `select`): results[m * n_samplers + s], and order[0..*n_ok) the indexes
+ * of those whose inner cells all finished ok, best first (NaN last, ties in spec order). Both
+ * arrays hold n_models x n_samplers entries. 0, or -1 when memory runs out. What the selection
+ * picks its winner from and an ensemble its top K. */
+int ll_inner_rank(const ll_spec *spec, const ll_run_result *run, size_t repeat, size_t fold,
+                  ll_inner_result *results, size_t *order, size_t *n_ok);
+
+/* The cut chosen on scores s of rows the model never trained on, against their labels y: the
+ * one maximising F1 when the spec tunes the cut, else the spec's fixed cut. 0, or -1 when
+ * memory runs out. */
+int ll_choose_cut(const ll_spec *spec, const uint8_t *y, const double *s, size_t n, double *cut);
+
+/* Fills `into` as a cell of scores s against labels y at `cut`: threshold, metrics, f1_fixed
+ * (at the spec's fixed cut) and the run's score metrics. 0, or -1 when memory runs out. */
+int ll_score_cell(const ll_spec *spec, const ll_run_result *run, const uint8_t *y,
+                  const double *s, size_t n, double cut, ll_cell *into);
+
 #endif

@@ -3,6 +3,7 @@
 #include "spec.h"
 #include "calibrate.h"
 #include "json.h"
+#include "labels.h"
 #include "summary.h"
 #include "text.h"
 
@@ -985,6 +986,231 @@ static int read_select(reader *r, const ll_ynode *node, ll_spec *spec)
     return 0;
 }
 
+/* ---- ensembles ---- */
+
+/* The label among labels[0..n) (full or short) closest to `word` when it is close enough to
+ * be a typo (ll_suggest's rule, for labels too long for it), else NULL. */
+static const char *closest_label(const char *word, char *const *full, char *const *brief,
+                                 size_t n)
+{
+    size_t best = (size_t)-1;
+    const char *found = NULL;
+    for (size_t i = 0; i < 2 * n; i++) {
+        const char *cand = i < n ? full[i] : brief[i - n];
+        size_t d = ll_edit_distance(word, cand);
+        if (d < best) {
+            best = d;
+            found = cand;
+        }
+    }
+    size_t limit = strlen(word) / 3 + 1;
+    return found && best <= (limit > 2 ? limit : 2) ? found : NULL;
+}
+
+/* The config whose full or short label (as leaderboard.md shows it) is `text`, or -1. */
+static long find_label(const char *text, char *const *full, char *const *brief, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(text, full[i]) || !strcmp(text, brief[i]))
+            return (long)i;
+    return -1;
+}
+
+/* The labels an ensemble's members are resolved against. */
+typedef struct {
+    char **models, **samplers;             /* full labels (the spec's, borrowed) */
+    char **short_models, **short_samplers; /* as leaderboard.md shows them (owned) */
+} member_labels;
+
+/* "LABEL" (with a single sampler in the spec) or "LABEL | SAMPLER" into *m. Every '|' is tried
+ * as the separator, so labels that hold one still resolve. */
+static int read_member(reader *r, const ll_ynode *item, const char *where, const ll_spec *spec,
+                       const member_labels *l, ll_member *m)
+{
+    if (expect_kind(r, item, LL_Y_SCALAR, where) != 0)
+        return -1;
+    char text[1024];
+    snprintf(text, sizeof text, "%s", item->text);
+    char *whole = ll_trim(text);
+    long model = find_label(whole, l->models, l->short_models, spec->n_models), sampler = -1;
+    if (model >= 0) {
+        if (spec->n_samplers != 1)
+            return fail_at(r, item, where, "'%s' names no sampler and the spec has %zu: write "
+                           "'%s | SAMPLER' (e.g. '%s | %s')", whole, spec->n_samplers, whole,
+                           whole, l->short_samplers[0]);
+        *m = (ll_member){(uint32_t)model, 0};
+        return 0;
+    }
+    for (char *bar = strchr(whole, '|'); bar; bar = strchr(bar + 1, '|')) {
+        char left[1024];
+        snprintf(left, sizeof left, "%.*s", (int)(bar - whole), whole);
+        model = find_label(ll_trim(left), l->models, l->short_models, spec->n_models);
+        sampler = find_label(ll_trim(bar + 1), l->samplers, l->short_samplers, spec->n_samplers);
+        if (model >= 0 && sampler >= 0) {
+            *m = (ll_member){(uint32_t)model, (uint32_t)sampler};
+            return 0;
+        }
+    }
+    /* Not found: say which half is wrong, with the closest label. */
+    char *bar = strrchr(whole, '|');
+    if (bar)
+        *bar = '\0';
+    const char *name = ll_trim(whole), *sampler_name = bar ? ll_trim(bar + 1) : NULL;
+    const char *what = "model config", *s;
+    if (find_label(name, l->models, l->short_models, spec->n_models) < 0) {
+        s = closest_label(name, l->models, l->short_models, spec->n_models);
+    } else {
+        what = "sampler";
+        name = sampler_name;
+        s = closest_label(name, l->samplers, l->short_samplers, spec->n_samplers);
+    }
+    return fail_at(r, item, where, "unknown %s '%s'%s%s%s (a member is a model config's label "
+                   "as the leaderboard shows it, with '| SAMPLER' when the spec has several)",
+                   what, name, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+}
+
+/* The row's label when the spec gives none: "stack(logreg, sgb)", "average(top 3)", or, when
+ * the members' labels are too long for a table, "stack(5 rows)". */
+static char *default_ensemble_name(const ll_spec *spec, const ll_ensemble_spec *e,
+                                   const member_labels *l)
+{
+    const char *method = e->method == LL_ENSEMBLE_STACK ? "stack" : "average";
+    if (e->top)
+        return ll_format("%s(top %zu)", method, e->top);
+    char buf[LL_ENSEMBLE_NAME_MAX + 2];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "%s(", method);
+    for (size_t k = 0; k < e->n_members && len < sizeof buf; k++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s%s%s", k ? ", " : "",
+                                l->short_models[e->members[k].model],
+                                spec->n_samplers > 1 ? " | " : "",
+                                spec->n_samplers > 1 ? l->short_samplers[e->members[k].sampler]
+                                                     : "");
+    if (len + 1 < sizeof buf && len + 1 <= LL_ENSEMBLE_NAME_MAX)
+        return ll_format("%s)", buf);
+    return ll_format("%s(%zu rows)", method, e->n_members);
+}
+
+static int read_ensemble(reader *r, const ll_ynode *node, size_t index, ll_spec *spec,
+                         const member_labels *l, ll_ensemble_spec *e)
+{
+    char where[96];
+    snprintf(where, sizeof where, "ensembles.%zu", index);
+    if (expect_kind(r, node, LL_Y_MAP, where) != 0 ||
+        check_keys(r, node, where, "method|members|name") != 0)
+        return -1;
+    char field[128];
+    const ll_ynode *v = ll_ymap_get(node, "method");
+    snprintf(field, sizeof field, "%s.method", where);
+    if (!v)
+        return fail_at(r, node, where, "'method' is required (average or stack)");
+    if (expect_kind(r, v, LL_Y_SCALAR, field) != 0)
+        return -1;
+    if (!strcmp(v->text, "average") || !strcmp(v->text, "stack")) {
+        e->method = !strcmp(v->text, "stack") ? LL_ENSEMBLE_STACK : LL_ENSEMBLE_AVERAGE;
+    } else {
+        char sugg[64];
+        const char *s = ll_suggest(v->text, "average|stack", sugg, sizeof sugg);
+        return fail_at(r, v, field, "unknown method '%s'%s%s%s (expected one of: average|stack)",
+                       v->text, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+    }
+    size_t rows = spec->n_models * spec->n_samplers;
+    snprintf(field, sizeof field, "%s.members", where);
+    if (!(v = ll_ymap_get(node, "members")))
+        return fail_at(r, node, where, "'members' is required: a list of rows ('LABEL' or "
+                       "'LABEL | SAMPLER') or {top: K}");
+    if (v->kind == LL_Y_MAP) {
+        long top;
+        char top_field[160];
+        snprintf(top_field, sizeof top_field, "%s.top", field);
+        if (check_keys(r, v, field, "top") != 0)
+            return -1;
+        const ll_ynode *k = ll_ymap_get(v, "top");
+        if (!k)
+            return fail_at(r, v, field, "expected {top: K}");
+        if (read_long(r, k, top_field, LONG_MIN, LONG_MAX, &top) != 0)
+            return -1;
+        if (top < 2 || (size_t)top > rows)
+            return fail_at(r, k, top_field, "%ld, but an ensemble needs 2 to %zu rows (the "
+                           "spec's configs x samplers)", top, rows);
+        e->top = (size_t)top;
+    } else if (v->kind == LL_Y_SEQ) {
+        if (v->n < 2)
+            return fail_at(r, v, field, "an ensemble needs at least 2 members, got %zu", v->n);
+        if (!(e->members = calloc(v->n, sizeof *e->members)))
+            return ll_error_set(r->err, "out of memory");
+        for (size_t i = 0; i < v->n; i++) {
+            ll_member *m = &e->members[i];
+            if (read_member(r, v->items[i], field, spec, l, m) != 0)
+                return -1;
+            e->n_members++;
+            for (size_t j = 0; j < i; j++)
+                if (e->members[j].model == m->model && e->members[j].sampler == m->sampler)
+                    return fail_at(r, v->items[i], field, "'%s' is a member twice",
+                                   v->items[i]->text);
+        }
+    } else {
+        return fail_at(r, v, field, "expected a list of rows ('LABEL' or 'LABEL | SAMPLER') "
+                       "or {top: K}, got %s", ll_ynode_kind_name(v->kind));
+    }
+    if ((v = ll_ymap_get(node, "name"))) {
+        snprintf(field, sizeof field, "%s.name", where);
+        if (read_string(r, v, field, &e->name) != 0)
+            return -1;
+        if (strlen(e->name) > LL_ENSEMBLE_NAME_MAX)
+            return fail_at(r, v, field, "%zu characters, at most %d (it labels a leaderboard "
+                           "row)", strlen(e->name), LL_ENSEMBLE_NAME_MAX);
+    } else if (!(e->name = default_ensemble_name(spec, e, l))) {
+        return ll_error_set(r->err, "out of memory");
+    }
+    return 0;
+}
+
+/* ensembles: [{method: average | stack, members: [LABEL, ...] | {top: K}, name: TEXT}]:
+ * rows combining other rows inside each outer fold (ensemble.c). Read after the models (and
+ * their calibration), whose labels the members name. */
+static int read_ensembles(reader *r, const ll_ynode *node, ll_spec *spec)
+{
+    if (expect_kind(r, node, LL_Y_SEQ, "ensembles") != 0)
+        return -1;
+    if (node->n == 0)
+        return fail_at(r, node, "ensembles", "expected at least one ensemble");
+    /* A stacker needs every member's inner scores on all rows; a halving race leaves most
+     * configs without them. */
+    if (spec->search == LL_SEARCH_HALVING)
+        return fail_at(r, node, "ensembles", "not available with search: {method: halving}, "
+                       "which fits most configs on part of the rows only");
+    member_labels l = {NULL, NULL, NULL, NULL};
+    if (!(spec->ensembles = calloc(node->n, sizeof *spec->ensembles)) ||
+        !(l.models = malloc(spec->n_models * sizeof *l.models)) ||
+        !(l.samplers = malloc(spec->n_samplers * sizeof *l.samplers)) ||
+        ll_spec_short_labels(spec, &l.short_models, &l.short_samplers) != 0) {
+        free(l.models);
+        free(l.samplers);
+        return ll_error_set(r->err, "out of memory");
+    }
+    for (size_t i = 0; i < spec->n_models; i++)
+        l.models[i] = spec->models[i].label;
+    for (size_t i = 0; i < spec->n_samplers; i++)
+        l.samplers[i] = spec->samplers[i].label;
+    int rc = 0;
+    for (size_t i = 0; i < node->n && !rc; i++) {
+        rc = read_ensemble(r, node->items[i], i, spec, &l, &spec->ensembles[i]);
+        spec->n_ensembles++;
+        for (size_t j = 0; j < i && !rc; j++)
+            if (!strcmp(spec->ensembles[j].name, spec->ensembles[i].name))
+                rc = fail_at(r, node->items[i], "ensembles", "two ensembles are named '%s': "
+                             "give one a 'name'", spec->ensembles[i].name);
+        if (!rc && !strcmp(spec->ensembles[i].name, "selected (nested)"))
+            rc = fail_at(r, node->items[i], "ensembles", "'selected (nested)' names the nested "
+                         "selection's row: choose another name");
+    }
+    free(l.models);
+    free(l.samplers);
+    ll_labels_free(l.short_models, spec->n_models);
+    ll_labels_free(l.short_samplers, spec->n_samplers);
+    return rc;
+}
+
 int ll_spec_sort_by(ll_spec *spec, const char *name, ll_error *err)
 {
     ll_at_metric at;
@@ -1270,6 +1496,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
     spec->importances = LL_IMPORTANCE_AUTO;
     spec->importance_repeats = 1;
     spec->importance_max_rows = 500;
+    spec->select_inner_folds = 3;
     reader r = {.file = path, .dir = dir_of(path), .err = err};
     char **plugin_dirs = NULL;
     size_t n_plugin_dirs = 0;
@@ -1288,7 +1515,7 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
         check_keys(&r, root, "spec",
                    "name|data|features|preprocess|cv|samplers|models|metrics|threshold|output|"
                    "threads|plugin_path|isolation|limits|report|importances|calibrate|search|"
-                   "select") != 0)
+                   "select|ensembles") != 0)
         goto out;
     if ((v = ll_ymap_get(root, "name")) ? read_string(&r, v, "name", &spec->name) != 0
                                         : !(spec->name = strdup("experiment")))
@@ -1408,6 +1635,8 @@ int ll_spec_load(const char *path, const char *const *sets, size_t n_sets, ll_re
         goto out;
     if ((v = ll_ymap_get(root, "calibrate")) && read_calibrate(&r, v, spec) != 0)
         goto out;
+    if ((v = ll_ymap_get(root, "ensembles")) && read_ensembles(&r, v, spec) != 0)
+        goto out;
     rc = 0;
 out:
     for (size_t i = 0; i < n_plugin_dirs; i++)
@@ -1439,6 +1668,11 @@ void ll_spec_free(ll_spec *spec)
     ll_feature_spec_free(&spec->features);
     free_configs(spec->samplers, spec->n_samplers);
     free_configs(spec->models, spec->n_models);
+    for (size_t i = 0; i < spec->n_ensembles; i++) {
+        free(spec->ensembles[i].name);
+        free(spec->ensembles[i].members);
+    }
+    free(spec->ensembles);
     free(spec->out_dir);
     ll_ynode_free(spec->tree);
     memset(spec, 0, sizeof *spec);

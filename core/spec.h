@@ -45,6 +45,31 @@ enum {
                              holdout (cv_holdout > 0) */
 };
 
+/* ensembles[].method: how the members' probabilities are combined. */
+enum {
+    LL_ENSEMBLE_AVERAGE = 0, /* their mean */
+    LL_ENSEMBLE_STACK        /* a penalised logistic regression on their logits (ensemble.h) */
+};
+
+/* An ensemble's name labels a leaderboard row (ll_derived_row's label holds 127 bytes). */
+#define LL_ENSEMBLE_NAME_MAX 100
+
+/* A row of the grid: model config x sampler config, indexes into the spec's lists. */
+typedef struct {
+    uint32_t model, sampler;
+} ll_member;
+
+/* One entry of `ensembles`: a leaderboard row combining other rows' probabilities, fitted
+ * inside each outer training fold on the rows' inner out-of-fold scores (ensemble.h). */
+typedef struct {
+    int method;         /* LL_ENSEMBLE_* */
+    char *name;         /* the row's label: given, or "stack(logreg, sgb)", "average(top 3)" */
+    ll_member *members; /* the rows it combines (n_members >= 2), or NULL with `top` */
+    size_t n_members;
+    size_t top;         /* {top: K}: the K best rows of each outer fold by select.metric on
+                           their inner scores; 0 when members are given */
+} ll_ensemble_spec;
+
 /* importances: how each cell measures its features' importance. NONE is 0 so that a spec
  * built by hand (zeroed) computes nothing it did not ask for; ll_spec_load defaults to AUTO. */
 enum {
@@ -111,7 +136,10 @@ typedef struct {
     int select;                 /* select: nested selection of the best config x sampler */
     int select_metric;          /* the LL_SUM_* column (top-k: LL_SUM_AT + slot of at[]) the
                                    inner CV compares by */
-    size_t select_inner_folds;  /* inner folds inside each outer training fold */
+    size_t select_inner_folds;  /* inner folds inside each outer training fold, planned when
+                                   select or ensembles ask for inner cells (default 3) */
+    ll_ensemble_spec *ensembles; /* ensembles: rows combining other rows (ensemble.h) */
+    size_t n_ensembles;
     int search;                 /* LL_SEARCH_* */
     size_t search_trials;       /* random: draws per entry that gives a distribution */
     uint64_t search_seed;       /* random: the seed every draw derives from (default 0) */

@@ -33,23 +33,6 @@ static void write_product_table(const char *path, size_t n)
     fclose(f);
 }
 
-/* Field `index` of a CSV line (the fields read here hold no commas). */
-static void field(const char *line, int index, char *out, size_t cap)
-{
-    int f = 0, quoted = 0;
-    size_t len = 0;
-    for (const char *p = line; *p && *p != '\n'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        else if (*p == ',' && !quoted) {
-            if (f++ == index)
-                break;
-        } else if (f == index && len + 1 < cap)
-            out[len++] = *p;
-    }
-    out[len] = '\0';
-}
-
 static char *output(const char *run, const char *file)
 {
     char path[700];
@@ -93,11 +76,11 @@ static void assert_planted_winner(const char *metric, const char *spec)
     char *line = strchr(sel, '\n') + 1, value[128];
     size_t folds = 0;
     for (; *line; line = strchr(line, '\n') + 1, folds++) {
-        field(line, 2, value, sizeof value);
+        th_csv_field(line, 2, value, sizeof value);
         ck_assert_msg(!strcmp(value, "ok"), "%s: %.200s", metric, line);
-        field(line, 3, value, sizeof value);
+        th_csv_field(line, 3, value, sizeof value);
         ck_assert_msg(!strncmp(value, "sgb(", 4), "%s: fold %zu chose %s", metric, folds, value);
-        field(line, 5, value, sizeof value);
+        th_csv_field(line, 5, value, sizeof value);
         ck_assert_str_eq(value, "4"); /* every config finished its inner folds */
     }
     ck_assert_uint_eq(folds, 3);
@@ -106,8 +89,8 @@ static void assert_planted_winner(const char *metric, const char *spec)
     double selected = NAN, linear = NAN;
     for (line = strchr(lb, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         char config[128], f1[64];
-        field(line, 1, config, sizeof config);
-        field(line, 5, f1, sizeof f1);
+        th_csv_field(line, 1, config, sizeof config);
+        th_csv_field(line, 5, f1, sizeof f1);
         if (!strcmp(config, "selected (nested)"))
             selected = atof(f1);
         else if (!strncmp(config, "logreg", 6) && (isnan(linear) || atof(f1) > linear))
@@ -255,7 +238,7 @@ START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
     free(out);
     char *sel = output("halving", "selection.csv"), *line, value[128];
     for (line = strchr(sel, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
-        field(line, 3, value, sizeof value);
+        th_csv_field(line, 3, value, sizeof value);
         ck_assert_msg(!strncmp(value, "sgb(", 4), "a fold chose %s", value);
     }
     free(sel);
@@ -263,11 +246,11 @@ START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
     size_t at_least[3][4] = {{0}}, rows_of[4] = {0};
     for (line = strchr(search, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         char fold[16], config[128], rung[16], rows[32], winner[8];
-        field(line, 1, fold, sizeof fold);
-        field(line, 2, config, sizeof config);
-        field(line, 4, rung, sizeof rung);
-        field(line, 5, rows, sizeof rows);
-        field(line, 7, winner, sizeof winner);
+        th_csv_field(line, 1, fold, sizeof fold);
+        th_csv_field(line, 2, config, sizeof config);
+        th_csv_field(line, 4, rung, sizeof rung);
+        th_csv_field(line, 5, rows, sizeof rows);
+        th_csv_field(line, 7, winner, sizeof winner);
         int r = atoi(rung);
         ck_assert(r >= 0 && r < 4);
         for (int k = 0; k <= r; k++)

@@ -574,6 +574,10 @@ START_TEST(bad_searches_are_refused_naming_the_key)
                        "spec.yaml:3:45: search.factor: only method: halving takes it");
     expect_exact_error(BASE "models: [logreg]\nselect: {}\nsearch: {method: halving, factor: 1}\n",
                        "spec.yaml:4:35: search.factor: 1 is out of range [2, 100]");
+    expect_exact_error(BASE "models: [logreg, ridge]\nselect: {}\nsearch: {method: halving}\n"
+                            "ensembles: [{method: average, members: [logreg, ridge]}]\n",
+                       "spec.yaml:5:12: ensembles: not available with search: {method: "
+                       "halving}, which fits most configs on part of the rows only");
     expect_exact_error(BASE "models: [logreg]\nselect: {}\nsearch: {method: halving, min_rows: 5}\n",
                        "spec.yaml:4:37: search.min_rows: 5 is out of range [10, 1000000000]");
     expect_exact_error(BASE "models:\n  - sgb: {learning_rate: {uniform: [0.01, 0.3]}}\n"

@@ -479,6 +479,22 @@ const char *th_write_file(const char *dir, const char *name, const char *text, c
     return path;
 }
 
+void th_csv_field(const char *line, int index, char *out, size_t cap)
+{
+    int f = 0, quoted = 0;
+    size_t len = 0;
+    for (const char *p = line; *p && *p != '\n'; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (*p == ',' && !quoted) {
+            if (f++ == index)
+                break;
+        } else if (f == index && len + 1 < cap)
+            out[len++] = *p;
+    }
+    out[len] = '\0';
+}
+
 char *th_read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");

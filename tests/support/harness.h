@@ -156,6 +156,9 @@ int th_run_leadlab(const char *args, char **out, char **err);
 void th_assert_refused(const char *args, const char *needle);
 /* The whole file as a malloc'd string, or NULL. */
 char *th_read_file(const char *path);
+/* Field `index` (0-based) of a CSV line (up to its newline), unquoted, into out (cap bytes,
+ * always terminated); a quoted field may hold commas, not quotes. */
+void th_csv_field(const char *line, int index, char *out, size_t cap);
 
 /* A run held in process: a spec with its data and plan, for tests that run some of its cells
  * themselves (a partial run) and then render or inspect the outputs. */
