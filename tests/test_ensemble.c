@@ -62,28 +62,6 @@ END_TEST
 
 /* ---- runs ---- */
 
-static char *output(const char *run, const char *file)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, run, file);
-    char *text = th_read_file(path);
-    ck_assert_msg(text != NULL, "%s is missing", path);
-    return text;
-}
-
-static int run_spec(const char *name, const char *spec, const char *extra, char **out)
-{
-    char path[600], args[2048], file[64];
-    snprintf(file, sizeof file, "%s.yaml", name);
-    th_write_file(dir, file, spec, path, sizeof path);
-    snprintf(args, sizeof args, "run %s --set output.dir=%s/%s %s", path, dir, name, extra);
-    char *err = NULL;
-    int rc = th_run_leadlab(args, out, &err);
-    ck_assert_msg(rc == 0 || rc == 1, "%s: exit %d: %s", args, rc, err);
-    free(err);
-    return rc;
-}
-
 /* Mean F1 (column 5 of leaderboard.csv) of the row whose config is `config`; NaN if none. */
 static double row_f1(const char *csv, const char *config)
 {
@@ -122,7 +100,7 @@ START_TEST(a_stack_of_two_halves_beats_both)
     char csv[600];
     th_write_file(dir, "halves.csv", "", csv, sizeof csv);
     write_halves_table(csv, 2000);
-    run_spec("halves",
+    th_run_spec(dir, "halves",
              "name: halves\n"
              "data: {train: halves.csv, target: buy, id: id}\n"
              "cv: {folds: 3, seed: 5}\n"
@@ -135,7 +113,7 @@ START_TEST(a_stack_of_two_halves_beats_both)
              "     name: both halves}\n"
              "  - {method: average, members: {top: 2}}\n",
              "-j 2", NULL);
-    char *lb = output("halves", "leaderboard.csv");
+    char *lb = th_read_output(dir, "halves", "leaderboard.csv");
     double a = row_f1(lb, "one_column(column=0)"), b = row_f1(lb, "one_column(column=1)");
     double stack = row_f1(lb, "both halves"), average = row_f1(lb, "average(top 2)");
     double best = a > b ? a : b;
@@ -143,7 +121,7 @@ START_TEST(a_stack_of_two_halves_beats_both)
     ck_assert_msg(average > best, "average F1 %.3f, members %.3f and %.3f", average, a, b);
     free(lb);
     /* Both members get a clearly positive weight in every fold. */
-    char *ens = output("halves", "ensembles.csv");
+    char *ens = th_read_output(dir, "halves", "ensembles.csv");
     size_t weights = 0;
     for (const char *line = strchr(ens, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         char name[64], member[64], weight[64];
@@ -157,7 +135,7 @@ START_TEST(a_stack_of_two_halves_beats_both)
     }
     ck_assert_uint_eq(weights, 2 * 3);
     free(ens);
-    char *md = output("halves", "leaderboard.md");
+    char *md = th_read_output(dir, "halves", "leaderboard.md");
     ck_assert_msg(strstr(md, "| – | **both halves** | – |"), "%.3000s", md);
     ck_assert_msg(strstr(md, "- **average(top 2)**: the mean probability of each outer fold's 2 "
                              "best rows by inner F1."), "%.4000s", md);
@@ -401,16 +379,16 @@ static char *without_timings(const char *csv)
  * default) and no selection is written. */
 START_TEST(ensembles_do_not_depend_on_threads_and_resume)
 {
-    run_spec("j1", SYNTH_SPEC, "-j 1", NULL);
-    run_spec("j2", SYNTH_SPEC, "-j 2", NULL);
+    th_run_spec(dir, "j1", SYNTH_SPEC, "-j 1", NULL);
+    th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", NULL);
     const char *files[] = {"ensembles.csv", "predictions.csv"};
     for (size_t k = 0; k < 2; k++) {
-        char *one = output("j1", files[k]), *two = output("j2", files[k]);
+        char *one = th_read_output(dir, "j1", files[k]), *two = th_read_output(dir, "j2", files[k]);
         ck_assert_msg(!strcmp(one, two), "%s differs between -j 1 and -j 2", files[k]);
         free(one);
         free(two);
     }
-    char *lb1 = output("j1", "leaderboard.csv"), *lb2 = output("j2", "leaderboard.csv");
+    char *lb1 = th_read_output(dir, "j1", "leaderboard.csv"), *lb2 = th_read_output(dir, "j2", "leaderboard.csv");
     char *cut1 = without_timings(lb1), *cut2 = without_timings(lb2);
     ck_assert_msg(!strcmp(cut1, cut2), "leaderboard.csv differs:\n%s\n%s", cut1, cut2);
     ck_assert_msg(strstr(cut1, "\n,stack(top 3),,6,0,"), "%s", cut1);
@@ -425,10 +403,10 @@ START_TEST(ensembles_do_not_depend_on_threads_and_resume)
     ck_assert_msg(!th_read_file(path), "selection.csv written without select");
     /* 6 configs x samplers x 2 repeats x 3 folds, then 3 inner cells each. */
     char *out = NULL;
-    run_spec("j2", SYNTH_SPEC, "-j 2", &out);
+    th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", &out);
     ck_assert_msg(strstr(out, "0 cells run, 144 reused"), "%s", out);
     free(out);
-    char *one = output("j1", "ensembles.csv"), *again = output("j2", "ensembles.csv");
+    char *one = th_read_output(dir, "j1", "ensembles.csv"), *again = th_read_output(dir, "j2", "ensembles.csv");
     ck_assert_str_eq(one, again);
     /* 2 x 3 folds of a 3-member stack (+ intercept) and a 2-member average, and the header */
     size_t lines = 0;

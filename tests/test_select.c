@@ -33,27 +33,6 @@ static void write_product_table(const char *path, size_t n)
     fclose(f);
 }
 
-static char *output(const char *run, const char *file)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, run, file);
-    char *text = th_read_file(path);
-    ck_assert_msg(text != NULL, "%s is missing", path);
-    return text;
-}
-
-static void run_spec(const char *name, const char *spec, const char *extra, char **out)
-{
-    char path[600], args[2048], file[64];
-    snprintf(file, sizeof file, "%s.yaml", name);
-    th_write_file(dir, file, spec, path, sizeof path);
-    snprintf(args, sizeof args, "run %s --set output.dir=%s/%s %s", path, dir, name, extra);
-    char *err = NULL;
-    int rc = th_run_leadlab(args, out, &err);
-    ck_assert_msg(rc == 0, "%s: exit %d: %s", args, rc, err);
-    free(err);
-}
-
 #define PRODUCT_SPEC(METRIC)                                                                 \
     "name: planted\n"                                                                        \
     "data: {train: product.csv, target: buy, id: id}\n"                                      \
@@ -71,8 +50,8 @@ static void assert_planted_winner(const char *metric, const char *spec)
     char csv[600];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
     write_product_table(csv, 2400);
-    run_spec(metric, spec, "-j 2", NULL);
-    char *sel = output(metric, "selection.csv");
+    ck_assert_int_eq(th_run_spec(dir, metric, spec, "-j 2", NULL), 0);
+    char *sel = th_read_output(dir, metric, "selection.csv");
     char *line = strchr(sel, '\n') + 1, value[128];
     size_t folds = 0;
     for (; *line; line = strchr(line, '\n') + 1, folds++) {
@@ -85,7 +64,7 @@ static void assert_planted_winner(const char *metric, const char *spec)
     }
     ck_assert_uint_eq(folds, 3);
     free(sel);
-    char *lb = output(metric, "leaderboard.csv");
+    char *lb = th_read_output(dir, metric, "leaderboard.csv");
     double selected = NAN, linear = NAN;
     for (line = strchr(lb, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         char config[128], f1[64];
@@ -190,22 +169,22 @@ END_TEST
  * and a second run reuses every inner cell from results.db. */
 START_TEST(selection_does_not_depend_on_threads_and_resumes)
 {
-    run_spec("j1", SYNTH_SPEC, "-j 1", NULL);
-    run_spec("j2", SYNTH_SPEC, "-j 2", NULL);
+    ck_assert_int_eq(th_run_spec(dir, "j1", SYNTH_SPEC, "-j 1", NULL), 0);
+    ck_assert_int_eq(th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", NULL), 0);
     const char *files[] = {"selection.csv", "predictions.csv"};
     for (size_t k = 0; k < 2; k++) {
-        char *one = output("j1", files[k]), *two = output("j2", files[k]);
+        char *one = th_read_output(dir, "j1", files[k]), *two = th_read_output(dir, "j2", files[k]);
         ck_assert_msg(!strcmp(one, two), "%s differs between -j 1 and -j 2", files[k]);
         free(one);
         free(two);
     }
-    char *md = output("j2", "leaderboard.md");
+    char *md = th_read_output(dir, "j2", "leaderboard.md");
     ck_assert_msg(strstr(md, "| – | **selected (nested)** | – |"), "%.2000s", md);
     ck_assert_msg(strstr(md, "| repeat | outer fold | winner | inner PR-AUC | cut | F1 |"),
                   "%.3000s", md);
     free(md);
     char *out = NULL;
-    run_spec("j2", SYNTH_SPEC, "-j 2", &out);
+    ck_assert_int_eq(th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", &out), 0);
     ck_assert_msg(strstr(out, "0 cells run, 180 reused"), "%s", out);
     free(out);
 }
@@ -233,16 +212,16 @@ START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
     write_product_table(csv, 2400);
     char *out = NULL;
-    run_spec("halving", HALVING_SPEC, "-j 2", &out);
+    ck_assert_int_eq(th_run_spec(dir, "halving", HALVING_SPEC, "-j 2", &out), 0);
     ck_assert_msg(strstr(out, "138 cells run, 0 reused"), "%s", out);
     free(out);
-    char *sel = output("halving", "selection.csv"), *line, value[128];
+    char *sel = th_read_output(dir, "halving", "selection.csv"), *line, value[128];
     for (line = strchr(sel, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         th_csv_field(line, 3, value, sizeof value);
         ck_assert_msg(!strncmp(value, "sgb(", 4), "a fold chose %s", value);
     }
     free(sel);
-    char *search = output("halving", "search.csv");
+    char *search = th_read_output(dir, "halving", "search.csv");
     size_t at_least[3][4] = {{0}}, rows_of[4] = {0};
     for (line = strchr(search, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
         char fold[16], config[128], rung[16], rows[32], winner[8];
@@ -272,7 +251,7 @@ START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
     /* "exhaust": each rung twice the last, the first as small as the rungs allow */
     ck_assert(rows_of[0] > 100 && rows_of[1] >= 2 * rows_of[0] - 1 && rows_of[1] <= 2 * rows_of[0]);
     ck_assert(rows_of[2] >= 2 * rows_of[1] - 1 && rows_of[2] <= 2 * rows_of[1]);
-    char *md = output("halving", "leaderboard.md");
+    char *md = th_read_output(dir, "halving", "leaderboard.md");
     ck_assert_msg(strstr(md, "Successive halving, factor 2: 4 rungs"), "%.3000s", md);
     ck_assert_msg(strstr(md, "won 3 of 3 folds") || strstr(md, "| best |"), "%.3000s", md);
     free(md);
@@ -287,17 +266,17 @@ START_TEST(halving_does_not_depend_on_threads_and_resumes)
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
     write_product_table(csv, 1800);
     const char *spec = HALVING_SPEC;
-    run_spec("h1", spec, "-j 1", NULL);
-    run_spec("h2", spec, "-j 2", NULL);
+    ck_assert_int_eq(th_run_spec(dir, "h1", spec, "-j 1", NULL), 0);
+    ck_assert_int_eq(th_run_spec(dir, "h2", spec, "-j 2", NULL), 0);
     const char *files[] = {"selection.csv", "search.csv", "predictions.csv"};
     for (size_t k = 0; k < 3; k++) {
-        char *one = output("h1", files[k]), *two = output("h2", files[k]);
+        char *one = th_read_output(dir, "h1", files[k]), *two = th_read_output(dir, "h2", files[k]);
         ck_assert_msg(!strcmp(one, two), "%s differs between -j 1 and -j 2", files[k]);
         free(one);
         free(two);
     }
     char *out = NULL;
-    run_spec("h2", spec, "-j 2", &out);
+    ck_assert_int_eq(th_run_spec(dir, "h2", spec, "-j 2", &out), 0);
     ck_assert_msg(strstr(out, "0 cells run, 138 reused"), "%s", out);
     free(out);
 }

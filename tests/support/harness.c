@@ -586,3 +586,26 @@ void th_assert_refused(const char *args, const char *needle)
     free(out);
     free(err);
 }
+
+int th_run_spec(const char *dir, const char *name, const char *spec, const char *extra,
+                char **out)
+{
+    char path[600], args[2048], file[128];
+    snprintf(file, sizeof file, "%s.yaml", name);
+    th_write_file(dir, file, spec, path, sizeof path);
+    snprintf(args, sizeof args, "run %s --set output.dir=%s/%s %s", path, dir, name, extra);
+    char *err = NULL;
+    int rc = th_run_leadlab(args, out, &err);
+    ck_assert_msg(rc == 0 || rc == 1, "%s: exit %d: %s", args, rc, err);
+    free(err);
+    return rc;
+}
+
+char *th_read_output(const char *dir, const char *run, const char *file)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, run, file);
+    char *text = th_read_file(path);
+    ck_assert_msg(text != NULL, "%s is missing", path);
+    return text;
+}

@@ -156,6 +156,13 @@ int th_run_leadlab(const char *args, char **out, char **err);
 void th_assert_refused(const char *args, const char *needle);
 /* The whole file as a malloc'd string, or NULL. */
 char *th_read_file(const char *path);
+/* Writes `spec` to DIR/NAME.yaml and runs `leadlab run` on it into DIR/NAME with `extra`
+ * arguments, stdout into *out (may be NULL; the caller frees it). Returns the exit status;
+ * fails the test (with stderr) when it is neither 0 nor 1 (some cells failed). */
+int th_run_spec(const char *dir, const char *name, const char *spec, const char *extra,
+                char **out);
+/* DIR/RUN/FILE, a run's output, as a malloc'd string; fails the test when it is missing. */
+char *th_read_output(const char *dir, const char *run, const char *file);
 /* Field `index` (0-based) of a CSV line (up to its newline), unquoted, into out (cap bytes,
  * always terminated); a quoted field may hold commas, not quotes. */
 void th_csv_field(const char *line, int index, char *out, size_t cap);
