@@ -388,7 +388,8 @@ START_TEST(ensembles_do_not_depend_on_threads_and_resume)
         free(one);
         free(two);
     }
-    char *lb1 = th_read_output(dir, "j1", "leaderboard.csv"), *lb2 = th_read_output(dir, "j2", "leaderboard.csv");
+    char *lb1 = th_read_output(dir, "j1", "leaderboard.csv");
+    char *lb2 = th_read_output(dir, "j2", "leaderboard.csv");
     char *cut1 = without_timings(lb1), *cut2 = without_timings(lb2);
     ck_assert_msg(!strcmp(cut1, cut2), "leaderboard.csv differs:\n%s\n%s", cut1, cut2);
     ck_assert_msg(strstr(cut1, "\n,stack(top 3),,6,0,"), "%s", cut1);
@@ -406,7 +407,8 @@ START_TEST(ensembles_do_not_depend_on_threads_and_resume)
     th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", &out);
     ck_assert_msg(strstr(out, "0 cells run, 144 reused"), "%s", out);
     free(out);
-    char *one = th_read_output(dir, "j1", "ensembles.csv"), *again = th_read_output(dir, "j2", "ensembles.csv");
+    char *one = th_read_output(dir, "j1", "ensembles.csv");
+    char *again = th_read_output(dir, "j2", "ensembles.csv");
     ck_assert_str_eq(one, again);
     /* 2 x 3 folds of a 3-member stack (+ intercept) and a 2-member average, and the header */
     size_t lines = 0;

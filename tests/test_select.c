@@ -173,7 +173,8 @@ START_TEST(selection_does_not_depend_on_threads_and_resumes)
     ck_assert_int_eq(th_run_spec(dir, "j2", SYNTH_SPEC, "-j 2", NULL), 0);
     const char *files[] = {"selection.csv", "predictions.csv"};
     for (size_t k = 0; k < 2; k++) {
-        char *one = th_read_output(dir, "j1", files[k]), *two = th_read_output(dir, "j2", files[k]);
+        char *one = th_read_output(dir, "j1", files[k]);
+        char *two = th_read_output(dir, "j2", files[k]);
         ck_assert_msg(!strcmp(one, two), "%s differs between -j 1 and -j 2", files[k]);
         free(one);
         free(two);
