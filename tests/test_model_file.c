@@ -569,7 +569,7 @@ START_TEST(format_2_models_still_predict_as_they_did)
 {
     char args[2048], out[600], want_path[600];
     snprintf(args, sizeof args, "predict --model %s/tests/fixtures/model_format2/count.llm "
-             "--test %s/tests/fixtures/model_format2/test.csv --out %s/p.csv --proba",
+             "--test %s/tests/fixtures/model_format2/synth_rows.csv --out %s/p.csv --proba",
              LL_TEST_SOURCE_DIR, LL_TEST_SOURCE_DIR, dir);
     run_ok(args);
     snprintf(out, sizeof out, "%s/p.csv", dir);
