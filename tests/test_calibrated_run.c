@@ -121,43 +121,15 @@ END_TEST
 
 static char *run_to(const char *name, const char *spec, const char *extra)
 {
-    char path[600], args[2048], file[64];
-    snprintf(file, sizeof file, "%s.yaml", name);
-    th_write_file(dir, file, spec, path, sizeof path);
-    snprintf(args, sizeof args, "run %s --set output.dir=%s/%s %s", path, dir, name, extra);
-    char *err = NULL;
-    int rc = th_run_leadlab(args, NULL, &err);
-    ck_assert_msg(rc == 0, "%s: exit %d: %s", args, rc, err);
-    free(err);
-    char out[700];
-    snprintf(out, sizeof out, "%s/%s/predictions.csv", dir, name);
-    char *text = th_read_file(out);
-    ck_assert_ptr_nonnull(text);
-    return text;
-}
-
-/* Field `index` of a CSV line (no quoting in these files' numeric fields). */
-static void field(const char *line, int index, char *out, size_t cap)
-{
-    int f = 0, quoted = 0;
-    size_t len = 0;
-    for (const char *p = line; *p && *p != '\n'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        else if (*p == ',' && !quoted) {
-            if (f++ == index)
-                break;
-        } else if (f == index && len + 1 < cap)
-            out[len++] = *p;
-    }
-    out[len] = '\0';
+    ck_assert_int_eq(th_run_spec(dir, name, spec, extra, NULL), 0);
+    return th_read_output(dir, name, "predictions.csv");
 }
 
 static int column(const char *header, const char *name)
 {
     char f[256];
     for (int k = 0; k < 200; k++) {
-        field(header, k, f, sizeof f);
+        th_csv_field(header, k, f, sizeof f);
         if (!strcmp(f, name))
             return k;
     }
@@ -207,16 +179,16 @@ START_TEST(sigmoid_calibration_keeps_the_ranking)
         for (size_t r = 0; r < block; r++) {
             const char *raw = lines[m * 2 * block + r], *cal = lines[m * 2 * block + block + r];
             char a[64], b[64];
-            field(cal, 0, a, sizeof a);
+            th_csv_field(cal, 0, a, sizeof a);
             ck_assert_msg(strstr(a, "[sigmoid]"), "row %zu is %s", m * 2 * block + block + r, a);
             for (int k = 0; k < 4; k++) {
-                field(raw, cols[k], a, sizeof a);
-                field(cal, cols[k], b, sizeof b);
+                th_csv_field(raw, cols[k], a, sizeof a);
+                th_csv_field(cal, cols[k], b, sizeof b);
                 ck_assert_msg(!strcmp(a, b), "%s: %s uncalibrated, %s with sigmoid", names[k], a,
                               b);
             }
-            field(raw, cols[4], a, sizeof a);
-            field(cal, cols[4], b, sizeof b);
+            th_csv_field(raw, cols[4], a, sizeof a);
+            th_csv_field(cal, cols[4], b, sizeof b);
             brier_changed += strcmp(a, b) != 0;
         }
     ck_assert_uint_eq(brier_changed, 2 * block);

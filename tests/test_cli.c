@@ -555,21 +555,6 @@ START_TEST(identical_at_one_and_many_threads)
 }
 END_TEST
 
-/* Splits a CSV line into fields in place (no quoted fields in the files read here). */
-static size_t split_fields(char *line, char **fields, size_t cap)
-{
-    size_t n = 0;
-    for (char *p = line; n < cap;) {
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 START_TEST(test_folds_are_never_resampled)
 {
     char path[512], args[1024];
@@ -597,7 +582,7 @@ START_TEST(test_folds_are_never_resampled)
             continue;
         }
         char *f[32];
-        ck_assert_uint_ge(split_fields(line, f, 32), 12);
+        ck_assert_uint_ge(th_split_fields(line, f, 32), 12);
         int sampler = !strcmp(f[1], "none") ? 0 : !strcmp(f[1], "smote") ? 1 : 2;
         size_t train = strtoul(f[6], NULL, 10), train_pos = strtoul(f[7], NULL, 10);
         size_t after = strtoul(f[8], NULL, 10), after_pos = strtoul(f[9], NULL, 10);
@@ -626,7 +611,7 @@ START_TEST(test_folds_are_never_resampled)
             continue;
         }
         char *f[16];
-        ck_assert_uint_eq(split_fields(line, f, 16), 8);
+        ck_assert_uint_eq(th_split_fields(line, f, 16), 8);
         size_t row = strtoul(f[0], NULL, 10);
         ck_assert_uint_lt(row, 4000);
         ck_assert_int_eq(seen[row], 0);
@@ -765,7 +750,7 @@ START_TEST(real_lead_data_with_transforms)
     ck_assert_ptr_nonnull(csv);
     char *row = strchr(csv, '\n') + 1;
     char *f[8];
-    split_fields(row, f, 8);
+    th_split_fields(row, f, 8);
     /* scikit-learn's LogisticRegression on the 15 raw features scores 0.661 at 0.5; the
      * engineered features must not be worse */
     double f1 = strtod(f[5], NULL);

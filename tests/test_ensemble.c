@@ -143,21 +143,6 @@ START_TEST(a_stack_of_two_halves_beats_both)
 }
 END_TEST
 
-/* The label is a product of two features (as in test_select): sgb ranks it, logreg cannot. */
-static void write_product_table(const char *path, size_t n)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ll_rng rng;
-    ll_rng_seed(&rng, 2026);
-    fputs("id,x0,x1,x2,buy\n", f);
-    for (size_t i = 0; i < n; i++) {
-        double x0 = ll_rng_normal(&rng), x1 = ll_rng_normal(&rng), x2 = ll_rng_normal(&rng);
-        fprintf(f, "%zu,%.6f,%.6f,%.6f,%d\n", i, x0, x1, x2, x0 * x1 > 1.2);
-    }
-    fclose(f);
-}
-
 static int every_cell(const ll_cell *cell)
 {
     (void)cell;
@@ -170,7 +155,7 @@ static void held_product_run(const char *name, const char *yaml, int (*keep)(con
 {
     char csv[600], spec[600], text[2048], file[64];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
-    write_product_table(csv, 1200);
+    th_write_product_table(csv, 1200);
     snprintf(text, sizeof text, "name: %s\ndata: {train: product.csv, target: buy, id: id}\n%s",
              name, yaml);
     snprintf(file, sizeof file, "%s.yaml", name);

@@ -33,24 +33,6 @@ static const struct {
     {"bagging", 0.638}, {"sgb", 0.667}, {"dnn", 0.663},
 };
 
-/* Field `index` of a CSV line that may quote its first fields (config labels hold commas). */
-static void csv_field(const char *line, int index, char *out, size_t cap)
-{
-    int field = 0, quoted = 0;
-    size_t len = 0;
-    for (const char *p = line; *p && *p != '\n'; p++) {
-        if (*p == '"') {
-            quoted = !quoted;
-        } else if (*p == ',' && !quoted) {
-            if (field++ == index)
-                break;
-        } else if (field == index && len + 1 < cap) {
-            out[len++] = *p;
-        }
-    }
-    out[len] = '\0';
-}
-
 START_TEST(reduced_leaderboard_reaches_floors)
 {
     const char *train = th_require_real_data("train.csv");
@@ -73,10 +55,10 @@ START_TEST(reduced_leaderboard_reaches_floors)
     size_t rows = 0;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char config[256], sampler[128], failed[16], f1[32];
-        csv_field(line + 1, 1, config, sizeof config);
-        csv_field(line + 1, 2, sampler, sizeof sampler);
-        csv_field(line + 1, 4, failed, sizeof failed);
-        csv_field(line + 1, 5, f1, sizeof f1);
+        th_csv_field(line + 1, 1, config, sizeof config);
+        th_csv_field(line + 1, 2, sampler, sizeof sampler);
+        th_csv_field(line + 1, 4, failed, sizeof failed);
+        th_csv_field(line + 1, 5, f1, sizeof f1);
         ck_assert_msg(strcmp(failed, "0") == 0, "%s x %s: %s cells failed", config, sampler, failed);
         double v = strtod(f1, NULL);
         /* with a tuned cut no sampler should fall far behind: the full run's worst row is 0.58 */
@@ -188,7 +170,7 @@ START_TEST(isotonic_calibration_restores_the_base_rate)
     {
         char name[64];
         for (int k = 0; k < 200 && col < 0; k++) {
-            csv_field(csv, k, name, sizeof name);
+            th_csv_field(csv, k, name, sizeof name);
             if (!strcmp(name, "brier_mean"))
                 col = k;
         }
@@ -196,8 +178,8 @@ START_TEST(isotonic_calibration_restores_the_base_rate)
     ck_assert_int_ge(col, 0);
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char config[128], v[32];
-        csv_field(line + 1, 1, config, sizeof config);
-        csv_field(line + 1, col, v, sizeof v);
+        th_csv_field(line + 1, 1, config, sizeof config);
+        th_csv_field(line + 1, col, v, sizeof v);
         brier[strstr(config, "[isotonic]") != NULL] = strtod(v, NULL);
     }
     free(csv);
@@ -211,7 +193,7 @@ START_TEST(isotonic_calibration_restores_the_base_rate)
     {
         char name[128];
         for (int k = 0; k < 20 && p_col < 0; k++) {
-            csv_field(pred, k, name, sizeof name);
+            th_csv_field(pred, k, name, sizeof name);
             if (strstr(name, "[isotonic]"))
                 p_col = k;
         }
@@ -221,8 +203,8 @@ START_TEST(isotonic_calibration_restores_the_base_rate)
     size_t n = 0;
     for (char *line = strchr(pred, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char y[8], p[32];
-        csv_field(line + 1, 2, y, sizeof y);
-        csv_field(line + 1, p_col, p, sizeof p);
+        th_csv_field(line + 1, 2, y, sizeof y);
+        th_csv_field(line + 1, p_col, p, sizeof p);
         sum_y += strtod(y, NULL);
         sum_p += strtod(p, NULL);
         n++;

@@ -381,28 +381,11 @@ static char *run_spec(const char *name, const char *spec, const char *extra, int
     return out;
 }
 
-/* Field `index` of a CSV line (quotes honoured), into out. */
-static void csv_field(const char *line, int index, char *out, size_t cap)
-{
-    int field = 0, quoted = 0;
-    size_t len = 0;
-    for (const char *p = line; *p && *p != '\n'; p++) {
-        if (*p == '"')
-            quoted = !quoted;
-        else if (*p == ',' && !quoted) {
-            if (field++ == index)
-                break;
-        } else if (field == index && len + 1 < cap)
-            out[len++] = *p;
-    }
-    out[len] = '\0';
-}
-
 static int column_of(const char *header, const char *name)
 {
     char field[128];
     for (int i = 0; i < 200; i++) {
-        csv_field(header, i, field, sizeof field);
+        th_csv_field(header, i, field, sizeof field);
         if (!strcmp(field, name))
             return i;
     }
@@ -425,12 +408,12 @@ START_TEST(csv_parameter_columns_and_short_labels)
     size_t rows = 0;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char config[128], sampler[128], c[32], k[32], sk[32], ratio[32];
-        csv_field(line + 1, 1, config, sizeof config);
-        csv_field(line + 1, 2, sampler, sizeof sampler);
-        csv_field(line + 1, c_col, c, sizeof c);
-        csv_field(line + 1, k_col, k, sizeof k);
-        csv_field(line + 1, sk_col, sk, sizeof sk);
-        csv_field(line + 1, ratio_col, ratio, sizeof ratio);
+        th_csv_field(line + 1, 1, config, sizeof config);
+        th_csv_field(line + 1, 2, sampler, sizeof sampler);
+        th_csv_field(line + 1, c_col, c, sizeof c);
+        th_csv_field(line + 1, k_col, k, sizeof k);
+        th_csv_field(line + 1, sk_col, sk, sizeof sk);
+        th_csv_field(line + 1, ratio_col, ratio, sizeof ratio);
         rows++;
         if (!strncmp(config, "logreg", 6)) {
             /* its own values, as the spec wrote them; knn's column empty */
@@ -487,7 +470,7 @@ START_TEST(sort_by_another_metric)
     double previous = INFINITY;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char v[32];
-        csv_field(line + 1, col, v, sizeof v);
+        th_csv_field(line + 1, col, v, sizeof v);
         ck_assert_msg(strtod(v, NULL) <= previous, "PR-AUC %s after %f", v, previous);
         previous = strtod(v, NULL);
     }
@@ -522,7 +505,7 @@ START_TEST(sort_by_brier_and_top_k_columns)
     double previous = -INFINITY;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
         char v[32];
-        csv_field(line + 1, col, v, sizeof v);
+        th_csv_field(line + 1, col, v, sizeof v);
         ck_assert_msg(strtod(v, NULL) >= previous, "Brier %s after %f", v, previous);
         previous = strtod(v, NULL);
     }
@@ -536,7 +519,7 @@ START_TEST(sort_by_brier_and_top_k_columns)
         char v[5][32];
         int at[5] = {c_rows, c_pos, c_prec, c_lift, c_rec};
         for (int k = 0; k < 5; k++)
-            csv_field(line + 1, at[k], v[k], sizeof v[k]);
+            th_csv_field(line + 1, at[k], v[k], sizeof v[k]);
         double rows = strtod(v[0], NULL), pos = strtod(v[1], NULL);
         double precision = strtod(v[2], NULL), lift = strtod(v[3], NULL);
         double recall = strtod(v[4], NULL);

@@ -16,23 +16,6 @@ static char dir[256];
 
 static void setup(void) { snprintf(dir, sizeof dir, "%s", th_tmpdir()); }
 
-/* A table where the label is a product of two features: y = 1 when x0 * x1 > 1.2 (about 9 % of
- * rows), so that no linear model can rank it (the classes are symmetric about both axes) and
- * a tree ensemble can. The planted winner is therefore known before anything runs. */
-static void write_product_table(const char *path, size_t n)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    ll_rng rng;
-    ll_rng_seed(&rng, 2026);
-    fputs("id,x0,x1,x2,buy\n", f);
-    for (size_t i = 0; i < n; i++) {
-        double x0 = ll_rng_normal(&rng), x1 = ll_rng_normal(&rng), x2 = ll_rng_normal(&rng);
-        fprintf(f, "%zu,%.6f,%.6f,%.6f,%d\n", i, x0, x1, x2, x0 * x1 > 1.2);
-    }
-    fclose(f);
-}
-
 #define PRODUCT_SPEC(METRIC)                                                                 \
     "name: planted\n"                                                                        \
     "data: {train: product.csv, target: buy, id: id}\n"                                      \
@@ -49,7 +32,7 @@ static void assert_planted_winner(const char *metric, const char *spec)
 {
     char csv[600];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
-    write_product_table(csv, 2400);
+    th_write_product_table(csv, 2400);
     ck_assert_int_eq(th_run_spec(dir, metric, spec, "-j 2", NULL), 0);
     char *sel = th_read_output(dir, metric, "selection.csv");
     char *line = strchr(sel, '\n') + 1, value[128];
@@ -110,7 +93,7 @@ START_TEST(inner_cells_never_touch_the_outer_test_fold)
 {
     char spec[600], csv[600];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
-    write_product_table(csv, 1500);
+    th_write_product_table(csv, 1500);
     th_write_file(dir, "held.yaml",
                   "name: held\n"
                   "data: {train: product.csv, target: buy, id: id}\n"
@@ -211,7 +194,7 @@ START_TEST(halving_promotes_the_planted_best_and_runs_only_what_it_needs)
 {
     char csv[600];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
-    write_product_table(csv, 2400);
+    th_write_product_table(csv, 2400);
     char *out = NULL;
     ck_assert_int_eq(th_run_spec(dir, "halving", HALVING_SPEC, "-j 2", &out), 0);
     ck_assert_msg(strstr(out, "138 cells run, 0 reused"), "%s", out);
@@ -265,7 +248,7 @@ START_TEST(halving_does_not_depend_on_threads_and_resumes)
 {
     char csv[600];
     th_write_file(dir, "product.csv", "", csv, sizeof csv);
-    write_product_table(csv, 1800);
+    th_write_product_table(csv, 1800);
     const char *spec = HALVING_SPEC;
     ck_assert_int_eq(th_run_spec(dir, "h1", spec, "-j 1", NULL), 0);
     ck_assert_int_eq(th_run_spec(dir, "h2", spec, "-j 2", NULL), 0);

@@ -168,21 +168,6 @@ static char *without_timings(char *csv)
     return out;
 }
 
-/* Splits a CSV line into fields in place (the files read here quote nothing in these lines). */
-static size_t split_fields(char *line, char **fields, size_t cap)
-{
-    size_t n = 0;
-    for (char *p = line; n < cap;) {
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
-
 /* From folds.csv (row,id,y,repeat,fold,created_at), predictions.csv (row,id,y,repeat,fold,
  * then a score per config) and cells.csv: for every fold f, every row that fold f trains on (an
  * empty fold: the earliest block, or a fold before f) is dated before every row it tests, and
@@ -200,7 +185,7 @@ static size_t check_time_order(void)
     for (char *line = strtok_r(strchr(folds, '\n') + 1, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save), n++) {
         char *f[8];
-        ck_assert_uint_eq(split_fields(line, f, 8), 6);
+        ck_assert_uint_eq(th_split_fields(line, f, 8), 6);
         ck_assert_uint_lt(n, MAX_ROWS);
         fold_of[n] = *f[4] ? atoi(f[4]) : -1;
         snprintf(date_of[n], sizeof date_of[n], "%s", f[5]);
@@ -225,7 +210,7 @@ static size_t check_time_order(void)
          line = strtok_r(NULL, "\n", &save), i++) {
         char *f[9];
         /* 5 fixed columns, 2 configs and the selection's own scores */
-        ck_assert_uint_eq(split_fields(line, f, 9), 8);
+        ck_assert_uint_eq(th_split_fields(line, f, 9), 8);
         ck_assert_int_eq(*f[4] ? atoi(f[4]) : -1, fold_of[i]);
         for (int c = 5; c < 8; c++)
             ck_assert_msg((*f[c] != '\0') == (fold_of[i] >= 0), "row %zu: fold '%s', score '%s'",
@@ -243,7 +228,7 @@ static size_t check_time_order(void)
     for (char *line = strtok_r(strchr(cells_csv, '\n') + 1, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save), cells++) {
         char *f[16]; /* config,sampler,repeat,fold,status,seed,train_rows,...,test_rows (10) */
-        ck_assert_uint_ge(split_fields(line, f, 16), 11);
+        ck_assert_uint_ge(th_split_fields(line, f, 16), 11);
         size_t fold = strtoul(f[3], NULL, 10);
         ck_assert_uint_lt(fold, n_folds);
         ck_assert_str_eq(f[4], "ok");

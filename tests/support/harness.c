@@ -495,6 +495,34 @@ void th_csv_field(const char *line, int index, char *out, size_t cap)
     out[len] = '\0';
 }
 
+size_t th_split_fields(char *line, char **fields, size_t cap)
+{
+    size_t n = 0;
+    for (char *p = line; n < cap;) {
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
+void th_write_product_table(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ll_rng rng;
+    ll_rng_seed(&rng, 2026);
+    fputs("id,x0,x1,x2,buy\n", f);
+    for (size_t i = 0; i < n; i++) {
+        double x0 = ll_rng_normal(&rng), x1 = ll_rng_normal(&rng), x2 = ll_rng_normal(&rng);
+        fprintf(f, "%zu,%.6f,%.6f,%.6f,%d\n", i, x0, x1, x2, x0 * x1 > 1.2);
+    }
+    fclose(f);
+}
+
 char *th_read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");

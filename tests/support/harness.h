@@ -166,6 +166,14 @@ char *th_read_output(const char *dir, const char *run, const char *file);
 /* Field `index` (0-based) of a CSV line (up to its newline), unquoted, into out (cap bytes,
  * always terminated); a quoted field may hold commas, not quotes. */
 void th_csv_field(const char *line, int index, char *out, size_t cap);
+/* Splits a CSV line into at most cap fields in place (for lines that quote nothing); returns
+ * how many. */
+size_t th_split_fields(char *line, char **fields, size_t cap);
+/* Writes n rows "id,x0,x1,x2,buy" with x ~ N(0, 1) (seeded, the same every time) and
+ * buy = x0 * x1 > 1.2 (about 9 % of rows): no linear model can rank it (the classes are
+ * symmetric about both axes) and a tree ensemble can, so the best config is known before a
+ * run. */
+void th_write_product_table(const char *path, size_t n);
 
 /* A run held in process: a spec with its data and plan, for tests that run some of its cells
  * themselves (a partial run) and then render or inspect the outputs. */
