@@ -45,8 +45,8 @@ void ll_cell_fail(ll_cell *cell, const char *fmt, ...)
 
 /* The importances the spec asks for, of the fitted model on the cell's test rows (indexes into
  * data, whose rows are still unencoded and unscaled: a permutation shuffles key codes, which
- * the fitted tables then encode as they would the shuffled values). A failure here is not the cell's: its scores stand,
- * and the note says why it has no importances. */
+ * the fitted tables then encode as they would the shuffled values). A failure here is not the
+ * cell's: its scores stand, and the note says why it has no importances. */
 static void measure_importances(const ll_spec *spec, const ll_dataset *data,
                                 const ll_fitted *fitted, const size_t *test_rows, size_t n_test,
                                 ll_cell *cell, int threads)

@@ -8,7 +8,7 @@
 #include "runner.h"
 #include "select.h"
 
-static void clear_derived(ll_run_result *run)
+void ll_run_derived_free(ll_run_result *run)
 {
     for (size_t d = 0; d < run->n_derived; d++)
         free(run->derived[d].cells);
@@ -35,10 +35,8 @@ ll_derived_row *ll_run_add_derived(ll_run_result *run, const char *label)
 
 int ll_run_derive(const ll_spec *spec, ll_run_result *run, ll_error *err)
 {
-    clear_derived(run);
+    ll_run_derived_free(run);
     if (ll_run_select(spec, run, err) != 0)
         return -1;
     return ll_run_ensembles(spec, run, err);
 }
-
-void ll_run_derived_free(ll_run_result *run) { clear_derived(run); }

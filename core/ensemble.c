@@ -202,10 +202,11 @@ static int member_ready(const builder *b, ll_member m, size_t rep, size_t f, cha
     const ll_run_result *run = b->run;
     char name[200];
     int failed = 0;
+    size_t last_rung = run->rungs - 1;
     for (size_t g = 0; g <= run->inner_folds; g++) {
         const ll_cell *c =
             g < run->inner_folds
-                ? &run->cells[ll_inner_cell_index(run, m.model, m.sampler, rep, f, run->rungs - 1, g)]
+                ? &run->cells[ll_inner_cell_index(run, m.model, m.sampler, rep, f, last_rung, g)]
                 : &run->cells[ll_cell_index(run, m.model, m.sampler, rep, f)];
         if (c->status == LL_CELL_PENDING)
             return 2;

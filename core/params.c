@@ -83,8 +83,13 @@ const char *ll_suggest(const char *word, const char *candidates, char *buf, size
         }
         p = bar ? bar + 1 : NULL;
     }
+    return found && ll_close_enough(word, best) ? found : NULL;
+}
+
+int ll_close_enough(const char *word, size_t distance)
+{
     size_t limit = strlen(word) / 3 + 1;
-    return found && best <= (limit > 2 ? limit : 2) ? found : NULL;
+    return distance <= (limit > 2 ? limit : 2);
 }
 
 static int range_error(const ll_param *def, double v, const char *file, const char *where,
@@ -552,7 +557,8 @@ static int given_map_read(const ll_plugin *plugin, const ll_ynode *map, const ch
                 goto fail;
             if (!sampling) {
                 ll_error_set(err, "%s: %s.%s: a distribution needs search: {method: random "
-                             "(or halving), trials: N}", ll_ynode_where(val, file), where, def->name);
+                             "(or halving), trials: N}", ll_ynode_where(val, file), where,
+                             def->name);
                 goto fail;
             }
             continue;

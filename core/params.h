@@ -67,5 +67,8 @@ size_t ll_edit_distance(const char *a, const char *b);
 /* The candidate closest to `word` if it is close enough to be a likely typo, else NULL.
  * `candidates` is a '|'-separated list. */
 const char *ll_suggest(const char *word, const char *candidates, char *buf, size_t buflen);
+/* Whether a candidate `distance` edits from `word` is near enough to be its typo: the rule
+ * ll_suggest applies (a third of the word's length plus one, and at least 2). */
+int ll_close_enough(const char *word, size_t distance);
 
 #endif

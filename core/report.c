@@ -293,15 +293,6 @@ static ll_summary_row *md_derived_rows(FILE *out, const ll_spec *spec, const ll_
     return derived;
 }
 
-/* "all" for the last rung's budget, the row count otherwise. */
-static void rung_rows_text(const ll_run_result *run, size_t rung, char *buf, size_t len)
-{
-    if (run->rung_rows[rung])
-        snprintf(buf, len, "%zu", run->rung_rows[rung]);
-    else
-        snprintf(buf, len, "all");
-}
-
 /* Under successive halving: every config with the budget it reached in each outer fold. */
 static void md_halving(FILE *out, const ll_spec *spec, const ll_run_result *run,
                        char **model_short, char **sampler_short)
@@ -313,8 +304,7 @@ static void md_halving(FILE *out, const ll_spec *spec, const ll_run_result *run,
     fprintf(out, "\nSuccessive halving, factor %zu: %zu rungs of inner training rows (",
             run->halving_factor, sel->rungs);
     for (size_t r = 0; r < sel->rungs; r++) {
-        rung_rows_text(run, r, rows, sizeof rows);
-        fprintf(out, "%s%s", r ? ", " : "", rows);
+        fprintf(out, "%s%s", r ? ", " : "", ll_rung_rows_text(run, r, rows, sizeof rows));
     }
     fprintf(out, "); each rung keeps the best 1/%zu of its configs by inner %s. The rows each "
                  "config reached in each outer fold, and its inner %s there (★: the fold's "
@@ -341,9 +331,8 @@ static void md_halving(FILE *out, const ll_spec *spec, const ll_run_result *run,
                 fputs(" – |", out);
                 continue;
             }
-            rung_rows_text(run, (size_t)rung, rows, sizeof rows);
-            int won = sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s;
-            fprintf(out, " %s%s (%.3f) |", won ? "★ " : "", rows, sf->rung_value[c]);
+            fprintf(out, " %s%s (%.3f) |", ll_selection_won(sf, m, s) ? "★ " : "",
+                    ll_rung_rows_text(run, (size_t)rung, rows, sizeof rows), sf->rung_value[c]);
         }
         fputc('\n', out);
     }
@@ -366,7 +355,8 @@ static void md_selection(FILE *out, const ll_spec *spec, const ll_run_result *ru
             run->n_models * run->n_samplers, metric, sel->inner_folds,
             spec->tune_threshold ? "tuned for F1 on" : "the fixed one, not chosen on",
             selected->mean[LL_SUM_F1], top->mean[LL_SUM_F1]);
-    fprintf(out, "| repeat | outer fold | winner | inner %s | cut | F1 |\n|---:|---:|---|---:|---:|---:|\n",
+    fprintf(out, "| repeat | outer fold | winner | inner %s | cut | F1 |\n"
+                 "|---:|---:|---|---:|---:|---:|\n",
             metric);
     for (size_t k = 0; k < sel->n_folds; k++) {
         const ll_selected_fold *sf = &sel->folds[k];
@@ -692,7 +682,7 @@ static void write_search_csv(FILE *out, const ll_spec *spec, const ll_run_result
                 fprintf(out, "%zu", run->rung_rows[rung]);
             fputc(',', out);
             csv_number(out, sf->rung_value[c]);
-            fprintf(out, ",%d\n", sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s);
+            fprintf(out, ",%d\n", ll_selection_won(sf, m, s));
         }
 }
 
@@ -930,7 +920,8 @@ static void write_run_json(FILE *out, const ll_spec *spec, const ll_dataset *dat
                  "  \"cells\": %zu,\n  \"failed_cells\": %zu,\n  \"pending_cells\": %zu,\n"
                  "  \"cv_seed\": %llu,\n  \"data_hash\": ",
             run->n_pending ? "incomplete" : "complete", run->threads, run->wall_seconds,
-            run->n_ok + run->n_failed + run->n_pending, run->n_failed, run->n_pending, (unsigned long long)spec->seed);
+            run->n_ok + run->n_failed + run->n_pending, run->n_failed, run->n_pending,
+            (unsigned long long)spec->seed);
     ll_json_string(out, ctx && ctx->data_hash ? ctx->data_hash : "");
     fputs(",\n  \"spec\": ", out);
     ll_ynode_write_json(spec->tree, out);

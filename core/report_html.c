@@ -268,12 +268,9 @@ static void write_halving(const page *p, const char *metric)
     FILE *out = p->out;
     fprintf(out, "<p class=\"caption\">Successive halving, factor %zu: %zu rungs of inner "
                  "training rows (", run->halving_factor, sel->rungs);
-    for (size_t r = 0; r < sel->rungs; r++) {
-        if (run->rung_rows[r])
-            fprintf(out, "%s%zu", r ? ", " : "", run->rung_rows[r]);
-        else
-            fprintf(out, "%sall", r ? ", " : "");
-    }
+    char rows[32];
+    for (size_t r = 0; r < sel->rungs; r++)
+        fprintf(out, "%s%s", r ? ", " : "", ll_rung_rows_text(run, r, rows, sizeof rows));
     fprintf(out, "); the rows each config reached in each outer fold, and its inner %s there "
                  "(★: the fold's winner).</p>\n<div class=\"scroll\"><table>\n<thead><tr>"
                  "<th class=\"l\">config</th><th class=\"l\">sampler</th>", metric);
@@ -296,13 +293,9 @@ static void write_halving(const page *p, const char *metric)
                 fputs("<td class=\"muted\">–</td>", out);
                 continue;
             }
-            int won = sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s;
-            fprintf(out, "<td%s>%s", won ? " class=\"best\"" : "", won ? "★ " : "");
-            if (run->rung_rows[rung])
-                fprintf(out, "%zu", run->rung_rows[rung]);
-            else
-                fputs("all", out);
-            fputs(" (", out);
+            int won = ll_selection_won(sf, m, s);
+            fprintf(out, "<td%s>%s%s (", won ? " class=\"best\"" : "", won ? "★ " : "",
+                    ll_rung_rows_text(run, (size_t)rung, rows, sizeof rows));
             number(out, sf->rung_value[c], 3);
             fputs(")</td>", out);
         }

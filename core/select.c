@@ -5,6 +5,7 @@
 #include "select.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,15 @@ void ll_selection_free(ll_selection *s)
     }
     free(s->folds);
     free(s);
+}
+
+const char *ll_rung_rows_text(const ll_run_result *run, size_t rung, char *buf, size_t len)
+{
+    if (run->rung_rows[rung])
+        snprintf(buf, len, "%zu", run->rung_rows[rung]);
+    else
+        snprintf(buf, len, "all");
+    return buf;
 }
 
 int ll_inner_pooled_scores_at(const ll_run_result *run, size_t model, size_t sampler,

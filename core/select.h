@@ -50,6 +50,16 @@ size_t ll_selection_wake(const ll_spec *spec, ll_run_result *run, ll_error *err)
 
 void ll_selection_free(ll_selection *s); /* NULL-safe */
 
+/* Whether config m x sampler s won the outer fold sf. */
+static inline int ll_selection_won(const ll_selected_fold *sf, size_t m, size_t s)
+{
+    return sf->status == LL_CELL_OK && sf->model == m && sf->sampler == s;
+}
+
+/* The training rows of a successive-halving rung as the reports print them: the count, or
+ * "all" for the last rung; written into buf, returned. */
+const char *ll_rung_rows_text(const ll_run_result *run, size_t rung, char *buf, size_t len);
+
 /* The inner out-of-fold scores of one config x sampler inside outer fold (repeat, fold): for
  * every row of that outer training fold, pooled[row] = its score from the inner cell that
  * tested it (pooled has n_rows entries; the outer test rows' are left alone). 1 when every

@@ -1003,8 +1003,7 @@ static const char *closest_label(const char *word, char *const *full, char *cons
             found = cand;
         }
     }
-    size_t limit = strlen(word) / 3 + 1;
-    return found && best <= (limit > 2 ? limit : 2) ? found : NULL;
+    return found && ll_close_enough(word, best) ? found : NULL;
 }
 
 /* The config whose full or short label (as leaderboard.md shows it) is `text`, or -1. */

@@ -207,6 +207,26 @@ static double paired_value(const ll_cell *c, int metric)
     return c->status == LL_CELL_OK ? ll_cell_value(c, metric) : NAN;
 }
 
+/* p_vs_best and worse_than_best of a row whose cells (repeat x fold, repeat-major) are paired
+ * with the best row's on the same folds; best_v and row_v are scratch of as many values. */
+static void test_against_best(const ll_run_result *r, const ll_summary_row *best,
+                              const ll_cell *const *cells, int metric, double *best_v,
+                              double *row_v, ll_summary_row *row)
+{
+    size_t k = 0;
+    for (size_t rep = 0; rep < r->repeats; rep++)
+        for (size_t f = 0; f < r->folds; f++, k++) {
+            best_v[k] = paired_value(
+                &r->cells[ll_cell_index(r, best->model, best->sampler, rep, f)], metric);
+            row_v[k] = paired_value(cells[k], metric);
+        }
+    double t;
+    row->p_vs_best = ll_corrected_ttest_p(best_v, row_v, k, ll_run_test_train_ratio(r), &t);
+    double gap = best->mean[metric] - row->mean[metric];
+    row->worse_than_best = row->p_vs_best < 0.05 &&
+                           (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
+}
+
 double ll_run_test_train_ratio(const ll_run_result *r)
 {
     if (r->test_train_ratio > 0)
@@ -260,28 +280,19 @@ ll_summary_row *ll_summarise_by(const ll_run_result *r, int metric, size_t *n_ro
     free(ranked);
     /* Per-fold values of the best row, paired with every other row's on the same folds. */
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
         int complete = rows[i].failed + rows[i].pending == 0 &&
                        rows[0].failed + rows[0].pending == 0;
-        for (size_t rep = 0; rep < r->repeats; rep++)
-            for (size_t f = 0; f < r->folds; f++, k++) {
-                best_v[k] = paired_value(
-                    &r->cells[ll_cell_index(r, rows[0].model, rows[0].sampler, rep, f)], metric);
-                row_v[k] = paired_value(
-                    &r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)], metric);
-            }
         if (i == 0 || !complete) {
             /* The best row against itself: p = 1, unless it has nothing to compare. */
             int best_ran = rows[0].failed + rows[0].pending < rows[0].cells;
             rows[i].p_vs_best = i == 0 && best_ran ? 1.0 : NAN;
             continue;
         }
-        double t;
-        rows[i].p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
-                                                 ll_run_test_train_ratio(r), &t);
-        double gap = rows[0].mean[metric] - rows[i].mean[metric];
-        rows[i].worse_than_best = rows[i].p_vs_best < 0.05 &&
-                                  (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
+        size_t k = 0;
+        for (size_t rep = 0; rep < r->repeats; rep++)
+            for (size_t f = 0; f < r->folds; f++)
+                cells[k++] = &r->cells[ll_cell_index(r, rows[i].model, rows[i].sampler, rep, f)];
+        test_against_best(r, &rows[0], cells, metric, best_v, row_v, &rows[i]);
     }
     free(cells);
     free(best_v);
@@ -317,21 +328,8 @@ static int summarise_derived_row(const ll_run_result *r, const ll_derived_row *d
         goto out;
     out->p_vs_best = NAN;
     int complete = out->failed + out->pending == 0 && best->failed + best->pending == 0;
-    if (complete && r->folds > 1) {
-        size_t k = 0;
-        for (size_t rep = 0; rep < r->repeats; rep++)
-            for (size_t f = 0; f < r->folds; f++, k++) {
-                best_v[k] = paired_value(
-                    &r->cells[ll_cell_index(r, best->model, best->sampler, rep, f)], metric);
-                row_v[k] = paired_value(&d->cells[k], metric);
-            }
-        double t;
-        out->p_vs_best = ll_corrected_ttest_p(best_v, row_v, per_row,
-                                              ll_run_test_train_ratio(r), &t);
-        double gap = best->mean[metric] - out->mean[metric];
-        out->worse_than_best = out->p_vs_best < 0.05 &&
-                               (ll_metric_higher_is_better(metric) ? gap > 0 : gap < 0);
-    }
+    if (complete && r->folds > 1)
+        test_against_best(r, best, cells, metric, best_v, row_v, out);
     rc = 0;
 out:
     free(cells);
